@@ -1,0 +1,60 @@
+"""The contract every format extractor meets.
+
+An extractor is pure: a file on disk goes in, an :class:`~culpa.models.Extracted`
+comes out. It never touches the case database. Files found inside it
+(archive members, attachments) are written under ``context.workdir`` and
+returned as children; the ingest stores and extracts them in turn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar, Protocol
+
+from culpa.models import Extracted
+
+#: Tesseract languages used when nothing else is asked for.
+DEFAULT_OCR_LANGUAGES: tuple[str, ...] = ("chi_sim", "chi_tra", "eng")
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveLimits:
+    """Bounds on what a container may expand to (zip bombs, deep nesting)."""
+
+    max_total_bytes: int = 20 * 1024**3
+    max_member_bytes: int = 4 * 1024**3
+    max_ratio: float = 200.0  # expanded / compressed, per member
+    max_members: int = 1_000_000
+    max_depth: int = 16
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractContext:
+    """What an extractor may use besides the file itself."""
+
+    #: Empty folder for this file's children; inside the case, so renames into the store are cheap.
+    workdir: Path
+    ocr_languages: tuple[str, ...] = DEFAULT_OCR_LANGUAGES
+    #: Whether pages without a usable text layer and images are OCR'd.
+    ocr: bool = True
+    #: Nesting depth of this file (0 for a file given on the command line).
+    depth: int = 0
+    limits: ArchiveLimits = field(default_factory=ArchiveLimits)
+
+
+class Extractor(Protocol):
+    """One file format. Registered in :mod:`culpa.formats.registry`."""
+
+    #: Short family name stored as documents.type (pdf, image, docx, ...).
+    type: ClassVar[str]
+    #: MIME types (as libmagic reports them) this extractor reads.
+    mime_types: ClassVar[tuple[str, ...]]
+    #: Lower-case extensions with the dot, used only to break ties.
+    extensions: ClassVar[tuple[str, ...]]
+    #: Higher wins when several extractors claim a file.
+    score: ClassVar[int]
+
+    def extract(self, path: Path, context: ExtractContext) -> Extracted:
+        """Read ``path``; raise :class:`~culpa.errors.ExtractionError` if it can't be read."""
+        ...

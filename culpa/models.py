@@ -1,0 +1,108 @@
+"""Plain data passed between the pipeline's stages.
+
+Extractors produce an :class:`Extracted`; the ingest writer stores it; search
+returns :class:`Hit`. Everything is frozen so a value can cross a process
+boundary (pickled from a worker) and be shared without defensive copies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: Separator between a container's provenance path and a member's name.
+CONTAINER_SEPARATOR = "!/"
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """One word (or one CJK character group) on a page, with its box.
+
+    Coordinates are in the page's own units (PDF points for PDF pages, pixels
+    for images), origin top-left. ``start``/``end`` are character offsets into
+    the page's stored text, so a search hit's span can be turned into boxes.
+    ``confidence`` is 0–100 (text-layer words get 100).
+    """
+
+    text: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    start: int
+    end: int
+    confidence: float = 100.0
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A page's text as stored. ``number`` is 1-based."""
+
+    number: int
+    text: str
+    words: tuple[Word, ...] = ()
+    width: float = 0.0
+    height: float = 0.0
+    #: "text" for a text layer / born-digital text, "ocr" for recognised text.
+    method: str = "text"
+    language: str | None = None
+    ocr_engine: str | None = None
+    #: Mean word confidence (0–100) for OCR'd pages.
+    ocr_confidence: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Child:
+    """A file found inside a container (archive member, email attachment).
+
+    ``name`` is the member's path inside the container, as provenance text
+    (never used as a path on disk); ``path`` is a temporary file holding its
+    bytes, written by the extractor inside the work folder it was given.
+    """
+
+    name: str
+    path: Path
+
+
+@dataclass(frozen=True, slots=True)
+class Extracted:
+    """What an extractor found in one file."""
+
+    pages: tuple[Page, ...] = ()
+    metadata: dict[str, str] = field(default_factory=dict)
+    children: tuple[Child, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A character span in a stored page: the unit of citation."""
+
+    sha256: str
+    page: int
+    start: int
+    end: int
+
+
+def child_provenance(parent: str, name: str) -> str:
+    """Provenance path of a member ``name`` inside the container at ``parent``."""
+    return f"{parent}{CONTAINER_SEPARATOR}{name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One search result: a page of a document, with the first match located.
+
+    ``start``/``end`` index the page's stored text; ``snippet`` marks the
+    match with ``[[`` and ``]]`` (the CLI may render it otherwise).
+    """
+
+    document_id: int
+    sha256: str
+    path: str  # a provenance path (the shortest one, when there are several)
+    page: int
+    start: int
+    end: int
+    snippet: str
+    score: float
+    type: str = ""
+    language: str | None = None

@@ -1,0 +1,69 @@
+-- culpa case database, schema version 1. Documented in docs/case-layout.md.
+-- One row per distinct content (SHA-256); every path it was found at is in provenance.
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS documents (
+    id            INTEGER PRIMARY KEY,
+    sha256        TEXT NOT NULL UNIQUE,      -- hex; the original is blobs/ab/cd/<sha256>
+    size          INTEGER NOT NULL,          -- bytes
+    mime          TEXT NOT NULL,             -- detected from content, not the name
+    type          TEXT NOT NULL,             -- short family: pdf, image, docx, html, text, email, zip, tar, unknown
+    status        TEXT NOT NULL,             -- 'ok' or 'error'
+    error_kind    TEXT,                      -- an ErrorKind when status = 'error'
+    error_message TEXT,
+    extractor     TEXT,                      -- which extractor read it
+    metadata      TEXT NOT NULL DEFAULT '{}', -- JSON object of strings
+    page_count    INTEGER NOT NULL DEFAULT 0,
+    complete      INTEGER NOT NULL DEFAULT 0, -- 1 once it and all its children are committed
+    ingested_at   TEXT NOT NULL              -- UTC ISO-8601
+);
+
+CREATE TABLE IF NOT EXISTS provenance (
+    path        TEXT PRIMARY KEY,            -- e.g. 'leak.zip!/2017/电报.pdf'
+    document_id INTEGER NOT NULL REFERENCES documents(id),
+    parent_path TEXT,                        -- the container's provenance path, NULL at top level
+    size        INTEGER,                     -- top-level files: size and mtime seen, for fast re-runs
+    mtime_ns    INTEGER
+);
+CREATE INDEX IF NOT EXISTS provenance_document ON provenance(document_id);
+CREATE INDEX IF NOT EXISTS provenance_parent ON provenance(parent_path);
+
+CREATE TABLE IF NOT EXISTS pages (
+    id             INTEGER PRIMARY KEY,      -- also the rowid in page_index
+    document_id    INTEGER NOT NULL REFERENCES documents(id),
+    number         INTEGER NOT NULL,         -- 1-based
+    text           TEXT NOT NULL,            -- spans are character offsets into this
+    language       TEXT,                     -- e.g. zh-Hans, zh-Hant, en, ug, und
+    method         TEXT NOT NULL,            -- 'text' (text layer) or 'ocr'
+    ocr_engine     TEXT,
+    ocr_confidence REAL,
+    width          REAL,                     -- page units: PDF points or image pixels
+    height         REAL,
+    UNIQUE (document_id, number)
+);
+
+-- Word boxes, kept apart so page scans stay small.
+-- JSON array of [x0, y0, x1, y1, start, end, confidence]; start/end index pages.text.
+CREATE TABLE IF NOT EXISTS page_words (
+    page_id INTEGER PRIMARY KEY REFERENCES pages(id),
+    words   TEXT NOT NULL
+);
+
+-- Full-text index over a folded, CJK-bigrammed form of pages.text (see culpa/index/tokens.py).
+-- Contentless: the text itself lives in pages.
+CREATE VIRTUAL TABLE IF NOT EXISTS page_index USING fts5(
+    tokens, content = '', tokenize = 'unicode61 remove_diacritics 0'
+);
+
+-- Every file that failed, by the path it was found at.
+CREATE TABLE IF NOT EXISTS errors (
+    path        TEXT PRIMARY KEY,
+    sha256      TEXT,                        -- NULL when the file could not even be read
+    kind        TEXT NOT NULL,
+    message     TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS errors_kind ON errors(kind);
