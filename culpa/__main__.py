@@ -1,0 +1,3 @@
+from culpa.cli.main import main
+
+main()

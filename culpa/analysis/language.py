@@ -1,0 +1,78 @@
+"""Which language a page is written in.
+
+pycld2 is offline, fast and knows Uyghur (``ug``); it also tells Simplified
+from Traditional Chinese, which matters here because the same name is spelt
+differently in each. Its answer for Chinese is checked against OpenCC on the
+characters themselves, because cld2 is fooled by short or mixed-script text.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import opencc
+import pycld2
+
+#: Below this many letters (CJK characters count three) the answer is 'und'.
+MIN_LETTERS = 12
+#: Only this many characters are looked at: a page's language shows early.
+MAX_SAMPLE_CHARS = 20_000
+
+UNDETERMINED = "und"
+
+# cld2 codes mapped to what culpa stores (BCP 47).
+_CLD2_CODES = {"zh": "zh-Hans", "zh-Hant": "zh-Hant", "iw": "he", "jw": "jv"}
+# cld2 chokes on C0 controls (other than whitespace) and on surrogates.
+_BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+@lru_cache(maxsize=1)
+def _converters() -> tuple[opencc.OpenCC, opencc.OpenCC]:
+    return opencc.OpenCC("t2s"), opencc.OpenCC("s2t")
+
+
+def chinese_script(text: str) -> str | None:
+    """'zh-Hans' or 'zh-Hant' by counting script-specific characters; None if undecided."""
+    han = "".join(_HAN.findall(text))
+    if not han:
+        return None
+    t2s, s2t = _converters()
+    simplified, traditional = t2s.convert(han), s2t.convert(han)
+    if len(simplified) != len(han) or len(traditional) != len(han):
+        return None  # a phrase rule changed the length: can't compare char by char
+    trad_only = sum(a != b for a, b in zip(han, simplified, strict=True))
+    simp_only = sum(a != b for a, b in zip(han, traditional, strict=True))
+    if trad_only > simp_only:
+        return "zh-Hant"
+    if simp_only > trad_only:
+        return "zh-Hans"
+    return None
+
+
+def detect_language(text: str) -> str:
+    """BCP 47 code of ``text``'s main language ('zh-Hans', 'zh-Hant', 'en', 'ug', ...), or 'und'."""
+    sample = _BAD_CHARS.sub(" ", text[:MAX_SAMPLE_CHARS])
+    han = len(_HAN.findall(sample))
+    letters = len(_LETTER.findall(sample)) + 2 * han
+    if letters < MIN_LETTERS:
+        return UNDETERMINED
+    try:
+        _reliable, _bytes, details = pycld2.detect(sample, bestEffort=True)
+    except pycld2.error:
+        return UNDETERMINED
+    code: str = details[0][1]
+    if code in ("zh", "zh-Hant") or (code in ("un", "ja") and 6 * han >= letters):
+        # Japanese kana would make cld2 say 'ja'; Han-only text is Chinese.
+        if code == "ja" and _has_kana(sample):
+            return "ja"
+        return chinese_script(sample) or _CLD2_CODES.get(code, "zh-Hans")
+    if code == "un":
+        return UNDETERMINED
+    return _CLD2_CODES.get(code, code)
+
+
+def _has_kana(text: str) -> bool:
+    return any("\u3040" <= c <= "\u30ff" for c in text)

@@ -1,0 +1,331 @@
+"""The ``culpa`` command: a thin layer over the library.
+
+Results go to stdout (``--json`` for machines), progress and messages to
+stderr. Exit status: 0 success, 3 finished with recorded per-file errors,
+2 usage error, 1 internal failure.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+import click
+
+from culpa import __version__
+from culpa.errors import CulpaError, ExitCode
+from culpa.store.case import CASE_ENV, Case, init_case, open_case
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+case_option = click.option(
+    "--case",
+    "case_dir",
+    envvar=CASE_ENV,
+    metavar="DIR",
+    help=f"Case folder (default: ${CASE_ENV}).",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON on stdout.")
+
+
+def _emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn culpa's errors into a message and the right exit status."""
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except CulpaError as exc:
+            click.echo(f"culpa: {exc}", err=True)
+            sys.exit(int(exc.exit_code))
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("culpa: interrupted; committed work is kept, re-run to finish", err=True)
+            sys.exit(130)
+        except Exception:
+            click.echo("culpa: internal error (a bug; please report it):", err=True)
+            click.echo(traceback.format_exc(), err=True)
+            sys.exit(int(ExitCode.INTERNAL))
+
+    return wrapper
+
+
+@contextmanager
+def _opened(case_dir: str | None) -> Iterator[tuple[Case, Any]]:
+    case = open_case(case_dir)
+    conn = case.connect()
+    try:
+        yield case, conn
+    finally:
+        conn.close()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="culpa")
+def cli() -> None:
+    """culpa: make a leaked trove searchable, cross-checked and citable, offline."""
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@json_option
+@handle_errors
+def init(directory: Path, as_json: bool) -> None:
+    """Create a case in DIRECTORY (an empty or new folder)."""
+    case = init_case(directory)
+    if as_json:
+        _emit_json({"case": str(case.root)})
+    else:
+        click.echo(f"case ready: {case.root}", err=True)
+
+
+@cli.command()
+@case_option
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--workers", type=click.IntRange(1, 64), default=None, help="Worker processes (default: one per core).")
+@click.option("--no-ocr", is_flag=True, help="Do not OCR scans and images (much faster).")
+@click.option(
+    "--ocr-lang",
+    default="chi_sim+chi_tra+eng",
+    show_default=True,
+    help="Tesseract languages, '+'-separated (e.g. chi_sim+eng, uig).",
+)
+@json_option
+@handle_errors
+def ingest(
+    case_dir: str | None, paths: tuple[Path, ...], workers: int | None, no_ocr: bool,
+    ocr_lang: str, as_json: bool,
+) -> None:
+    """Add files, folders and archives at PATHS to the case.
+
+    Safe to re-run (what is done is skipped) and to interrupt (a re-run
+    finishes the job). Exits 3 when some files could not be read; see
+    `culpa errors`.
+    """
+    from culpa.cli.progress import ProgressBar
+    from culpa.ingest.runner import IngestOptions, ingest as run_ingest
+
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise click.UsageError(f"no such file or folder: {', '.join(missing)}")
+    case = open_case(case_dir)
+    options = IngestOptions(ocr=not no_ocr, ocr_languages=tuple(ocr_lang.split("+")))
+    if workers is not None:
+        options = IngestOptions(workers, options.ocr, options.ocr_languages)
+    with ProgressBar(enabled=sys.stderr.isatty()) as bar:
+        summary = run_ingest(case, list(paths), options, progress=bar.update)
+    if as_json:
+        _emit_json(summary.as_dict())
+    else:
+        click.echo(
+            f"{summary.files_seen} files: {summary.documents_added} new documents, "
+            f"{summary.pages_added} pages ({summary.ocr_pages_added} OCR'd), "
+            f"{summary.files_unchanged} unchanged, {summary.duplicates} duplicates, "
+            f"{summary.error_count} errors in {summary.seconds:.1f}s",
+            err=True,
+        )
+        for kind, count in sorted(summary.errors.items()):
+            click.echo(f"  {kind}: {count}  (culpa errors --kind {kind})", err=True)
+    if summary.error_count:
+        sys.exit(int(ExitCode.FILE_ERRORS))
+
+
+def _render_snippet(snippet: str, color: bool) -> str:
+    if color:
+        return snippet.replace("[[", "\x1b[1;31m").replace("]]", "\x1b[0m")
+    return snippet
+
+
+@cli.command()
+@case_option
+@click.argument("query", nargs=-1, required=True)
+@click.option("--limit", type=click.IntRange(1, 100000), default=20, show_default=True)
+@click.option("--offset", type=click.IntRange(0), default=0)
+@click.option("--type", "types", multiple=True, help="Only this file type (pdf, image, docx, ...).")
+@click.option("--lang", "languages", multiple=True, help="Only pages in this language (zh, en, ...).")
+@click.option("--path", "path_prefix", default=None, help="Only files found under this provenance path.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV on stdout.")
+@json_option
+@handle_errors
+def search(
+    case_dir: str | None, query: tuple[str, ...], limit: int, offset: int,
+    types: tuple[str, ...], languages: tuple[str, ...], path_prefix: str | None,
+    as_csv: bool, as_json: bool,
+) -> None:
+    """Search every page: words, "phrases", Chinese of any length, AND/OR/NOT.
+
+    Simplified and traditional Chinese match each other. Filters can also be
+    written in the query: type:pdf lang:zh path:leak.zip!/2017
+    """
+    from culpa.search.engine import search as run_search
+
+    with _opened(case_dir) as (_case, conn):
+        hits = run_search(
+            conn, " ".join(query), limit=limit, offset=offset, types=types,
+            languages=languages, path_prefix=path_prefix,
+        )
+    fields = ["document_id", "sha256", "path", "page", "start", "end", "score", "type",
+              "language", "snippet"]
+    if as_json:
+        _emit_json([{name: getattr(hit, name) for name in fields} for hit in hits])
+    elif as_csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(fields)
+        for hit in hits:
+            writer.writerow([getattr(hit, name) for name in fields])
+    else:
+        color = sys.stdout.isatty()
+        for rank, hit in enumerate(hits, start=offset + 1):
+            click.echo(
+                f"{rank}. {hit.path}  page {hit.page}  [{hit.start}:{hit.end}]  "
+                f"doc {hit.document_id} {hit.sha256[:12]}  score {hit.score:.2f}"
+            )
+            click.echo(f"   {_render_snippet(hit.snippet, color)}")
+        if not hits:
+            click.echo("no hits", err=True)
+
+
+@cli.command()
+@case_option
+@click.argument("doc")
+@click.option("--page", type=click.IntRange(1), default=None, help="Page number (from 1).")
+@json_option
+@handle_errors
+def show(case_dir: str | None, doc: str, page: int | None, as_json: bool) -> None:
+    """Print a document's details, or one page's text (--page; JSON adds word boxes)."""
+    from culpa.store.queries import document_info, page_info, resolve_document
+
+    with _opened(case_dir) as (_case, conn):
+        doc_id = resolve_document(conn, doc)
+        info = document_info(conn, doc_id)
+        page_data = page_info(conn, doc_id, page) if page is not None else None
+    if as_json:
+        data = info.as_dict()
+        if page_data is not None:
+            data["page"] = page_data.as_dict()
+        _emit_json(data)
+        return
+    if page_data is not None:
+        click.echo(
+            f"# {info.file_name}  page {page_data.number}/{info.page_count}  "
+            f"{page_data.language or 'und'}  {page_data.method}",
+            err=True,
+        )
+        click.echo(page_data.text)
+        return
+    click.echo(f"document {info.id}: {info.file_name}")
+    click.echo(f"  sha256: {info.sha256}")
+    click.echo(f"  type:   {info.type} ({info.mime}), {info.size} bytes, {info.page_count} pages")
+    click.echo(f"  status: {info.status}" + (f" ({info.error_kind}: {info.error_message})" if info.error_kind else ""))
+    for path in info.paths:
+        click.echo(f"  path:   {path}")
+    for key, value in sorted(info.metadata.items()):
+        click.echo(f"  {key}: {value}")
+
+
+@cli.command()
+@case_option
+@click.argument("doc")
+@click.option("--page", type=click.IntRange(1), required=True, help="Page number (from 1).")
+@click.option("--span", required=True, help="Character span START:END in the page text.")
+@json_option
+@handle_errors
+def cite(case_dir: str | None, doc: str, page: int, span: str, as_json: bool) -> None:
+    """Print a checkable citation of a passage: file, paths, SHA-256, page, quote."""
+    from culpa.publish.citation import cite as make_citation, parse_span
+    from culpa.store.queries import resolve_document
+
+    start, end = parse_span(span)
+    with _opened(case_dir) as (_case, conn):
+        citation = make_citation(conn, resolve_document(conn, doc), page, start, end)
+    if as_json:
+        _emit_json(citation.as_dict())
+    else:
+        click.echo(citation.as_text())
+
+
+@cli.command()
+@case_option
+@json_option
+@handle_errors
+def status(case_dir: str | None, as_json: bool) -> None:
+    """Counts: files, documents, pages, OCR'd pages, documents per type, errors per kind."""
+    from culpa.store.queries import status_counts
+
+    with _opened(case_dir) as (case, conn):
+        counts = status_counts(conn)
+    if as_json:
+        _emit_json({"case": str(case.root), **counts})
+        return
+    click.echo(f"case {case.root}")
+    click.echo(
+        f"  {counts['files']} files, {counts['documents']} documents, {counts['pages']} pages "
+        f"({counts['ocr_pages']} OCR'd), {counts['errors']} errors"
+    )
+    for title, key in (("documents by type", "documents_by_type"),
+                       ("pages by language", "pages_by_language"),
+                       ("errors by kind", "errors_by_kind")):
+        if counts[key]:
+            click.echo(f"  {title}: " + ", ".join(f"{k} {v}" for k, v in counts[key].items()))
+
+
+@cli.command()
+@case_option
+@click.option("--kind", default=None, help="Only errors of this kind (encrypted, corrupt, ...).")
+@json_option
+@handle_errors
+def errors(case_dir: str | None, kind: str | None, as_json: bool) -> None:
+    """List every file that failed, with its path, kind and message."""
+    from culpa.store.queries import list_errors
+
+    with _opened(case_dir) as (_case, conn):
+        rows = list_errors(conn, kind)
+    if as_json:
+        _emit_json(rows)
+        return
+    for row in rows:
+        click.echo(f"{row['kind']}\t{row['path']}\t{row['message']}")
+    click.echo(f"{len(rows)} errors", err=True)
+
+
+@cli.command()
+@case_option
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file instead of stdout.")
+@handle_errors
+def export(case_dir: str | None, output: Path | None) -> None:
+    """Write every document and its pages as JSON lines, for other tools."""
+    from culpa.store.queries import export_documents
+
+    with _opened(case_dir) as (_case, conn):
+        stream = output.open("w", encoding="utf-8") if output else sys.stdout
+        try:
+            count = 0
+            for record in export_documents(conn):
+                stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+                count += 1
+        finally:
+            if output:
+                stream.close()
+    click.echo(f"{count} documents exported", err=True)
+
+
+def main() -> None:
+    cli(prog_name="culpa")
+
+
+if __name__ == "__main__":
+    main()

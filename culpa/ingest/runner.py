@@ -1,0 +1,273 @@
+"""Ingest orchestration: walk, fan out to a process pool, write from one place.
+
+Workers (one per core) hash, store and extract; this process walks the
+given paths, skips what an earlier run already completed, commits every
+result through :class:`CaseWriter`, and feeds containers' children back into
+the queue. The number of files in flight is bounded, so memory stays flat
+however large the trove.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import multiprocessing
+import os
+import shutil
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from culpa.errors import CaseError, ErrorKind
+from culpa.ingest.worker import WorkerConfig, WorkItem, WorkResult, process
+from culpa.ingest.writer import CaseWriter
+from culpa.models import child_provenance
+from culpa.sources.walk import SourceFile, walk_sources
+from culpa.store.case import Case
+
+#: Files handed to the pool per worker before waiting for results.
+IN_FLIGHT_PER_WORKER = 4
+#: A file in flight when the pool dies this many times is recorded as failed.
+MAX_POOL_CRASHES_PER_FILE = 2
+
+
+@dataclass(slots=True)
+class IngestSummary:
+    """What one ingest run did; printed by the CLI, as JSON with --json."""
+
+    files_seen: int = 0
+    files_unchanged: int = 0
+    documents_added: int = 0
+    duplicates: int = 0
+    pages_added: int = 0
+    ocr_pages_added: int = 0
+    errors: Counter[str] = field(default_factory=Counter)
+    seconds: float = 0.0
+
+    @property
+    def error_count(self) -> int:
+        return sum(self.errors.values())
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "files_seen": self.files_seen,
+            "files_unchanged": self.files_unchanged,
+            "documents_added": self.documents_added,
+            "duplicates": self.duplicates,
+            "pages_added": self.pages_added,
+            "ocr_pages_added": self.ocr_pages_added,
+            "errors": dict(sorted(self.errors.items())),
+            "error_count": self.error_count,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass(slots=True)
+class _Container:
+    doc_id: int
+    parent: str | None
+    remaining: int
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOptions:
+    workers: int = max(1, os.cpu_count() or 1)
+    ocr: bool = True
+    ocr_languages: tuple[str, ...] = ("chi_sim", "chi_tra", "eng")
+
+
+ProgressCallback = Callable[[int, int], None]
+
+
+class _IngestLock:
+    """One ingest per case at a time: two writers would only fight for the database."""
+
+    def __init__(self, case: Case) -> None:
+        self.path = case.root / "ingest.lock"
+        self.handle = self.path.open("w")
+
+    def __enter__(self) -> _IngestLock:
+        try:
+            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            self.handle.close()
+            raise CaseError(f"another ingest is running on {self.path.parent}") from exc
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        fcntl.flock(self.handle, fcntl.LOCK_UN)
+        self.handle.close()
+
+
+def ingest(
+    case: Case,
+    paths: Sequence[Path],
+    options: IngestOptions | None = None,
+    progress: ProgressCallback | None = None,
+) -> IngestSummary:
+    """Ingest files and folders into ``case``; safe to re-run and to kill."""
+    options = options or IngestOptions()
+    with _IngestLock(case):
+        _clear_tmp(case)
+        try:
+            return _Run(case, options, progress).run(walk_sources(paths))
+        finally:
+            _clear_tmp(case)
+
+
+def _clear_tmp(case: Case) -> None:
+    """Children of unfinished containers left by a killed run; they are unpacked anew."""
+    if case.tmp_dir.is_dir():
+        shutil.rmtree(case.tmp_dir)
+    case.tmp_dir.mkdir()
+
+
+class _Run:
+    def __init__(self, case: Case, options: IngestOptions, progress: ProgressCallback | None):
+        self.case = case
+        self.options = options
+        self.progress = progress
+        self.config = WorkerConfig(case.root, options.ocr, options.ocr_languages)
+        self.summary = IngestSummary()
+        self.children: deque[WorkItem] = deque()
+        self.containers: dict[str, _Container] = {}
+        self.crashes: Counter[str] = Counter()
+        self.done = 0
+        self.total = 0
+
+    def run(self, sources: Iterator[SourceFile]) -> IngestSummary:
+        started = time.perf_counter()
+        conn = self.case.connect()
+        self.writer = CaseWriter(conn)
+        try:
+            self._loop(sources)
+        finally:
+            conn.close()
+        self.summary.seconds = time.perf_counter() - started
+        return self.summary
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self.options.workers, mp_context=multiprocessing.get_context("forkserver")
+        )
+
+    def _loop(self, sources: Iterator[SourceFile]) -> None:
+        limit = self.options.workers * IN_FLIGHT_PER_WORKER
+        pending: dict[Future[WorkResult], WorkItem] = {}
+        retry: deque[WorkItem] = deque()
+        pool = self._new_pool()
+        try:
+            while True:
+                while len(pending) < limit:
+                    item = self._next_item(sources, retry)
+                    if item is None:
+                        break
+                    pending[pool.submit(process, item, self.config)] = item
+                if not pending:
+                    break  # nothing in flight and nothing left to hand out
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                broken = False
+                for future in finished:
+                    item = pending.pop(future)
+                    try:
+                        result = future.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        self._on_crash(item, retry)
+                        continue
+                    self._handle(result)
+                if broken:
+                    for item in pending.values():
+                        self._on_crash(item, retry)
+                    pending.clear()
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    pool = self._new_pool()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _next_item(self, sources: Iterator[SourceFile], retry: deque[WorkItem]) -> WorkItem | None:
+        """Retries first, then children (to finish containers), then new files."""
+        if retry:
+            return retry.popleft()
+        if self.children:
+            return self.children.popleft()
+        for source in sources:
+            self.summary.files_seen += 1
+            self.total += 1
+            if source.error is not None:
+                self._handle(
+                    WorkResult(
+                        WorkItem(source.provenance, source.path), "", 0,
+                        error_kind=str(ErrorKind.UNREADABLE), error_message=source.error,
+                    )
+                )
+                continue
+            seen = self.writer.lookup_top_level(source.provenance)
+            if seen is not None and seen == (source.size, source.mtime_ns, True):
+                self.summary.files_unchanged += 1
+                self._tick()
+                continue
+            return WorkItem(source.provenance, source.path, mtime_ns=source.mtime_ns)
+        return None
+
+    def _on_crash(self, item: WorkItem, retry: deque[WorkItem]) -> None:
+        self.crashes[item.provenance] += 1
+        if self.crashes[item.provenance] >= MAX_POOL_CRASHES_PER_FILE:
+            self._handle(
+                WorkResult(
+                    item, "", 0, error_kind=str(ErrorKind.INTERNAL),
+                    error_message="the extraction process died while reading this file",
+                )
+            )
+        else:
+            retry.append(item)
+
+    def _handle(self, result: WorkResult) -> None:
+        item = result.item
+        doc_id, inserted, awaiting = self.writer.commit(result)
+        summary = self.summary
+        if result.error_kind:
+            summary.errors[result.error_kind] += 1
+        if inserted:
+            summary.documents_added += 1
+            summary.pages_added += len(result.pages)
+            summary.ocr_pages_added += sum(1 for page in result.pages if page.method == "ocr")
+        elif doc_id is not None:
+            summary.duplicates += 1
+        if awaiting and doc_id is not None:
+            self.containers[item.provenance] = _Container(
+                doc_id, item.parent, remaining=len(result.children)
+            )
+            for child in result.children:
+                self.total += 1
+                self.children.append(
+                    WorkItem(
+                        child_provenance(item.provenance, child.name), child.path,
+                        parent=item.provenance, depth=item.depth + 1, owned=True,
+                        sha256=child.sha256, size=child.size,
+                    )
+                )
+        else:
+            for child in result.children:  # already complete elsewhere: drop the copies
+                child.path.unlink(missing_ok=True)
+            self._finished(item.parent)
+        self._tick()
+
+    def _finished(self, parent: str | None) -> None:
+        """A child is fully committed: complete its container when it was the last."""
+        while parent is not None:
+            container = self.containers[parent]
+            container.remaining -= 1
+            if container.remaining > 0:
+                return
+            self.writer.mark_complete(container.doc_id)
+            del self.containers[parent]
+            parent = container.parent
+
+    def _tick(self) -> None:
+        self.done += 1
+        if self.progress is not None:
+            self.progress(self.done, self.total)

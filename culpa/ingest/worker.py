@@ -1,0 +1,194 @@
+"""What a worker process does with one file: hash, store, sniff, extract.
+
+Runs in the process pool, so everything it returns is plain, picklable data
+ready for the single writer: page rows already carry their FTS tokens and
+word-box JSON, children are already hashed. A worker only reads the case
+database (to skip content that is already complete); it never writes it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from culpa.errors import ErrorKind, ExtractionError
+from culpa.formats import registry
+from culpa.formats.base import ExtractContext
+from culpa.formats.sniff import detect_mime
+from culpa.index.tokens import index_text
+from culpa.models import Page, Word
+from culpa.store.blobs import BlobStore, sha256_file
+from culpa.store.case import Case
+
+
+@dataclass(frozen=True, slots=True)
+class WorkItem:
+    """One file to ingest, found at ``provenance``."""
+
+    provenance: str
+    source: Path
+    parent: str | None = None
+    depth: int = 0
+    #: True for a temporary file the ingest made (moved into the store, not copied).
+    owned: bool = False
+    sha256: str | None = None
+    size: int | None = None
+    mtime_ns: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PageRow:
+    """A page as the writer stores it."""
+
+    number: int
+    text: str
+    language: str | None
+    method: str
+    ocr_engine: str | None
+    ocr_confidence: float | None
+    width: float
+    height: float
+    words_json: str
+    tokens: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChildItem:
+    name: str
+    path: Path
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class WorkResult:
+    item: WorkItem
+    sha256: str
+    size: int
+    #: True when the content was already complete in the case: nothing extracted.
+    known: bool = False
+    mime: str = ""
+    type: str = "unknown"
+    extractor: str | None = None
+    pages: tuple[PageRow, ...] = ()
+    metadata: dict[str, str] = field(default_factory=dict)
+    children: tuple[ChildItem, ...] = ()
+    error_kind: str | None = None
+    error_message: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerConfig:
+    case_root: Path
+    ocr: bool = True
+    ocr_languages: tuple[str, ...] = ("chi_sim", "chi_tra", "eng")
+
+
+_readonly: sqlite3.Connection | None = None
+
+
+def _known_complete(case: Case, sha256: str) -> bool:
+    global _readonly
+    if _readonly is None:
+        _readonly = sqlite3.connect(f"file:{case.db_path}?mode=ro", uri=True, timeout=30.0)
+    row = _readonly.execute("SELECT complete FROM documents WHERE sha256 = ?", (sha256,)).fetchone()
+    return row is not None and row[0] == 1
+
+
+def words_json(words: tuple[Word, ...]) -> str:
+    """Compact JSON of word boxes: [x0, y0, x1, y1, start, end, confidence]."""
+    return json.dumps(
+        [
+            [round(w.x0, 1), round(w.y0, 1), round(w.x1, 1), round(w.y1, 1), w.start, w.end,
+             round(w.confidence)]
+            for w in words
+        ],
+        separators=(",", ":"),
+    )
+
+
+def page_row(page: Page) -> PageRow:
+    return PageRow(
+        number=page.number,
+        text=page.text,
+        language=page.language,
+        method=page.method,
+        ocr_engine=page.ocr_engine,
+        ocr_confidence=page.ocr_confidence,
+        width=page.width,
+        height=page.height,
+        words_json=words_json(page.words),
+        tokens=index_text(page.text),
+    )
+
+
+def process(item: WorkItem, config: WorkerConfig) -> WorkResult:
+    """Ingest one file as far as a worker can; never raises for a bad file."""
+    case = Case(config.case_root)
+    blobs: BlobStore = case.blobs
+    try:
+        if item.sha256 is not None and item.size is not None:
+            sha256, size = item.sha256, item.size
+        else:
+            sha256, size = sha256_file(item.source)
+    except OSError as exc:
+        return WorkResult(item, "", 0, error_kind=ErrorKind.UNREADABLE, error_message=str(exc))
+    if _known_complete(case, sha256):
+        if item.owned:
+            item.source.unlink(missing_ok=True)
+        return WorkResult(item, sha256, size, known=True)
+    try:
+        blob = blobs.put(item.source, sha256, move=item.owned)
+    except OSError as exc:
+        return WorkResult(item, sha256, size, error_kind=ErrorKind.UNREADABLE, error_message=str(exc))
+    mime = "application/x-empty" if size == 0 else detect_mime(blob)
+    name = item.provenance.rsplit("/", 1)[-1]
+    extractor = registry.extractor_for(mime, name)
+    kind = extractor.type if extractor is not None else registry.type_for(mime)
+    base = WorkResult(item, sha256, size, mime=mime, type=kind,
+                      extractor=type(extractor).__name__ if extractor else None)
+    if size == 0:
+        return _failed(base, ErrorKind.EMPTY, "the file is empty (0 bytes)")
+    if extractor is None:
+        return _failed(base, ErrorKind.UNSUPPORTED, f"no extractor reads {mime} files")
+    workdir = case.tmp_dir / f"{sha256[:16]}-{os.getpid()}"
+    workdir.mkdir(parents=True, exist_ok=True)
+    context = ExtractContext(
+        workdir=workdir, ocr=config.ocr, ocr_languages=config.ocr_languages, depth=item.depth
+    )
+    try:
+        extracted = extractor.extract(blob, context)
+        children = tuple(
+            ChildItem(child.name, child.path, *sha256_file(child.path))
+            for child in extracted.children
+        )
+    except ExtractionError as exc:
+        shutil.rmtree(workdir, ignore_errors=True)
+        return _failed(base, exc.kind, exc.message)
+    except MemoryError:
+        shutil.rmtree(workdir, ignore_errors=True)
+        return _failed(base, ErrorKind.TOO_LARGE, "ran out of memory while extracting")
+    except Exception as exc:  # a bug or an unexpected library failure on hostile input
+        shutil.rmtree(workdir, ignore_errors=True)
+        detail = traceback.format_exception_only(exc)[-1].strip()
+        return _failed(base, ErrorKind.INTERNAL, f"{type(extractor).__name__} failed: {detail}")
+    if not children:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return WorkResult(
+        item, sha256, size, mime=mime, type=kind, extractor=base.extractor,
+        pages=tuple(page_row(page) for page in extracted.pages),
+        metadata={key: str(value) for key, value in extracted.metadata.items()},
+        children=children,
+    )
+
+
+def _failed(base: WorkResult, kind: ErrorKind, message: str) -> WorkResult:
+    return WorkResult(
+        base.item, base.sha256, base.size, mime=base.mime, type=base.type,
+        extractor=base.extractor, error_kind=str(kind), error_message=message,
+    )

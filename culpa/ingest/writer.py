@@ -1,0 +1,163 @@
+"""The single writer: commits each worker result in one transaction.
+
+One file, one transaction: after a ``kill -9`` a file is either wholly in the
+case (document, pages, index entries, provenance, error) or not at all. A
+container is marked ``complete`` only once every child below it is
+committed, so a re-run knows which containers to open again.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime
+
+from culpa.ingest.worker import WorkResult
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class CaseWriter:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def lookup_top_level(self, path: str) -> tuple[int | None, int | None, bool] | None:
+        """(size, mtime_ns, complete) recorded for a top-level provenance path."""
+        row = self.conn.execute(
+            "SELECT p.size, p.mtime_ns, d.complete FROM provenance p "
+            "JOIN documents d ON d.id = p.document_id WHERE p.path = ?",
+            (path,),
+        ).fetchone()
+        return None if row is None else (row[0], row[1], bool(row[2]))
+
+    def commit(self, result: WorkResult) -> tuple[int | None, bool, bool]:
+        """Store one result: (document id, whether it was new, whether it awaits children)."""
+        item = result.item
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if not result.sha256:  # could not even be read
+                self._record_error(item.provenance, None, result)
+                conn.execute("COMMIT")
+                return None, False, False
+            row = conn.execute(
+                "SELECT id, complete, status, error_kind, error_message FROM documents "
+                "WHERE sha256 = ?",
+                (result.sha256,),
+            ).fetchone()
+            if row is None:
+                doc_id = self._insert_document(result)
+                complete = not result.children
+            else:
+                doc_id, complete = row[0], bool(row[1])
+                if row[2] == "error":
+                    self._record_error(item.provenance, result.sha256, result, row[3], row[4])
+            self._add_provenance(doc_id, result)
+            if complete and row is not None:
+                self._copy_subtree(doc_id, item.provenance)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        awaiting = bool(result.children) and not complete
+        return doc_id, row is None, awaiting
+
+    def mark_complete(self, doc_id: int) -> None:
+        self.conn.execute("UPDATE documents SET complete = 1 WHERE id = ?", (doc_id,))
+
+    def _insert_document(self, result: WorkResult) -> int:
+        status = "error" if result.error_kind else "ok"
+        cursor = self.conn.execute(
+            "INSERT INTO documents (sha256, size, mime, type, status, error_kind, error_message, "
+            "extractor, metadata, page_count, complete, ingested_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                result.sha256, result.size, result.mime, result.type, status,
+                result.error_kind, result.error_message, result.extractor,
+                json.dumps(result.metadata, ensure_ascii=False, sort_keys=True),
+                len(result.pages), 0 if result.children else 1, _now(),
+            ),
+        )
+        doc_id = cursor.lastrowid
+        assert doc_id is not None
+        for page in result.pages:
+            page_cursor = self.conn.execute(
+                "INSERT INTO pages (document_id, number, text, language, method, ocr_engine, "
+                "ocr_confidence, width, height) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    doc_id, page.number, page.text, page.language, page.method, page.ocr_engine,
+                    page.ocr_confidence, page.width, page.height,
+                ),
+            )
+            page_id = page_cursor.lastrowid
+            self.conn.execute(
+                "INSERT INTO page_words (page_id, words) VALUES (?, ?)", (page_id, page.words_json)
+            )
+            self.conn.execute(
+                "INSERT INTO page_index (rowid, tokens) VALUES (?, ?)", (page_id, page.tokens)
+            )
+        if result.error_kind:
+            self._record_error(result.item.provenance, result.sha256, result)
+        return doc_id
+
+    def _add_provenance(self, doc_id: int, result: WorkResult) -> None:
+        item = result.item
+        self.conn.execute(
+            "INSERT INTO provenance (path, document_id, parent_path, size, mtime_ns) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET "
+            "document_id = excluded.document_id, size = excluded.size, "
+            "mtime_ns = excluded.mtime_ns",
+            (item.provenance, doc_id, item.parent, result.size if item.parent is None else None,
+             item.mtime_ns),
+        )
+        if not result.error_kind:
+            # The path now holds readable content: an error from an older version goes.
+            status = self.conn.execute(
+                "SELECT status FROM documents WHERE id = ?", (doc_id,)
+            ).fetchone()[0]
+            if status == "ok":
+                self.conn.execute("DELETE FROM errors WHERE path = ?", (item.provenance,))
+
+    def _record_error(
+        self,
+        path: str,
+        sha256: str | None,
+        result: WorkResult,
+        kind: str | None = None,
+        message: str | None = None,
+    ) -> None:
+        self.conn.execute(
+            "INSERT INTO errors (path, sha256, kind, message, recorded_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(path) DO UPDATE SET sha256 = excluded.sha256, kind = excluded.kind, "
+            "message = excluded.message, recorded_at = excluded.recorded_at",
+            (path, sha256, kind or result.error_kind, message or result.error_message, _now()),
+        )
+
+    def _copy_subtree(self, doc_id: int, new_path: str) -> None:
+        """Give a complete container found at a new path its members' paths there too."""
+        source = self.conn.execute(
+            "SELECT p.path FROM provenance p WHERE p.document_id = ? AND p.path != ? "
+            "AND EXISTS (SELECT 1 FROM provenance c WHERE c.parent_path = p.path) "
+            "ORDER BY p.path LIMIT 1",
+            (doc_id, new_path),
+        ).fetchone()
+        if source is None:
+            return
+        old = source[0]
+        cut = len(old)
+        # Every path below `old` sorts between "old!/" and "old!0" ('0' follows '/').
+        low, high = old + "!/", old + "!0"
+        self.conn.execute(
+            "INSERT OR IGNORE INTO provenance (path, document_id, parent_path) "
+            "SELECT ? || substr(path, ? + 1), document_id, ? || substr(parent_path, ? + 1) "
+            "FROM provenance WHERE path >= ? AND path < ?",
+            (new_path, cut, new_path, cut, low, high),
+        )
+        self.conn.execute(
+            "INSERT OR IGNORE INTO errors (path, sha256, kind, message, recorded_at) "
+            "SELECT ? || substr(path, ? + 1), sha256, kind, message, recorded_at "
+            "FROM errors WHERE path >= ? AND path < ?",
+            (new_path, cut, low, high),
+        )

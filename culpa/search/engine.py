@@ -1,0 +1,288 @@
+"""Ranked search over every stored page, returning citable :class:`Hit` values.
+
+FTS5 finds and ranks candidate pages (bm25 over the bigram index, see
+:mod:`culpa.index.tokens`); only the returned page texts are read, folded
+with an offset map and searched for the query's positive terms, which gives
+the span in ``pages.text`` that a citation points to.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterable, Sequence
+
+from culpa.errors import QueryError
+from culpa.index.tokens import (
+    CJK_CLASS,
+    cjk_runs,
+    fold_with_offsets,
+    has_token_chars,
+    is_han_kana,
+    normalize,
+)
+from culpa.models import Hit
+from culpa.search.query import Query, Term, parse
+
+#: Characters of context on each side of the match in a snippet.
+SNIPPET_CONTEXT = 60
+SNIPPET_OPEN = "[["
+SNIPPET_CLOSE = "]]"
+
+# unicode61 token characters, approximately: letters and digits (not "_").
+_TOK = r"[^\W_]"
+_NON_TOK = r"[\W_]"
+# A token character that is not written as bigrams: the edge of a Latin word.
+_WORD_CHAR = f"(?!{CJK_CLASS}){_TOK}"
+_SPACES = re.compile(r"\s+")
+
+
+def _run_pattern(run: str) -> str:
+    out = [re.escape(run[0])]
+    for prev, c in zip(run, run[1:], strict=False):
+        # The index drops whitespace between Han/kana, so the text may have a line break here.
+        out.append(r"\s*" if is_han_kana(prev) and is_han_kana(c) else "")
+        out.append(re.escape(c))
+    return "".join(out)
+
+
+def term_pattern(term: Term) -> str | None:
+    """Regex finding ``term`` in folded page text the way the index matches it."""
+    parts = [(cjk, p) for cjk, p in cjk_runs(normalize(term.text)) if cjk or has_token_chars(p)]
+    if not parts:
+        return None
+    out: list[str] = []
+    prev: tuple[bool, str] | None = None
+    for cjk, piece in parts:
+        if prev is not None:
+            if prev[0] and cjk:
+                # Two CJK runs were split by punctuation: the text needs a separator too.
+                both_han = is_han_kana(prev[1][-1]) and is_han_kana(piece[0])
+                out.append(rf"{_NON_TOK}*[^\w\s]{_NON_TOK}*" if both_han else f"{_NON_TOK}+")
+            else:
+                out.append(f"{_NON_TOK}*")
+        if cjk:
+            out.append(_run_pattern(piece))
+        else:
+            words = [w for w in re.split(_NON_TOK, piece) if w]
+            out.append(f"{_NON_TOK}+".join(re.escape(w) for w in words))
+        prev = (cjk, piece)
+    pattern = "".join(out)
+    if not parts[0][0]:
+        pattern = f"(?<!{_WORD_CHAR})" + pattern
+    if not parts[-1][0]:
+        pattern += f"(?!{_WORD_CHAR})"
+    return pattern
+
+
+def match_pattern(terms: Iterable[Term]) -> re.Pattern[str] | None:
+    """One regex for all positive terms; its leftmost match is the hit's first match."""
+    patterns = [p for t in terms if (p := term_pattern(t)) is not None]
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
+
+
+def locate(text: str, pattern: re.Pattern[str] | None) -> tuple[int, int] | None:
+    """Span in ``text`` (stored page text) of the first match, or None."""
+    if pattern is None:
+        return None
+    folded, starts, ends = fold_with_offsets(text)
+    m = pattern.search(folded)
+    if m is None or m.end() == m.start():
+        return None
+    return starts[m.start()], ends[m.end() - 1]
+
+
+def snippet(text: str, start: int, end: int, context: int = SNIPPET_CONTEXT) -> str:
+    """The match with ``context`` characters each side, marked, on one line."""
+    lo = max(0, start - context)
+    hi = min(len(text), end + context)
+
+    def flat(s: str) -> str:
+        return _SPACES.sub(" ", s)
+
+    return (
+        ("…" if lo > 0 else "")
+        + flat(text[lo:start])
+        + SNIPPET_OPEN
+        + flat(text[start:end])
+        + SNIPPET_CLOSE
+        + flat(text[end:hi])
+        + ("…" if hi < len(text) else "")
+    )
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _path_range(prefix: str) -> tuple[str, str]:
+    # Every string starting with prefix sorts (binary collation) inside [prefix, prefix+U+10FFFF).
+    return prefix, prefix + "\U0010ffff"
+
+
+class _Filters:
+    """SQL conditions on pages ``p`` / documents ``d`` for the type/lang/path filters."""
+
+    def __init__(self) -> None:
+        self.sql: list[str] = []
+        self.params: list[object] = []
+        self.paths: list[str] = []
+
+    def types(self, values: Sequence[str]) -> None:
+        if values:
+            self.sql.append(f"d.type IN ({', '.join('?' * len(values))})")
+            self.params.extend(v.lower() for v in values)
+
+    def languages(self, values: Sequence[str]) -> None:
+        # "zh" matches zh, zh-Hans and zh-Hant.
+        if values:
+            ors = []
+            for v in values:
+                ors.append("(lower(p.language) = ? OR lower(p.language) LIKE ? ESCAPE '\\')")
+                self.params.extend([v.lower(), _escape_like(v.lower()) + "-%"])
+            self.sql.append("(" + " OR ".join(ors) + ")")
+
+    def path_prefixes(self, values: Sequence[str]) -> None:
+        if values:
+            ors = []
+            for v in values:
+                ors.append("(pr.path >= ? AND pr.path < ?)")
+                self.params.extend(_path_range(v))
+            self.sql.append(
+                "EXISTS (SELECT 1 FROM provenance pr WHERE pr.document_id = p.document_id AND ("
+                + " OR ".join(ors)
+                + "))"
+            )
+            self.paths.extend(values)
+
+
+def _prepare(
+    query: str | Query,
+    types: Sequence[str],
+    languages: Sequence[str],
+    path_prefix: str | None,
+) -> tuple[Query, _Filters]:
+    q = parse(query) if isinstance(query, str) else query
+    f = _Filters()
+    f.types(q.types)
+    f.types(types)
+    f.languages(q.languages)
+    f.languages(languages)
+    f.path_prefixes(q.paths)
+    if path_prefix:
+        f.path_prefixes([path_prefix])
+    return q, f
+
+
+def _from_where(q: Query, f: _Filters) -> tuple[str, list[object]]:
+    if f.sql:
+        sql = (
+            "FROM page_index JOIN pages p ON p.id = page_index.rowid "
+            "JOIN documents d ON d.id = p.document_id "
+            "WHERE page_index MATCH ? AND " + " AND ".join(f.sql)
+        )
+    else:
+        sql = "FROM page_index WHERE page_index MATCH ?"
+    return sql, [q.match(), *f.params]
+
+
+def _run(conn: sqlite3.Connection, sql: str, params: Sequence[object]) -> list[tuple[int, float]]:
+    try:
+        return conn.execute(sql, params).fetchall()
+    except sqlite3.OperationalError as e:
+        # The MATCH string is built from quoted tokens, so this is a bug or an FTS5 limit.
+        raise QueryError(f"full-text search failed: {e}") from e
+
+
+def search(
+    conn: sqlite3.Connection,
+    query: str | Query,
+    *,
+    limit: int = 20,
+    offset: int = 0,
+    types: Sequence[str] = (),
+    languages: Sequence[str] = (),
+    path_prefix: str | None = None,
+) -> list[Hit]:
+    """Best-ranked pages for ``query``, each with its first match located.
+
+    Keyword filters apply on top of any ``type:``/``lang:``/``path:`` in the
+    query. ``Hit.score`` is bm25 negated: higher is better.
+    """
+    if limit < 0 or offset < 0:
+        raise ValueError("limit and offset must be >= 0")
+    q, f = _prepare(query, types, languages, path_prefix)
+    if limit == 0:
+        return []
+    from_where, params = _from_where(q, f)
+    ranked = _run(
+        conn,
+        f"SELECT page_index.rowid, page_index.rank {from_where} "
+        "ORDER BY page_index.rank LIMIT ? OFFSET ?",
+        [*params, limit, offset],
+    )
+    if not ranked:
+        return []
+    return _hits(conn, q, f, ranked)
+
+
+def count(
+    conn: sqlite3.Connection,
+    query: str | Query,
+    *,
+    types: Sequence[str] = (),
+    languages: Sequence[str] = (),
+    path_prefix: str | None = None,
+) -> int:
+    """How many pages match (no ranking, so cheaper than a full search)."""
+    q, f = _prepare(query, types, languages, path_prefix)
+    from_where, params = _from_where(q, f)
+    rows = _run(conn, f"SELECT count(*), 0 {from_where}", params)
+    return int(rows[0][0])
+
+
+def _hits(
+    conn: sqlite3.Connection, q: Query, f: _Filters, ranked: list[tuple[int, float]]
+) -> list[Hit]:
+    ids = [rowid for rowid, _ in ranked]
+    path_sql = "SELECT path FROM provenance pr WHERE pr.document_id = d.id"
+    path_params: list[object] = []
+    if f.paths:
+        # Show a path that satisfies the path filter.
+        path_sql += " AND (" + " OR ".join("(pr.path >= ? AND pr.path < ?)" for _ in f.paths) + ")"
+        for prefix in f.paths:
+            path_params.extend(_path_range(prefix))
+    path_sql += " ORDER BY length(pr.path), pr.path LIMIT 1"
+    rows = conn.execute(
+        f"SELECT p.id, p.document_id, d.sha256, ({path_sql}), p.number, p.text, d.type, "
+        f"p.language FROM pages p JOIN documents d ON d.id = p.document_id "
+        f"WHERE p.id IN ({', '.join('?' * len(ids))})",
+        [*path_params, *ids],
+    ).fetchall()
+    by_id = {row[0]: row for row in rows}
+    pattern = match_pattern(q.terms)
+    hits = []
+    for rowid, rank in ranked:
+        row = by_id.get(rowid)
+        if row is None:  # indexed but no longer stored: skip rather than cite nothing
+            continue
+        _, document_id, sha256, path, number, text, doc_type, language = row
+        span = locate(text, pattern)
+        start, end = span if span is not None else (0, 0)
+        hits.append(
+            Hit(
+                document_id=document_id,
+                sha256=sha256,
+                path=path or "",
+                page=number,
+                start=start,
+                end=end,
+                snippet=snippet(text, start, end),
+                score=-rank,
+                type=doc_type,
+                language=language,
+            )
+        )
+    return hits

@@ -1,0 +1,308 @@
+"""Parse a search query into an AST and an FTS5 MATCH expression.
+
+Syntax: words, "quoted phrases" (also “…” and 「…」), ``AND`` / ``OR`` /
+``NOT`` (upper case; ``-word`` is NOT too), parentheses, implicit AND, and
+the filters ``type:pdf``, ``lang:zh``, ``path:leak.zip!/2017`` (values may be
+quoted). Precedence: NOT > AND > OR. Filters restrict the whole query wherever
+they stand outside parentheses; repeated values of one field are alternatives.
+
+Every user string reaches FTS5 inside double quotes (with ``"`` doubled), so
+no input can inject FTS5 syntax (column filters, NEAR, ^, *); the operators in
+the MATCH string are only the ones written here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from culpa.errors import QueryError
+from culpa.index.tokens import has_token_chars, is_cjk, normalize, query_tokens
+
+#: Filter fields and the keyword each fills in :class:`Query`.
+FIELDS = ("type", "lang", "path")
+
+_OPEN_QUOTES = {'"': '"', "“": "”", "「": "」", "『": "』"}
+_OPEN_PARENS = "(（"
+_CLOSE_PARENS = ")）"
+_SPECIAL = set(_OPEN_QUOTES) | set(_OPEN_PARENS) | set(_CLOSE_PARENS)
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """A word or phrase as typed; ``quoted`` when it came in quotes."""
+
+    text: str
+    quoted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class And:
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Or:
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    child: Node
+
+
+Node = Term | And | Or | Not
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A parsed query: the boolean expression and the filters found in it."""
+
+    expr: Node
+    types: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    paths: tuple[str, ...] = ()
+    terms: tuple[Term, ...] = ()  # positive terms, for locating matches
+
+    def match(self) -> str:
+        """The FTS5 MATCH expression."""
+        return to_match(self.expr)
+
+
+# -- lexer -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Tok:
+    kind: str  # "(", ")", "AND", "OR", "NOT", "-", "term", "filter"
+    text: str = ""
+    quoted: bool = False
+    field: str = ""
+    pos: int = 0
+
+
+def _read_quoted(s: str, i: int) -> tuple[str, int]:
+    """Read a quoted string starting at ``s[i]`` (an opening quote); return text, next index."""
+    close = _OPEN_QUOTES[s[i]]
+    j = s.find(close, i + 1)
+    if j < 0:
+        raise QueryError(f"unclosed quote {s[i]} at position {i + 1}: {s!r}")
+    return s[i + 1 : j], j + 1
+
+
+def _tokenize(s: str) -> list[_Tok]:
+    toks: list[_Tok] = []
+    i, n = 0, len(s)
+    while i < n:
+        c = s[i]
+        if c.isspace():
+            i += 1
+        elif c in _OPEN_PARENS:
+            toks.append(_Tok("(", pos=i))
+            i += 1
+        elif c in _CLOSE_PARENS:
+            toks.append(_Tok(")", pos=i))
+            i += 1
+        elif c in _OPEN_QUOTES:
+            text, i = _read_quoted(s, i)
+            toks.append(_Tok("term", text, quoted=True, pos=i))
+        elif c == "-" and i + 1 < n and not s[i + 1].isspace() and s[i + 1] not in _CLOSE_PARENS:
+            toks.append(_Tok("-", pos=i))
+            i += 1
+        else:
+            start = i
+            while i < n and not s[i].isspace() and s[i] not in _SPECIAL:
+                i += 1
+            word = s[start:i]
+            name, colon, value = word.partition(":")
+            if colon and name.lower() in FIELDS:
+                if not value and i < n and s[i] in _OPEN_QUOTES:
+                    value, i = _read_quoted(s, i)
+                if not value:
+                    raise QueryError(f"filter {name}: needs a value, e.g. type:pdf")
+                toks.append(_Tok("filter", value, field=name.lower(), pos=start))
+            elif word in ("AND", "OR", "NOT"):
+                toks.append(_Tok(word, pos=start))
+            else:
+                toks.append(_Tok("term", word, pos=start))
+    return toks
+
+
+# -- parser ------------------------------------------------------------------
+
+
+class _Parser:
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.toks = _tokenize(source)
+        self.i = 0
+        self.depth = 0
+        self.filters: dict[str, list[str]] = {f: [] for f in FIELDS}
+
+    def peek(self) -> _Tok | None:
+        return self.toks[self.i] if self.i < len(self.toks) else None
+
+    def take(self) -> _Tok:
+        tok = self.toks[self.i]
+        self.i += 1
+        return tok
+
+    def fail(self, message: str) -> QueryError:
+        return QueryError(f"{message} in query {self.source!r}")
+
+    def parse(self) -> Node | None:
+        node = self.or_expr()
+        if self.peek() is not None:
+            raise self.fail("unexpected ')'")
+        return node
+
+    def or_expr(self) -> Node | None:
+        children = [self.and_expr()]
+        while (tok := self.peek()) is not None and tok.kind == "OR":
+            self.take()
+            children.append(self.and_expr())
+        if len(children) == 1:
+            return children[0]
+        if any(c is None for c in children):
+            raise self.fail("OR needs a search term on both sides")
+        return Or(tuple(c for c in children if c is not None))
+
+    def and_expr(self) -> Node | None:
+        children: list[Node] = []
+        saw_operand = False
+        while (tok := self.peek()) is not None and tok.kind not in ("OR", ")"):
+            if tok.kind == "AND":
+                if not saw_operand:
+                    raise self.fail("AND needs a search term on both sides")
+                self.take()
+                nxt = self.peek()
+                if nxt is None or nxt.kind in ("OR", ")", "AND"):
+                    raise self.fail("AND needs a search term on both sides")
+                continue
+            if tok.kind == "filter":
+                if self.depth:
+                    raise self.fail(f"filter {tok.field}: cannot stand inside parentheses")
+                self.take()
+                self.filters[tok.field].append(tok.text)
+                saw_operand = True
+                continue
+            node = self.unary()
+            saw_operand = True
+            if node is not None:
+                children.append(node)
+        if not children:
+            if not saw_operand and (tok := self.peek()) is not None and tok.kind == "OR":
+                raise self.fail("OR needs a search term on both sides")
+            return None
+        return children[0] if len(children) == 1 else And(tuple(children))
+
+    def unary(self) -> Node | None:
+        tok = self.take()
+        if tok.kind in ("NOT", "-"):
+            nxt = self.peek()
+            if nxt is None or nxt.kind in ("OR", "AND", ")"):
+                raise self.fail(f"{tok.kind} needs a search term after it")
+            if nxt.kind == "filter":
+                raise self.fail("filters cannot be negated")
+            child = self.unary()
+            return None if child is None else Not(child)
+        if tok.kind == "(":
+            self.depth += 1
+            node = self.or_expr()
+            close = self.peek()
+            if close is None or close.kind != ")":
+                raise self.fail("unclosed '('")
+            self.take()
+            self.depth -= 1
+            return node
+        if tok.kind == "term":
+            # A term with nothing searchable ("!!!", a lone "-") is ignored.
+            if not has_token_chars(normalize(tok.text)):
+                return None
+            return Term(tok.text, tok.quoted)
+        raise self.fail(f"unexpected {tok.kind!r}")
+
+
+def _positive_terms(node: Node) -> list[Term]:
+    if isinstance(node, Term):
+        return [node]
+    if isinstance(node, Not):
+        return []
+    return [t for c in node.children for t in _positive_terms(c)]
+
+
+def _check(node: Node) -> None:
+    """Reject what FTS5 cannot express: a NOT with nothing to subtract it from."""
+    if isinstance(node, Not):
+        raise QueryError("NOT needs a positive term to subtract from, e.g. 新疆 NOT 棉花")
+    if isinstance(node, Or):
+        for c in node.children:
+            _check(c)
+    elif isinstance(node, And):
+        positives = [c for c in node.children if not isinstance(c, Not)]
+        if not positives:
+            raise QueryError("NOT needs a positive term to subtract from, e.g. 新疆 NOT 棉花")
+        for c in positives:
+            _check(c)
+        for c in node.children:
+            if isinstance(c, Not):
+                _check_negated(c.child)
+
+
+def _check_negated(node: Node) -> None:
+    # Inside a NOT anything FTS5 can match is fine, but nested bare NOTs need a positive.
+    if isinstance(node, Not):
+        raise QueryError("NOT NOT is not supported; remove both")
+    if isinstance(node, (And, Or)):
+        _check(node)
+
+
+def parse(source: str) -> Query:
+    """Parse a query string; raise :class:`QueryError` if it cannot be searched."""
+    parser = _Parser(source)
+    expr = parser.parse()
+    if expr is None:
+        raise QueryError(f"query {source!r} has no search term")
+    _check(expr)
+    f = parser.filters
+    return Query(
+        expr,
+        types=tuple(v.lower() for v in f["type"]),
+        languages=tuple(f["lang"]),
+        paths=tuple(f["path"]),
+        terms=tuple(_positive_terms(expr)),
+    )
+
+
+# -- FTS5 ---------------------------------------------------------------------
+
+
+def _quote(tokens: str) -> str:
+    return '"' + tokens.replace('"', '""') + '"'
+
+
+def term_match(term: Term) -> str:
+    """One term as an FTS5 phrase of index tokens (CJK as bigrams)."""
+    tokens, prefix = query_tokens(normalize(term.text))
+    return _quote(tokens) + (" *" if prefix else "")
+
+
+def to_match(node: Node) -> str:
+    """FTS5 MATCH string for an AST checked by :func:`parse`."""
+    if isinstance(node, Term):
+        return term_match(node)
+    if isinstance(node, Or):
+        return "(" + " OR ".join(to_match(c) for c in node.children) + ")"
+    if isinstance(node, Not):  # only reached under an And; see below
+        return to_match(node.child)
+    positives = [to_match(c) for c in node.children if not isinstance(c, Not)]
+    negatives = [to_match(c) for c in node.children if isinstance(c, Not)]
+    out = "(" + " AND ".join(positives) + ")"
+    for neg in negatives:
+        out = f"({out} NOT {neg})"
+    return out
+
+
+def is_single_cjk(term: Term) -> bool:
+    """Whether the term is one CJK character (searched as a prefix)."""
+    text = normalize(term.text).strip()
+    return len(text) == 1 and is_cjk(text)

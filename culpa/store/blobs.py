@@ -1,0 +1,82 @@
+"""Content-addressed store of originals: ``blobs/ab/cd/<sha256>``.
+
+A blob is written once (to a temporary name, flushed, then renamed into place)
+and never modified: its name is its SHA-256, so the same bytes found at many
+paths are stored once and a half-written blob can never carry a final name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+from pathlib import Path
+
+#: Read size for hashing and copying (bytes).
+CHUNK_BYTES = 1024 * 1024
+
+
+def sha256_file(path: Path) -> tuple[str, int]:
+    """SHA-256 (hex) and size of a file, read in chunks so memory stays flat."""
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK_BYTES):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+class BlobStore:
+    """The ``blobs/`` folder of a case."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path_for(self, sha256: str) -> Path:
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def has(self, sha256: str) -> bool:
+        return self.path_for(sha256).is_file()
+
+    def put(self, source: Path, sha256: str, *, move: bool = False) -> Path:
+        """Store ``source`` under ``sha256`` unless already there; return the blob path.
+
+        ``move`` renames a temporary file (one the ingest made) instead of
+        copying it; an original given by the user is always copied.
+        """
+        target = self.path_for(sha256)
+        if target.is_file():
+            if move:
+                source.unlink(missing_ok=True)
+            return target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{sha256}.{os.getpid()}.partial")
+        try:
+            if move:
+                os.replace(source, partial)
+            else:
+                _copy_verified(source, partial, sha256)
+            os.chmod(partial, 0o444)
+            os.replace(partial, target)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                partial.unlink()
+        return target
+
+
+def _copy_verified(source: Path, target: Path, sha256: str) -> None:
+    """Copy while hashing, so a file changed since it was hashed is never stored wrongly."""
+    digest = hashlib.sha256()
+    with source.open("rb") as src, target.open("wb") as dst:
+        while chunk := src.read(CHUNK_BYTES):
+            digest.update(chunk)
+            dst.write(chunk)
+        dst.flush()
+        os.fsync(dst.fileno())
+    if digest.hexdigest() != sha256:
+        raise BlobMismatchError(f"{source} changed while it was being stored")
+
+
+class BlobMismatchError(OSError):
+    """The bytes read differ from the SHA-256 they were to be stored under."""

@@ -1,0 +1,189 @@
+"""Read-side questions about a case, shared by the CLI (and later the web app)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from culpa.errors import UsageError
+
+#: Shortest SHA-256 prefix accepted as a document reference.
+MIN_SHA_PREFIX = 4
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentInfo:
+    id: int
+    sha256: str
+    size: int
+    mime: str
+    type: str
+    status: str
+    error_kind: str | None
+    error_message: str | None
+    page_count: int
+    metadata: dict[str, str]
+    paths: tuple[str, ...]
+
+    @property
+    def file_name(self) -> str:
+        """The name a reader knows the file by: the last part of its shortest path."""
+        return self.paths[0].rsplit("!/", 1)[-1].rsplit("/", 1)[-1] if self.paths else self.sha256
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "sha256": self.sha256,
+            "size": self.size,
+            "mime": self.mime,
+            "type": self.type,
+            "status": self.status,
+            "error_kind": self.error_kind,
+            "error_message": self.error_message,
+            "page_count": self.page_count,
+            "metadata": self.metadata,
+            "paths": list(self.paths),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PageInfo:
+    number: int
+    text: str
+    language: str | None
+    method: str
+    ocr_engine: str | None
+    ocr_confidence: float | None
+    width: float | None
+    height: float | None
+    words: list[list[float]]
+
+    def as_dict(self, *, words: bool = True) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "number": self.number,
+            "language": self.language,
+            "method": self.method,
+            "ocr_engine": self.ocr_engine,
+            "ocr_confidence": self.ocr_confidence,
+            "width": self.width,
+            "height": self.height,
+            "text": self.text,
+        }
+        if words:
+            data["words"] = [
+                {"x0": w[0], "y0": w[1], "x1": w[2], "y1": w[3], "start": int(w[4]),
+                 "end": int(w[5]), "confidence": w[6]}
+                for w in self.words
+            ]
+        return data
+
+
+def _sort_paths(paths: list[str]) -> tuple[str, ...]:
+    return tuple(sorted(paths, key=lambda path: (len(path), path)))
+
+
+def resolve_document(conn: sqlite3.Connection, ref: str) -> int:
+    """A document id from an id or a SHA-256 prefix; a usage error when it names nothing."""
+    ref = ref.strip().lower()
+    if ref.isdigit() and len(ref) < MIN_SHA_PREFIX + 8:
+        row = conn.execute("SELECT id FROM documents WHERE id = ?", (int(ref),)).fetchone()
+        if row is not None:
+            return int(row[0])
+    if len(ref) >= MIN_SHA_PREFIX and all(c in "0123456789abcdef" for c in ref):
+        rows = conn.execute(
+            "SELECT id FROM documents WHERE sha256 >= ? AND sha256 < ? LIMIT 2",
+            (ref, ref + "g"),
+        ).fetchall()
+        if len(rows) == 1:
+            return int(rows[0][0])
+        if len(rows) > 1:
+            raise UsageError(f"SHA-256 prefix {ref!r} matches several documents; give more of it")
+    raise UsageError(f"no document {ref!r} in this case (give a document id or a SHA-256 prefix)")
+
+
+def document_info(conn: sqlite3.Connection, doc_id: int) -> DocumentInfo:
+    row = conn.execute(
+        "SELECT id, sha256, size, mime, type, status, error_kind, error_message, page_count, "
+        "metadata FROM documents WHERE id = ?",
+        (doc_id,),
+    ).fetchone()
+    if row is None:
+        raise UsageError(f"no document {doc_id}")
+    paths = [r[0] for r in conn.execute("SELECT path FROM provenance WHERE document_id = ?", (doc_id,))]
+    return DocumentInfo(*row[:9], metadata=json.loads(row[9]), paths=_sort_paths(paths))
+
+
+def page_info(conn: sqlite3.Connection, doc_id: int, number: int) -> PageInfo:
+    row = conn.execute(
+        "SELECT p.number, p.text, p.language, p.method, p.ocr_engine, p.ocr_confidence, "
+        "p.width, p.height, w.words FROM pages p LEFT JOIN page_words w ON w.page_id = p.id "
+        "WHERE p.document_id = ? AND p.number = ?",
+        (doc_id, number),
+    ).fetchone()
+    if row is None:
+        count = conn.execute(
+            "SELECT page_count FROM documents WHERE id = ?", (doc_id,)
+        ).fetchone()[0]
+        raise UsageError(f"document {doc_id} has no page {number} (it has {count})")
+    return PageInfo(*row[:8], words=json.loads(row[8]) if row[8] else [])
+
+
+def status_counts(conn: sqlite3.Connection) -> dict[str, Any]:
+    one = conn.execute(
+        "SELECT (SELECT count(*) FROM provenance), (SELECT count(*) FROM documents), "
+        "(SELECT count(*) FROM pages), (SELECT count(*) FROM pages WHERE method = 'ocr'), "
+        "(SELECT count(*) FROM errors), (SELECT coalesce(sum(size), 0) FROM documents), "
+        "(SELECT count(*) FROM documents WHERE complete = 0)"
+    ).fetchone()
+    return {
+        "files": one[0],
+        "documents": one[1],
+        "pages": one[2],
+        "ocr_pages": one[3],
+        "errors": one[4],
+        "bytes": one[5],
+        "incomplete_containers": one[6],
+        "documents_by_type": dict(
+            conn.execute("SELECT type, count(*) FROM documents GROUP BY type ORDER BY 2 DESC")
+        ),
+        "errors_by_kind": dict(
+            conn.execute("SELECT kind, count(*) FROM errors GROUP BY kind ORDER BY 2 DESC")
+        ),
+        "pages_by_language": dict(
+            conn.execute(
+                "SELECT coalesce(language, 'und'), count(*) FROM pages GROUP BY 1 ORDER BY 2 DESC"
+            )
+        ),
+    }
+
+
+def list_errors(conn: sqlite3.Connection, kind: str | None = None) -> list[dict[str, Any]]:
+    sql = "SELECT path, sha256, kind, message, recorded_at FROM errors"
+    params: tuple[str, ...] = ()
+    if kind:
+        sql += " WHERE kind = ?"
+        params = (kind,)
+    sql += " ORDER BY path"
+    return [
+        {"path": r[0], "sha256": r[1], "kind": r[2], "message": r[3], "recorded_at": r[4]}
+        for r in conn.execute(sql, params)
+    ]
+
+
+def export_documents(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
+    """Every document with its pages, one at a time (memory stays flat)."""
+    ids = [r[0] for r in conn.execute("SELECT id FROM documents ORDER BY id")]
+    for doc_id in ids:
+        data = document_info(conn, doc_id).as_dict()
+        data["pages"] = [
+            {"number": r[0], "language": r[1], "method": r[2], "text": r[3]}
+            for r in conn.execute(
+                "SELECT number, language, method, text FROM pages WHERE document_id = ? "
+                "ORDER BY number",
+                (doc_id,),
+            )
+        ]
+        yield data

@@ -1,0 +1,128 @@
+"""OCR with the real Tesseract on images drawn here."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from culpa.analysis.ocr import OcrResult, is_cjk, ocr_image
+from culpa.errors import ErrorKind, ExtractionError
+
+FONT_PATH = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+FONT_SIZE = 50  # px; ~12 pt at 300 dpi
+CHINESE = "乌鲁木齐市公安局关于加强社会治安管理的通知"
+ENGLISH = "The quick brown fox jumps over the lazy dog"
+MARGIN = 60
+
+
+def draw_lines(lines: list[str], *, mode: str = "L") -> tuple[Image.Image, list[tuple[int, ...]]]:
+    """A white page with ``lines`` drawn in black; returns it and each line's box."""
+    font = ImageFont.truetype(FONT_PATH, FONT_SIZE)
+    width = MARGIN * 2 + max(round(font.getlength(line)) for line in lines)
+    height = MARGIN * 2 + len(lines) * FONT_SIZE * 2
+    image = Image.new("L", (width, height), 255)
+    draw = ImageDraw.Draw(image)
+    boxes = []
+    for number, line in enumerate(lines):
+        position = (MARGIN, MARGIN + number * FONT_SIZE * 2)
+        draw.text(position, line, font=font, fill=0)
+        boxes.append(tuple(round(v) for v in draw.textbbox(position, line, font=font)))
+    return image.convert(mode), boxes
+
+
+@pytest.fixture(scope="module")
+def mixed_page() -> tuple[OcrResult, list[tuple[int, ...]]]:
+    image, boxes = draw_lines([CHINESE, ENGLISH])
+    return ocr_image(image, dpi=300), boxes
+
+
+def test_chinese_without_spaces(mixed_page: tuple[OcrResult, list[tuple[int, ...]]]) -> None:
+    result, _ = mixed_page
+    first_line = result.text.split("\n")[0]
+    assert first_line == CHINESE
+    for left, right in zip(result.text, result.text[1:], strict=False):
+        assert not (right == " " and is_cjk(left)), result.text
+
+
+def test_english_keeps_spaces(mixed_page: tuple[OcrResult, list[tuple[int, ...]]]) -> None:
+    result, _ = mixed_page
+    assert result.text.split("\n")[1] == ENGLISH
+
+
+def test_word_offsets_are_exact(mixed_page: tuple[OcrResult, list[tuple[int, ...]]]) -> None:
+    result, _ = mixed_page
+    assert result.words
+    for word in result.words:
+        assert result.text[word.start : word.end] == word.text
+    # Every non-separator character belongs to a word.
+    covered = {i for w in result.words for i in range(w.start, w.end)}
+    assert covered == {i for i, c in enumerate(result.text) if c not in " \n"}
+
+
+def test_word_boxes_lie_where_text_was_drawn(
+    mixed_page: tuple[OcrResult, list[tuple[int, ...]]],
+) -> None:
+    result, boxes = mixed_page
+    slack = FONT_SIZE / 2
+    for word in result.words:
+        assert 0 <= word.x0 < word.x1 <= result.width
+        assert 0 <= word.y0 < word.y1 <= result.height
+        line = 0 if is_cjk(word.text[0]) else 1
+        left, top, right, bottom = boxes[line]
+        assert left - slack <= word.x0 and word.x1 <= right + slack, word
+        assert top - slack <= word.y0 and word.y1 <= bottom + slack, word
+        assert 0 <= word.confidence <= 100
+
+
+def test_result_metadata(mixed_page: tuple[OcrResult, list[tuple[int, ...]]]) -> None:
+    result, _ = mixed_page
+    assert result.engine.startswith("tesseract ")
+    assert result.confidence is not None and result.confidence > 80
+
+
+def test_transparent_image_reads_as_printed() -> None:
+    image, _ = draw_lines([ENGLISH])
+    # Black text on a transparent background: alpha carries the ink.
+    rgba = Image.new("RGBA", image.size, (0, 0, 0, 0))
+    rgba.putalpha(Image.eval(image, lambda v: 255 - v))
+    result = ocr_image(rgba, ["eng"], dpi=300)
+    assert result.text == ENGLISH
+
+
+def test_blank_and_empty_images() -> None:
+    blank = ocr_image(Image.new("L", (400, 300), 255), ["eng"])
+    assert blank.text == "" and blank.words == () and blank.confidence is None
+    empty = ocr_image(Image.new("L", (0, 0)), ["eng"])
+    assert empty.text == "" and (empty.width, empty.height) == (0, 0)
+
+
+def test_unknown_language_fails_as_ocr_error() -> None:
+    image, _ = draw_lines([ENGLISH])
+    with pytest.raises(ExtractionError) as caught:
+        ocr_image(image, ["no_such_language"])
+    assert caught.value.kind is ErrorKind.OCR_FAILED
+
+
+def test_ocr_writes_nothing_under_home(tmp_path: Path) -> None:
+    """No engine may leave caches, device ids or telemetry in the user's home."""
+    script = (
+        "from PIL import Image, ImageDraw, ImageFont\n"
+        "from culpa.analysis.ocr import ocr_image\n"
+        f"font = ImageFont.truetype({FONT_PATH!r}, {FONT_SIZE})\n"
+        "image = Image.new('L', (1400, 200), 255)\n"
+        f"ImageDraw.Draw(image).text((40, 60), {CHINESE!r}, font=font, fill=0)\n"
+        "print(ocr_image(image, dpi=300).text)\n"
+    )
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {**os.environ, "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache")}
+    completed = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    assert CHINESE[:4] in completed.stdout
+    assert list(home.rglob("*")) == []
