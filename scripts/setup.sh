@@ -44,9 +44,9 @@ if [ "${1:-}" = "--demo" ]; then
   rm -rf demo-case
   say "demo: culpa init demo-case"
   culpa init demo-case
-  say "demo: culpa ingest --case demo-case demo/"
+  say "demo: culpa ingest --case demo-case demo/trove"
   status=0
-  culpa ingest --case demo-case demo/ || status=$?
+  culpa ingest --case demo-case demo/trove || status=$?
   if [ "$status" -ne 0 ] && [ "$status" -ne 3 ]; then exit "$status"; fi
   say "demo: culpa search --case demo-case 新疆"
   culpa search --case demo-case 新疆 --limit 5

@@ -17,7 +17,7 @@ import pycld2
 #: Below this many letters (CJK characters count three) the answer is 'und'.
 MIN_LETTERS = 12
 #: Only this many characters are looked at: a page's language shows early.
-MAX_SAMPLE_CHARS = 20_000
+MAX_SAMPLE_CHARS = 4_000
 
 UNDETERMINED = "und"
 

@@ -46,6 +46,7 @@ TEXT_FLAGS = (
 )
 # MuPDF's own errors don't all derive from RuntimeError.
 _PDF_ERRORS: tuple[type[Exception], ...] = (RuntimeError, ValueError, pymupdf.mupdf.FzErrorBase)
+_RENDER_ERRORS: tuple[type[BaseException], ...] = (*_PDF_ERRORS, MemoryError)
 _JUNK = re.compile(r"[\ufffd\ue000-\uf8ff\x00-\x08\x0b\x0e-\x1f]")
 _SPACE = re.compile(r"\s+")
 _INFO_KEYS = {
@@ -94,7 +95,7 @@ def _covered_by_image(page: pymupdf.Page) -> bool:
     if area <= 0:
         return False
     for info in page.get_image_info():
-        box = pymupdf.Rect(info["bbox"]) & page.rect
+        box = pymupdf.Rect(info["bbox"]) & page.rect  # type: ignore[no-untyped-call]
         if abs(box) >= PAGE_COVERING_SHARE * area:
             return True
     return False
@@ -127,12 +128,18 @@ def _ocr_page(page: pymupdf.Page, number: int, context: ExtractContext) -> Page:
     rect = page.rect
     image, dpi = _render(page)
     if image.getextrema() == (255, 255):
-        return Page(number=number, text="", width=rect.width, height=rect.height, method="ocr")
+        return Page(number=number, text="", width=rect.width, height=rect.height, language="und")
     result = ocr_image(image, context.ocr_languages, dpi=dpi)
     scale = 72.0 / dpi
     words = tuple(
         Word(
-            w.text, w.x0 * scale, w.y0 * scale, w.x1 * scale, w.y1 * scale, w.start, w.end,
+            w.text,
+            w.x0 * scale,
+            w.y0 * scale,
+            w.x1 * scale,
+            w.y1 * scale,
+            w.start,
+            w.end,
             w.confidence,
         )
         for w in result.words
@@ -162,13 +169,13 @@ def _metadata(doc: pymupdf.Document) -> dict[str, str]:
 
 def _open(path: Path) -> pymupdf.Document:
     try:
-        doc = pymupdf.open(path, filetype="pdf")
+        doc = pymupdf.open(path, filetype="pdf")  # type: ignore[no-untyped-call]
     except pymupdf.FileDataError as exc:
         raise ExtractionError(ErrorKind.CORRUPT, f"not a readable PDF: {exc}") from exc
     except _PDF_ERRORS as exc:
         raise ExtractionError(ErrorKind.CORRUPT, f"PDF could not be opened: {exc}") from exc
-    if doc.needs_pass and not doc.authenticate(""):
-        doc.close()
+    if doc.needs_pass and not doc.authenticate(""):  # type: ignore[no-untyped-call]
+        doc.close()  # type: ignore[no-untyped-call]
         raise ExtractionError(ErrorKind.ENCRYPTED, "PDF needs a user password to open")
     return doc
 
@@ -189,7 +196,7 @@ class PdfExtractor:
         try:
             return self._extract(doc, context)
         finally:
-            doc.close()
+            doc.close()  # type: ignore[no-untyped-call]
 
     def _extract(self, doc: pymupdf.Document, context: ExtractContext) -> Extracted:
         try:
@@ -205,7 +212,7 @@ class PdfExtractor:
         for index in range(page_count):
             number = index + 1
             try:
-                page = doc.load_page(index)
+                page = doc.load_page(index)  # type: ignore[no-untyped-call]
                 rect = page.rect
                 textpage = page.get_textpage(flags=TEXT_FLAGS)
                 text = textpage.extractText()
@@ -219,7 +226,7 @@ class PdfExtractor:
                     continue
                 except ExtractionError as exc:
                     ocr_errors.append(f"page {number}: {exc.message}")
-                except (*_PDF_ERRORS, MemoryError) as exc:
+                except _RENDER_ERRORS as exc:
                     ocr_errors.append(f"page {number}: rendering failed: {exc}")
             words = layer_words(text, textpage.extractWORDS())
             pages.append(

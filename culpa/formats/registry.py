@@ -125,7 +125,11 @@ def extractor_class_for(mime: str, name: str = "") -> type[Extractor] | None:
     # Exact MIME claims beat wildcard ones at equal score; then the extension.
     return max(
         candidates,
-        key=lambda cls: (cls.score, mime in cls.mime_types, bool(suffix) and suffix in cls.extensions),
+        key=lambda cls: (
+            cls.score,
+            mime in cls.mime_types,
+            bool(suffix) and suffix in cls.extensions,
+        ),
     )
 
 

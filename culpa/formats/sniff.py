@@ -109,7 +109,7 @@ def looks_like_text(prefix: bytes) -> bool:
     text, _codec = found
     if not text:
         return False
-    bad = sum(1 for c in text if c < " " and c not in "\t\n\r\f\v\x1b" or c == "\ufffd")
+    bad = sum(1 for c in text if (c < " " and c not in "\t\n\r\f\v\x1b") or c == "\ufffd")
     return bad <= len(text) // 100
 
 
@@ -149,4 +149,3 @@ def detect_mime(path: Path) -> str:
         if mime in _TEXTISH and mime != TEXT_MIME and looks_like_text(prefix):
             return TEXT_MIME
     return mime
-

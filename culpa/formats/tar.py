@@ -13,10 +13,12 @@ from typing import ClassVar
 
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
+from culpa.formats.registry import register
 from culpa.models import Extracted
 from culpa.sources.archive import Unpacker, check_depth
 
 
+@register
 class TarExtractor:
     type: ClassVar[str] = "tar"
     mime_types: ClassVar[tuple[str, ...]] = (

@@ -21,6 +21,7 @@ from charset_normalizer.constant import FREQUENCIES
 from culpa.analysis.language import detect_language
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
+from culpa.formats.registry import register
 from culpa.models import Extracted, Page
 
 #: Pages longer than this are split at a line break near it (characters).
@@ -69,7 +70,8 @@ def _common_han() -> frozenset[str]:
 
     simplified = "".join(FREQUENCIES["Chinese"])
     traditional = opencc.OpenCC("s2t").convert(simplified)
-    return frozenset(simplified) | frozenset(traditional) | frozenset("，。、；：？！「」『』（）《》")
+    punctuation = frozenset("，。、；：？！「」『』（）《》")
+    return frozenset(simplified) | frozenset(traditional) | punctuation
 
 
 def normalise_codec(name: str) -> str:
@@ -229,6 +231,7 @@ class TextExtractor:
         "application/xml",
         "application/json",
         "application/csv",
+        "application/x-subrip",
         "image/svg+xml",
     )
     extensions: ClassVar[tuple[str, ...]] = (".txt", ".csv", ".tsv", ".json", ".xml", ".log")
@@ -253,3 +256,6 @@ def read_bounded(path: Path, limit: int) -> bytes:
     if not data:
         raise ExtractionError(ErrorKind.EMPTY, "file is empty")
     return data
+
+
+register(TextExtractor)

@@ -15,6 +15,7 @@ from typing import ClassVar
 
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
+from culpa.formats.registry import register
 from culpa.models import Extracted
 from culpa.sources.archive import Unpacker, check_depth
 
@@ -42,6 +43,7 @@ def _is_symlink(info: zipfile.ZipInfo) -> bool:
     return stat.S_ISLNK(info.external_attr >> 16)
 
 
+@register
 class ZipExtractor:
     type: ClassVar[str] = "zip"
     mime_types: ClassVar[tuple[str, ...]] = ("application/zip", "application/x-zip-compressed")

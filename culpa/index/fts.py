@@ -13,9 +13,6 @@ from collections.abc import Iterable
 
 from culpa.index.tokens import index_text
 
-#: FTS5 leaf page size (bytes). Larger pages mean fewer b-tree reads for long doclists.
-PAGE_SIZE = 4050
-
 
 def index_page(conn: sqlite3.Connection, page_id: int, text: str) -> None:
     """Index one stored page (``pages.id`` = ``page_id``)."""
@@ -47,7 +44,8 @@ def unindex_page(conn: sqlite3.Connection, page_id: int, text: str) -> None:
 def reindex_all(conn: sqlite3.Connection) -> int:
     """Rebuild the whole index from ``pages`` (after a :data:`TOKENS_VERSION` change)."""
     conn.execute("INSERT INTO page_index(page_index) VALUES ('delete-all')")
-    n = index_pages(conn, conn.execute("SELECT id, text FROM pages ORDER BY id").fetchall())
+    # A second cursor streams the pages while the first one writes the index.
+    n = index_pages(conn, conn.cursor().execute("SELECT id, text FROM pages ORDER BY id"))
     optimize(conn)
     return n
 

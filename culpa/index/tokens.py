@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 
 import opencc
@@ -102,8 +103,15 @@ def fold_char(c: str) -> str:
 class _Fold(dict[int, str]):
     """``str.translate`` table that folds each character, computed on first use."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        #: Characters whose fold is not exactly one character (offsets shift there).
+        self.not_one_to_one: set[str] = set()
+
     def __missing__(self, key: int) -> str:
         value = fold_char(chr(key))
+        if len(value) != 1:
+            self.not_one_to_one.add(chr(key))
         self[key] = value
         return value
 
@@ -186,7 +194,7 @@ def query_tokens(normalized: str) -> tuple[str, bool]:
             out.append(_bigrams(piece, trailing=not last))
             prefix = last and len(piece) == 1
         else:
-            out.append(piece)
+            out.append(piece.strip())
             prefix = False
     return " ".join(out), prefix
 
@@ -202,13 +210,17 @@ def has_token_chars(text: str) -> bool:
     return any(is_token_char(c) for c in text)
 
 
-def fold_with_offsets(text: str) -> tuple[str, list[int], list[int]]:
+def fold_with_offsets(text: str) -> tuple[str, Sequence[int], Sequence[int]]:
     """Fold ``text`` and map each folded character back to the stored text.
 
     Returns ``(folded, starts, ends)``: folded character ``i`` came from
     ``text[starts[i]:ends[i]]``. Whitespace is kept (the matcher allows it
     between CJK characters), so spans stay exact.
     """
+    folded = text.translate(FOLD)
+    if len(folded) == len(text) and FOLD.not_one_to_one.isdisjoint(text):
+        # The common case: every character folds to one, offsets are unchanged.
+        return folded, range(len(text)), range(1, len(text) + 1)
     pieces: list[str] = []
     starts: list[int] = []
     ends: list[int] = []

@@ -129,6 +129,17 @@ def page_row(page: Page) -> PageRow:
 
 def process(item: WorkItem, config: WorkerConfig) -> WorkResult:
     """Ingest one file as far as a worker can; never raises for a bad file."""
+    try:
+        return _process(item, config)
+    except Exception as exc:  # a bug in culpa: record it against the file, keep going
+        detail = traceback.format_exception_only(exc)[-1].strip()
+        return WorkResult(
+            item, item.sha256 or "", item.size or 0, error_kind=str(ErrorKind.INTERNAL),
+            error_message=f"internal error: {detail}",
+        )
+
+
+def _process(item: WorkItem, config: WorkerConfig) -> WorkResult:
     case = Case(config.case_root)
     blobs: BlobStore = case.blobs
     try:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from culpa.errors import QueryError
-from culpa.index.tokens import has_token_chars, is_cjk, normalize, query_tokens
+from culpa.index.tokens import has_token_chars, normalize, query_tokens
 
 #: Filter fields and the keyword each fills in :class:`Query`.
 FIELDS = ("type", "lang", "path")
@@ -300,9 +300,3 @@ def to_match(node: Node) -> str:
     for neg in negatives:
         out = f"({out} NOT {neg})"
     return out
-
-
-def is_single_cjk(term: Term) -> bool:
-    """Whether the term is one CJK character (searched as a prefix)."""
-    text = normalize(term.text).strip()
-    return len(text) == 1 and is_cjk(text)

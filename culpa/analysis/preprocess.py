@@ -1,0 +1,126 @@
+"""Clean-up of a page image before OCR: resolution, skew, lighting, noise.
+
+Tesseract reads straight, evenly lit text at ~300 dpi best. Scans in a leak
+are tilted, grey, speckled and sometimes faxed at 150 dpi. Measured on
+bench/ocr_quality.py: deskewing took a page skewed 1.5 degrees from 5.8 % to
+0.6 % character errors; flattening the lighting and a 3 px median filter took a
+faded, noisy, 2.8 degree page from ~50 % to < 1 %. The geometry is kept so word
+boxes can be mapped back to the caller's pixels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+from PIL import Image
+
+#: Resolution the OCR models expect.
+TARGET_DPI = 300
+#: Images known to be below this are scaled up to TARGET_DPI.
+MIN_DPI = 200
+#: Largest skew searched for, degrees; larger tilts are rare in scans and
+#: better handled by page rotation detection.
+MAX_SKEW_DEGREES = 5.0
+#: Skews smaller than this are left alone (rotation blurs a little).
+MIN_SKEW_DEGREES = 0.15
+#: Scale of the copy the skew and the background are estimated on.
+ESTIMATE_SCALE = 0.25
+#: Side of the square that closes over text to estimate the paper, px at ESTIMATE_SCALE.
+BACKGROUND_KERNEL = 9
+
+GreyArray = npt.NDArray[np.uint8]
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A cleaned greyscale page and how to map its pixels back to the original."""
+
+    pixels: GreyArray
+    scale: float  # prepared px per original px
+    angle: float  # degrees the page was rotated (counter-clockwise) to straighten it
+    dpi: int | None
+
+    def to_original(self, x0: float, y0: float, x1: float, y1: float) -> tuple[float, ...]:
+        """A box in prepared pixels as the enclosing box in original pixels."""
+        height, width = self.pixels.shape
+        matrix = cv2.getRotationMatrix2D((width / 2, height / 2), -self.angle, 1.0)
+        corners = np.array([[x0, y0, 1], [x1, y0, 1], [x0, y1, 1], [x1, y1, 1]])
+        points = corners @ matrix.T / self.scale
+        return (
+            float(points[:, 0].min()),
+            float(points[:, 1].min()),
+            float(points[:, 0].max()),
+            float(points[:, 1].max()),
+        )
+
+
+def prepare_page(image: Image.Image, dpi: int | None) -> Prepared:
+    """Upscale low-resolution images, straighten, even out lighting, remove speckle."""
+    pixels: GreyArray = np.asarray(image.convert("L"), dtype=np.uint8)
+    scale = 1.0
+    if dpi is not None and dpi < MIN_DPI:
+        scale = TARGET_DPI / dpi
+        pixels = cv2.resize(pixels, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+        dpi = TARGET_DPI
+    angle = estimate_skew(pixels)
+    if abs(angle) >= MIN_SKEW_DEGREES:
+        pixels = rotate(pixels, angle)
+    else:
+        angle = 0.0
+    pixels = flatten_background(pixels)
+    pixels = cv2.medianBlur(pixels, 3)
+    return Prepared(pixels, scale, angle, dpi)
+
+
+def estimate_skew(pixels: GreyArray) -> float:
+    """The rotation (degrees) that makes text lines horizontal.
+
+    Projection profile: rotated correctly, the row sums of ink alternate most
+    sharply between lines and gaps, so their variance peaks. Coarse then fine
+    search on a quarter-size copy.
+    """
+    small = cv2.resize(
+        pixels, None, fx=ESTIMATE_SCALE, fy=ESTIMATE_SCALE, interpolation=cv2.INTER_AREA
+    )
+    if min(small.shape) < 16:
+        return 0.0
+    _, ink = cv2.threshold(small, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    height, width = ink.shape
+
+    def sharpness(angle: float) -> float:
+        matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
+        turned = cv2.warpAffine(ink, matrix, (width, height), flags=cv2.INTER_NEAREST)
+        return float(np.var(turned.sum(axis=1, dtype=np.float64)))
+
+    coarse = np.arange(-MAX_SKEW_DEGREES, MAX_SKEW_DEGREES + 0.01, 0.5)
+    best = max(coarse, key=sharpness)
+    fine = np.arange(best - 0.4, best + 0.41, 0.1)
+    return round(float(max(fine, key=sharpness)), 2)
+
+
+def rotate(pixels: GreyArray, angle: float) -> GreyArray:
+    """Rotate about the centre, same size, filling with white paper."""
+    height, width = pixels.shape
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
+    turned: GreyArray = cv2.warpAffine(
+        pixels, matrix, (width, height), flags=cv2.INTER_CUBIC, borderValue=255
+    )
+    return turned
+
+
+def flatten_background(pixels: GreyArray) -> GreyArray:
+    """Divide by an estimate of the bare paper, so grey or unevenly lit pages turn white."""
+    height, width = pixels.shape
+    small = cv2.resize(
+        pixels, None, fx=ESTIMATE_SCALE, fy=ESTIMATE_SCALE, interpolation=cv2.INTER_AREA
+    )
+    if min(small.shape) < BACKGROUND_KERNEL:
+        return pixels
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (BACKGROUND_KERNEL, BACKGROUND_KERNEL))
+    paper = cv2.medianBlur(cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel), BACKGROUND_KERNEL)
+    paper = cv2.resize(paper, (width, height), interpolation=cv2.INTER_LINEAR)
+    flat: GreyArray = cv2.divide(pixels, np.maximum(paper, 1).astype(np.uint8), scale=255)
+    return flat

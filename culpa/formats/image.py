@@ -1,0 +1,212 @@
+"""Images: each page (every frame of a multi-page TIFF) OCR'd, EXIF kept.
+
+Photos of documents are often taken sideways and carry the fix in EXIF
+Orientation, so pages are turned upright before OCR and boxes refer to the
+upright image. Pillow's decompression-bomb guard is backed by our own pixel
+limit, checked before any frame is decoded.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from struct import error as struct_error
+from typing import ClassVar
+
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+
+from culpa.analysis.language import detect_language
+from culpa.analysis.ocr import ocr_image
+from culpa.errors import ErrorKind, ExtractionError
+from culpa.formats.base import ExtractContext
+from culpa.formats.registry import register
+from culpa.models import Extracted, Page
+
+#: A frame with more pixels than this is refused (about 15,000 x 12,000;
+#: Pillow itself refuses first frames over twice its 89 M-pixel default).
+MAX_IMAGE_PIXELS = 180_000_000
+#: A multi-page TIFF with more frames than this is cut off (recorded in metadata).
+MAX_FRAMES = 2_000
+#: Metadata values are cut to this many characters.
+MAX_METADATA_CHARS = 2_000
+#: Formats whose frames are separate pages; for others (GIF, WebP) frames are animation.
+MULTIPAGE_FORMATS = frozenset({"TIFF", "MPO"})
+
+_EXIF_FIELDS = (
+    "Make",
+    "Model",
+    "Software",
+    "DateTime",
+    "Artist",
+    "Copyright",
+    "ImageDescription",
+    "HostComputer",
+)
+_EXIF_IFD_FIELDS = ("DateTimeOriginal", "DateTimeDigitized", "LensModel", "BodySerialNumber")
+_ORIENTATION_TAG = 0x0112
+_EXIF_IFD = 0x8769
+_GPS_IFD = 0x8825
+
+
+def _clean(value: object) -> str:
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    return str(value).replace("\x00", "").strip()[:MAX_METADATA_CHARS]
+
+
+def _gps_degrees(value: object, ref: object) -> float | None:
+    try:
+        degrees, minutes, seconds = (float(part) for part in value)  # type: ignore[attr-defined]
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    decimal = degrees + minutes / 60 + seconds / 3600
+    return -decimal if _clean(ref).upper() in ("S", "W") else decimal
+
+
+def exif_metadata(image: Image.Image) -> dict[str, str]:
+    """A few EXIF fields (camera, dates, GPS position) as strings."""
+    metadata: dict[str, str] = {}
+    try:
+        exif = image.getexif()
+    except (OSError, ValueError, SyntaxError, TypeError):
+        return metadata
+    names: dict[int, str] = dict(ExifTags.TAGS)
+    tags = {names.get(tag, str(tag)): value for tag, value in exif.items()}
+    for field in _EXIF_FIELDS:
+        if field in tags and _clean(tags[field]):
+            metadata[f"exif:{field}"] = _clean(tags[field])
+    try:
+        sub_ifd = exif.get_ifd(_EXIF_IFD)
+        gps = exif.get_ifd(_GPS_IFD)
+    except (OSError, ValueError, SyntaxError, TypeError, KeyError):
+        return metadata
+    sub = {names.get(tag, str(tag)): value for tag, value in sub_ifd.items()}
+    for field in _EXIF_IFD_FIELDS:
+        if field in sub and _clean(sub[field]):
+            metadata[f"exif:{field}"] = _clean(sub[field])
+    if gps:
+        latitude = _gps_degrees(gps.get(2), gps.get(1))
+        longitude = _gps_degrees(gps.get(4), gps.get(3))
+        if latitude is not None and longitude is not None:
+            metadata["gps:latitude"] = f"{latitude:.6f}"
+            metadata["gps:longitude"] = f"{longitude:.6f}"
+    return metadata
+
+
+def _frames(image: Image.Image) -> Iterator[Image.Image]:
+    """The pages of an image file (only TIFF/MPO frames count as pages)."""
+    count = getattr(image, "n_frames", 1) if image.format in MULTIPAGE_FORMATS else 1
+    for index in range(min(count, MAX_FRAMES)):
+        image.seek(index)
+        width, height = image.size
+        if width * height > MAX_IMAGE_PIXELS:
+            raise ExtractionError(
+                ErrorKind.LIMIT_EXCEEDED, f"image frame is {width}x{height} pixels: too large"
+            )
+        yield image
+
+
+def _upright(frame: Image.Image) -> Image.Image:
+    """The frame decoded and turned as its EXIF Orientation says."""
+    frame.load()
+    turned = ImageOps.exif_transpose(frame)
+    return turned if turned is not None else frame
+
+
+def _dpi(image: Image.Image) -> int | None:
+    value = image.info.get("dpi")
+    try:
+        dpi = round(float(value[0])) if value else 0
+    except (TypeError, ValueError, IndexError):
+        return None
+    return dpi if 50 <= dpi <= 2400 else None
+
+
+class ImageExtractor:
+    """Raster images: PNG, JPEG, TIFF, WebP, GIF, BMP (and JPEG 2000)."""
+
+    type: ClassVar[str] = "image"
+    mime_types: ClassVar[tuple[str, ...]] = (
+        "image/png",
+        "image/jpeg",
+        "image/tiff",
+        "image/webp",
+        "image/gif",
+        "image/bmp",
+        "image/x-ms-bmp",
+        "image/jp2",
+    )
+    extensions: ClassVar[tuple[str, ...]] = (
+        ".png",
+        ".jpg",
+        ".jpeg",
+        ".tif",
+        ".tiff",
+        ".webp",
+        ".gif",
+        ".bmp",
+        ".jp2",
+    )
+    score: ClassVar[int] = 50
+
+    def extract(self, path: Path, context: ExtractContext) -> Extracted:
+        """One page per frame, OCR'd when the context asks for OCR."""
+        with warnings.catch_warnings():
+            # Our own pixel limit applies; Pillow's warning would only be noise.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            try:
+                with Image.open(path) as image:
+                    return self._extract(image, context)
+            except ExtractionError:
+                raise
+            except Image.DecompressionBombError as exc:
+                raise ExtractionError(ErrorKind.LIMIT_EXCEEDED, str(exc)) from exc
+            except UnidentifiedImageError as exc:
+                raise ExtractionError(ErrorKind.CORRUPT, "not a readable image") from exc
+            except (OSError, ValueError, SyntaxError, EOFError, struct_error) as exc:
+                raise ExtractionError(ErrorKind.CORRUPT, f"image is damaged: {exc}") from exc
+            except MemoryError as exc:
+                raise ExtractionError(ErrorKind.TOO_LARGE, "image is too large to decode") from exc
+
+    def _extract(self, image: Image.Image, context: ExtractContext) -> Extracted:
+        metadata = {"format": str(image.format), **exif_metadata(image)}
+        frames = getattr(image, "n_frames", 1)
+        if image.format in MULTIPAGE_FORMATS and frames > MAX_FRAMES:
+            metadata["frames_skipped"] = str(frames - MAX_FRAMES)
+        pages: list[Page] = []
+        ocr_errors: list[str] = []
+        for number, frame in enumerate(_frames(image), start=1):
+            dpi = _dpi(frame)
+            upright = _upright(frame)
+            width, height = upright.size
+            if not context.ocr:
+                pages.append(Page(number=number, text="", width=width, height=height))
+                continue
+            try:
+                result = ocr_image(upright, context.ocr_languages, dpi=dpi)
+            except ExtractionError as exc:
+                ocr_errors.append(f"page {number}: {exc.message}")
+                pages.append(Page(number=number, text="", width=width, height=height))
+                continue
+            pages.append(
+                Page(
+                    number=number,
+                    text=result.text,
+                    words=result.words,
+                    width=result.width,
+                    height=result.height,
+                    method="ocr",
+                    language=detect_language(result.text),
+                    ocr_engine=result.engine,
+                    ocr_confidence=result.confidence,
+                )
+            )
+        if ocr_errors:
+            if len(ocr_errors) == len(pages):
+                raise ExtractionError(ErrorKind.OCR_FAILED, ocr_errors[0])
+            metadata["ocr_errors"] = "\n".join(ocr_errors)
+        return Extracted(pages=tuple(pages), metadata=metadata)
+
+
+register(ImageExtractor)

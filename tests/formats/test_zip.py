@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from culpa.errors import ErrorKind, ExtractionError
+from culpa.formats.base import ArchiveLimits, ExtractContext
+from culpa.formats.zip import ZipExtractor
+
+
+def _context(tmp_path: Path, **limits: int | float) -> ExtractContext:
+    work = tmp_path / "work"
+    work.mkdir(exist_ok=True)
+    return ExtractContext(workdir=work, limits=ArchiveLimits(**limits))  # type: ignore[arg-type]
+
+
+def _zip(path: Path, members: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+def _extracted(path: Path, context: ExtractContext) -> dict[str, bytes]:
+    result = ZipExtractor().extract(path, context)
+    return {child.name: child.path.read_bytes() for child in result.children}
+
+
+def test_members_in_subfolders_and_nested_archives(tmp_path: Path) -> None:
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as archive:
+        archive.writestr("deep.txt", b"deep")
+    path = _zip(tmp_path / "leak.zip", {"2017/电报.txt": b"cable", "inner.zip": inner.getvalue()})
+    members = _extracted(path, _context(tmp_path))
+    assert members["2017/电报.txt"] == b"cable"
+    assert members["inner.zip"] == inner.getvalue()
+
+
+def _raw_name_zip(path: Path, raw_name: bytes, data: bytes) -> Path:
+    """A zip whose member name is stored as raw bytes without the UTF-8 flag (Chinese Windows)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("PLACEHOLDER_NAME", data)
+    blob = buffer.getvalue()
+    placeholder = b"PLACEHOLDER_NAME"
+    assert len(raw_name) <= len(placeholder)
+    padded = raw_name + b"_" * (len(placeholder) - len(raw_name))
+    path.write_bytes(blob.replace(placeholder, padded))
+    return path
+
+
+def test_gbk_member_names_are_decoded_not_mojibake(tmp_path: Path) -> None:
+    raw = "电报.txt".encode("gbk")
+    path = _raw_name_zip(tmp_path / "gbk.zip", raw, b"x")
+    (name,) = _extracted(path, _context(tmp_path))
+    assert name.startswith("电报.txt")
+
+
+def test_traversal_names_stay_text_and_nothing_leaves_the_workdir(tmp_path: Path) -> None:
+    path = _zip(
+        tmp_path / "evil.zip",
+        {"../../escaped.txt": b"1", "/etc/absolute.txt": b"2", "..\\win.txt": b"3"},
+    )
+    context = _context(tmp_path)
+    result = ZipExtractor().extract(path, context)
+    assert sorted(c.name for c in result.children) == [
+        "../../escaped.txt", "../win.txt", "etc/absolute.txt",
+    ]
+    for child in result.children:
+        assert child.path.parent == context.workdir
+    assert not (tmp_path / "escaped.txt").exists()
+    assert not (tmp_path.parent / "escaped.txt").exists()
+
+
+def test_symlink_members_are_not_extracted(tmp_path: Path) -> None:
+    path = tmp_path / "link.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        info = zipfile.ZipInfo("passwd")
+        info.external_attr = (0o120777 << 16)
+        archive.writestr(info, "/etc/passwd")
+        archive.writestr("ok.txt", b"fine")
+    result = ZipExtractor().extract(path, _context(tmp_path))
+    assert [c.name for c in result.children] == ["ok.txt"]
+    assert result.metadata["skipped_links"] == "passwd"
+
+
+def test_zip_bomb_stops_at_the_limit(tmp_path: Path) -> None:
+    path = _zip(tmp_path / "bomb.zip", {"zeros.bin": b"\0" * (40 * 1024 * 1024)})
+    with pytest.raises(ExtractionError) as caught:
+        ZipExtractor().extract(path, _context(tmp_path, max_ratio=100.0))
+    assert caught.value.kind is ErrorKind.LIMIT_EXCEEDED
+    assert "compression bomb" in caught.value.message
+    with pytest.raises(ExtractionError, match="in total"):
+        ZipExtractor().extract(path, _context(tmp_path, max_total_bytes=1024 * 1024))
+
+
+def test_nesting_depth_is_bounded(tmp_path: Path) -> None:
+    path = _zip(tmp_path / "a.zip", {"x.txt": b"x"})
+    context = ExtractContext(workdir=tmp_path, depth=3, limits=ArchiveLimits(max_depth=3))
+    with pytest.raises(ExtractionError) as caught:
+        ZipExtractor().extract(path, context)
+    assert caught.value.kind is ErrorKind.LIMIT_EXCEEDED
+
+
+def test_corrupt_and_truncated_zips_are_recorded(tmp_path: Path) -> None:
+    good = _zip(tmp_path / "good.zip", {"a.txt": b"a" * 1000})
+    truncated = tmp_path / "truncated.zip"
+    truncated.write_bytes(good.read_bytes()[:60])
+    with pytest.raises(ExtractionError) as caught:
+        ZipExtractor().extract(truncated, _context(tmp_path))
+    assert caught.value.kind is ErrorKind.CORRUPT
+
+
+def test_all_encrypted_members_means_encrypted(tmp_path: Path) -> None:
+    path = _zip(tmp_path / "enc.zip", {"secret.txt": b"s"})
+    data = bytearray(path.read_bytes())
+    # Set the "encrypted" flag bit in the local and central headers.
+    for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = data.find(signature)
+        data[at + offset] |= 0x1
+    path.write_bytes(bytes(data))
+    with pytest.raises(ExtractionError) as caught:
+        ZipExtractor().extract(path, _context(tmp_path))
+    assert caught.value.kind is ErrorKind.ENCRYPTED

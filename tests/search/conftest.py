@@ -1,0 +1,55 @@
+"""A real SQLite case database, built in code, for search tests."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from culpa.index.fts import index_page
+
+SCHEMA = Path(__file__).resolve().parents[2] / "culpa" / "store" / "schema.sql"
+
+AddDoc = Callable[..., int]
+
+
+@pytest.fixture
+def conn() -> Iterator[sqlite3.Connection]:
+    db = sqlite3.connect(":memory:")
+    db.executescript(SCHEMA.read_text(encoding="utf-8"))
+    yield db
+    db.close()
+
+
+@pytest.fixture
+def add_doc(conn: sqlite3.Connection) -> AddDoc:
+    """Store a document with its pages and paths, index the pages; return its id."""
+
+    def add(
+        pages: list[str],
+        *,
+        paths: tuple[str, ...] = (),
+        type: str = "pdf",
+        language: str | None = "zh-Hans",
+    ) -> int:
+        n: int = conn.execute("SELECT count(*) FROM documents").fetchone()[0] + 1
+        conn.execute(
+            "INSERT INTO documents(id, sha256, size, mime, type, status, page_count, ingested_at)"
+            " VALUES (?, ?, 0, '', ?, 'ok', ?, '')",
+            (n, f"{n:064x}", type, len(pages)),
+        )
+        for path in paths or (f"doc{n}.{type}",):
+            conn.execute("INSERT INTO provenance(path, document_id) VALUES (?, ?)", (path, n))
+        for number, text in enumerate(pages, 1):
+            cur = conn.execute(
+                "INSERT INTO pages(document_id, number, text, language, method)"
+                " VALUES (?, ?, ?, ?, 'text')",
+                (n, number, text, language),
+            )
+            assert cur.lastrowid is not None
+            index_page(conn, cur.lastrowid, text)
+        return n
+
+    return add

@@ -1,0 +1,84 @@
+"""The query parser: precedence, phrases, NOT, filters, and no FTS5 injection."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from culpa.errors import QueryError
+from culpa.search.query import And, Not, Or, Term, parse
+
+
+def test_precedence_not_and_or() -> None:
+    q = parse("a b OR c NOT d")
+    assert q.expr == Or((And((Term("a"), Term("b"))), And((Term("c"), Not(Term("d"))))))
+    assert parse("a AND (b OR c)").expr == And((Term("a"), Or((Term("b"), Term("c")))))
+
+
+def test_phrases_and_minus() -> None:
+    q = parse('"Hello World" -spam 「新疆 工作」')
+    assert q.expr == And((Term("Hello World", True), Not(Term("spam")), Term("新疆 工作", True)))
+    assert q.terms == (Term("Hello World", True), Term("新疆 工作", True))
+    assert q.match() == '(("hello world" AND "新疆 疆工 工作") NOT "spam")'
+
+
+def test_cjk_terms_to_match() -> None:
+    assert parse("新疆").match() == '"新疆"'
+    assert parse("習近平").match() == '"习近 近平"'
+    assert parse("我").match() == '"我" *'
+
+
+def test_filters() -> None:
+    q = parse('type:pdf lang:zh path:"leak.zip!/2017 x" 新疆 type:DOCX')
+    assert q.types == ("pdf", "docx")
+    assert q.languages == ("zh",)
+    assert q.paths == ("leak.zip!/2017 x",)
+    assert q.expr == Term("新疆")
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("", "no search term"),
+        ("type:pdf", "no search term"),
+        ('"open', "unclosed quote"),
+        ("(a OR b", r"unclosed '\('"),
+        ("a)", r"unexpected '\)'"),
+        ("NOT a", "NOT needs a positive term"),
+        ("a OR -b", "NOT needs a positive term"),
+        ("OR a", "OR needs"),
+        ("a AND", "AND needs"),
+        ("(type:pdf a)", "parentheses"),
+        ("a -type:pdf", "negated"),
+        ("type: a", "needs a value"),
+    ],
+)
+def test_bad_syntax(query: str, message: str) -> None:
+    with pytest.raises(QueryError, match=message):
+        parse(query)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"a" OR x:y NEAR(',
+        "tokens:secret",
+        "a* ^b NEAR(c d, 2)",
+        '"a"" OR ""b"',
+        "{tokens}: x",
+        "a + b",
+        'x" OR "y',
+    ],
+)
+def test_injection_is_an_error_or_a_plain_match(query: str) -> None:
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE VIRTUAL TABLE page_index USING fts5(tokens, content='')")
+    try:
+        match = parse(query).match()
+    except QueryError:
+        return
+    # Whatever the user typed, FTS5 accepts the string: only our operators are bare.
+    db.execute("SELECT rowid FROM page_index WHERE page_index MATCH ?", (match,)).fetchall()
+    outside_quotes = "".join(match.split('"')[::2])
+    assert set(outside_quotes) <= set(" ()*ANDORT")
