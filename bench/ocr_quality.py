@@ -32,9 +32,9 @@ from PIL import Image
 from rapidfuzz.distance import Levenshtein
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ocr_pages import DEGRADATIONS, SCRIPTS, TestPage, generate_pages  # noqa: E402
+from ocr_pages import DEGRADATIONS, SCRIPTS, TestPage, generate_pages
 
-from culpa.analysis.ocr import ocr_image  # noqa: E402
+from culpa.analysis.ocr import ocr_image
 
 OUT = Path(__file__).resolve().parent / "out" / "ocr_pages"
 PLAIN_LANGUAGE = {"hans": "chi_sim", "hant": "chi_tra", "latin": "eng"}
@@ -169,7 +169,9 @@ def main() -> None:
         if english and clean:
             value = statistics.fmean(clean)
             verdict = "met" if value < ENGLISH_CLEAN_GOAL else "NOT met"
-            print(f"English clean CER culpa: {value:.2%} (goal < {ENGLISH_CLEAN_GOAL:.0%}: {verdict})")
+            print(
+                f"English clean CER culpa: {value:.2%} (goal < {ENGLISH_CLEAN_GOAL:.0%}: {verdict})"
+            )
 
 
 if __name__ == "__main__":

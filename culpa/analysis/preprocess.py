@@ -63,7 +63,7 @@ def prepare_page(image: Image.Image, dpi: int | None) -> Prepared:
     scale = 1.0
     if dpi is not None and dpi < MIN_DPI:
         scale = TARGET_DPI / dpi
-        pixels = cv2.resize(pixels, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+        pixels = _grey(cv2.resize(pixels, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC))
         dpi = TARGET_DPI
     angle = estimate_skew(pixels)
     if abs(angle) >= MIN_SKEW_DEGREES:
@@ -71,7 +71,7 @@ def prepare_page(image: Image.Image, dpi: int | None) -> Prepared:
     else:
         angle = 0.0
     pixels = flatten_background(pixels)
-    pixels = cv2.medianBlur(pixels, 3)
+    pixels = _grey(cv2.medianBlur(pixels, 3))
     return Prepared(pixels, scale, angle, dpi)
 
 
@@ -105,10 +105,9 @@ def rotate(pixels: GreyArray, angle: float) -> GreyArray:
     """Rotate about the centre, same size, filling with white paper."""
     height, width = pixels.shape
     matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
-    turned: GreyArray = cv2.warpAffine(
-        pixels, matrix, (width, height), flags=cv2.INTER_CUBIC, borderValue=255
+    return _grey(
+        cv2.warpAffine(pixels, matrix, (width, height), flags=cv2.INTER_CUBIC, borderValue=255)
     )
-    return turned
 
 
 def flatten_background(pixels: GreyArray) -> GreyArray:
@@ -122,5 +121,9 @@ def flatten_background(pixels: GreyArray) -> GreyArray:
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (BACKGROUND_KERNEL, BACKGROUND_KERNEL))
     paper = cv2.medianBlur(cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel), BACKGROUND_KERNEL)
     paper = cv2.resize(paper, (width, height), interpolation=cv2.INTER_LINEAR)
-    flat: GreyArray = cv2.divide(pixels, np.maximum(paper, 1).astype(np.uint8), scale=255)
-    return flat
+    return _grey(cv2.divide(pixels, np.maximum(paper, 1).astype(np.uint8), scale=255))
+
+
+def _grey(array: object) -> GreyArray:
+    """OpenCV's result typed as the 8-bit array it is."""
+    return np.asarray(array, dtype=np.uint8)

@@ -191,7 +191,7 @@ def search(
         for rank, hit in enumerate(hits, start=offset + 1):
             click.echo(
                 f"{rank}. {hit.path}  page {hit.page}  [{hit.start}:{hit.end}]  "
-                f"doc {hit.document_id} {hit.sha256[:12]}  score {hit.score:.2f}"
+                f"doc {hit.document_id} {hit.sha256[:12]}  score {hit.score:.3g}"
             )
             click.echo(f"   {_render_snippet(hit.snippet, color)}")
         if not hits:

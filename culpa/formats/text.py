@@ -138,6 +138,19 @@ def _decode_cjk(data: bytes, *, final: bool) -> tuple[str, str, float] | None:
     return best
 
 
+def _detected_codec(sample: bytes) -> str:
+    """charset-normalizer's choice; on a tie, cp1252 (short Western text fits many code pages)."""
+    results = from_bytes(sample)
+    best = results.best()
+    if best is None:
+        return ""
+    for match in results:
+        tied = match.chaos <= best.chaos and match.coherence >= best.coherence
+        if tied and "cp1252" in match.could_be_from_charset:
+            return "cp1252"
+    return normalise_codec(best.encoding)
+
+
 def guess_encoding(data: bytes, *, final: bool = True) -> tuple[str, str] | None:
     """(text, codec) if ``data`` reads as text in some encoding, else None.
 
@@ -161,9 +174,8 @@ def guess_encoding(data: bytes, *, final: bool = True) -> tuple[str, str] | None
     cjk = _decode_cjk(data, final=final)
     if cjk is not None and cjk[2] >= MIN_CJK_PLAUSIBILITY:
         return cjk[0], cjk[1]
-    match = from_bytes(data[:DETECTION_SAMPLE_BYTES]).best()
-    if match is not None:
-        codec = normalise_codec(match.encoding)
+    codec = _detected_codec(data[:DETECTION_SAMPLE_BYTES])
+    if codec:
         if codec:
             text = _strict(data, codec, final=final)
             if text is not None:

@@ -51,6 +51,9 @@ class IngestSummary:
     def error_count(self) -> int:
         return sum(self.errors.values())
 
+    # ``errors`` counts every recorded error under the paths of this run,
+    # including those recorded by an earlier run for files that did not change.
+
     def as_dict(self) -> dict[str, object]:
         return {
             "files_seen": self.files_seen,
@@ -113,9 +116,11 @@ def ingest(
     with _IngestLock(case):
         _clear_tmp(case)
         try:
-            return _Run(case, options, progress).run(walk_sources(paths))
+            summary = _Run(case, options, progress).run(walk_sources(paths))
         finally:
             _clear_tmp(case)
+    os.sync()  # blobs are not fsynced one by one; make the run durable as a whole
+    return summary
 
 
 def _clear_tmp(case: Case) -> None:
@@ -208,6 +213,8 @@ class _Run:
             seen = self.writer.lookup_top_level(source.provenance)
             if seen is not None and seen == (source.size, source.mtime_ns, True):
                 self.summary.files_unchanged += 1
+                # Earlier failures under this path still stand: the exit status says so.
+                self.summary.errors.update(self.writer.recorded_errors(source.provenance))
                 self._tick()
                 continue
             return WorkItem(source.provenance, source.path, mtime_ns=source.mtime_ns)

@@ -32,6 +32,16 @@ class CaseWriter:
         ).fetchone()
         return None if row is None else (row[0], row[1], bool(row[2]))
 
+    def recorded_errors(self, path: str) -> list[str]:
+        """Kinds of the errors already recorded for a path and everything inside it."""
+        return [
+            row[0]
+            for row in self.conn.execute(
+                "SELECT kind FROM errors WHERE path = ? OR (path >= ? AND path < ?)",
+                (path, path + "!/", path + "!0"),
+            )
+        ]
+
     def commit(self, result: WorkResult) -> tuple[int | None, bool, bool]:
         """Store one result: (document id, whether it was new, whether it awaits children)."""
         item = result.item

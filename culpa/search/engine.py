@@ -114,7 +114,7 @@ def snippet(text: str, start: int, end: int, context: int = SNIPPET_CONTEXT) -> 
         + SNIPPET_CLOSE
         + flat(text[end:hi])
         + ("…" if hi < len(text) else "")
-    )
+    ).strip()
 
 
 def _escape_like(value: str) -> str:
