@@ -50,8 +50,8 @@ if [ "${1:-}" = "--demo" ]; then
   if [ "$status" -ne 0 ] && [ "$status" -ne 3 ]; then exit "$status"; fi
   say "demo: culpa search --case demo-case 新疆"
   culpa search --case demo-case 新疆 --limit 5
-  say "demo: culpa search --case demo-case '\"detention centre\" OR camps'"
-  culpa search --case demo-case '"detention centre" OR camps' --limit 5
+  say "demo: culpa search --case demo-case '\"points system\" OR detention'"
+  culpa search --case demo-case '"points system" OR detention' --limit 5
   say "demo: culpa status --case demo-case"
   culpa status --case demo-case
   say "done. Try: .venv/bin/culpa search --case demo-case 刻不容缓"

@@ -14,10 +14,10 @@ from functools import lru_cache
 import opencc
 import pycld2
 
-#: Below this many letters (CJK characters count three) the answer is 'und'.
+#: Below this many bytes of letters (a CJK character counts three) the answer is 'und'.
 MIN_LETTERS = 12
 #: Only this many characters are looked at: a page's language shows early.
-MAX_SAMPLE_CHARS = 4_000
+MAX_SAMPLE_CHARS = 2_000
 
 UNDETERMINED = "und"
 
@@ -26,7 +26,6 @@ _CLD2_CODES = {"zh": "zh-Hans", "zh-Hant": "zh-Hant", "iw": "he", "jw": "jv"}
 # cld2 chokes on C0 controls (other than whitespace) and on surrogates.
 _BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
-_LETTER = re.compile(r"[^\W\d_]")
 
 
 @lru_cache(maxsize=1)
@@ -55,20 +54,22 @@ def chinese_script(text: str) -> str | None:
 def detect_language(text: str) -> str:
     """BCP 47 code of ``text``'s main language ('zh-Hans', 'zh-Hant', 'en', 'ug', ...), or 'und'."""
     sample = _BAD_CHARS.sub(" ", text[:MAX_SAMPLE_CHARS])
-    han = len(_HAN.findall(sample))
-    letters = len(_LETTER.findall(sample)) + 2 * han
-    if letters < MIN_LETTERS:
+    if len("".join(sample.split())) < MIN_LETTERS // 3:
         return UNDETERMINED
     try:
-        _reliable, _bytes, details = pycld2.detect(sample, bestEffort=True)
-    except pycld2.error:
+        _reliable, letter_bytes, details = pycld2.detect(sample, bestEffort=True)
+    except (pycld2.error, UnicodeError):
+        return UNDETERMINED
+    if letter_bytes < MIN_LETTERS:  # cld2 counts letters' UTF-8 bytes: a Han character is 3
         return UNDETERMINED
     code: str = details[0][1]
-    if code in ("zh", "zh-Hant") or (code in ("un", "ja") and 6 * han >= letters):
-        # Japanese kana would make cld2 say 'ja'; Han-only text is Chinese.
-        if code == "ja" and _has_kana(sample):
-            return "ja"
-        return chinese_script(sample) or _CLD2_CODES.get(code, "zh-Hans")
+    if code in ("zh", "zh-Hant", "ja", "un"):
+        han = len(_HAN.findall(sample))
+        if code in ("zh", "zh-Hant") or 3 * han * 2 >= letter_bytes:
+            # Han-dominated text without kana is Chinese, whatever cld2 guessed.
+            if code == "ja" and _has_kana(sample):
+                return "ja"
+            return chinese_script(sample) or _CLD2_CODES.get(code, "zh-Hans")
     if code == "un":
         return UNDETERMINED
     return _CLD2_CODES.get(code, code)

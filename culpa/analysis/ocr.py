@@ -24,7 +24,7 @@ import io
 import os
 import subprocess
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -319,6 +319,7 @@ def _assemble(
     offset = 0
     previous: _TsvWord | None = None
     for tsv_word in tsv_words:
+        tsv_word = _with_cjk_punctuation(tsv_word, previous)
         if previous is not None:
             if tsv_word.line != previous.line:
                 separator = "\n"
@@ -350,6 +351,25 @@ def _assemble(
         offset += len(tsv_word.text)
         previous = tsv_word
     return "".join(parts), tuple(words)
+
+
+#: ASCII punctuation Chinese models emit where the page has the full-width form.
+_FULL_WIDTH = str.maketrans({",": "，", ";": "；", ":": "：", "?": "？", "!": "！"})
+
+
+def _with_cjk_punctuation(word: _TsvWord, previous: _TsvWord | None) -> _TsvWord:
+    """``word`` with ASCII , ; : ? ! after a CJK character made full-width, as printed.
+
+    chi_tra reads "，" as ","; same length, so offsets are unaffected.
+    """
+    before = previous.text[-1] if previous is not None and previous.line == word.line else ""
+    chars = list(word.text)
+    for index, char in enumerate(chars):
+        left = chars[index - 1] if index else before
+        if left and is_cjk(left) and char in ",;:?!":
+            chars[index] = char.translate(_FULL_WIDTH)
+    text = "".join(chars)
+    return word if text == word.text else replace(word, text=text)
 
 
 #: Code point ranges written without spaces between words: CJK ideographs,

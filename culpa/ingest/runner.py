@@ -13,6 +13,7 @@ import fcntl
 import multiprocessing
 import os
 import shutil
+import sqlite3
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
@@ -30,6 +31,10 @@ from culpa.store.case import Case
 
 #: Files handed to the pool per worker before waiting for results.
 IN_FLIGHT_PER_WORKER = 4
+#: Results are committed together at most this often (seconds) ...
+FLUSH_SECONDS = 0.25
+#: ... or once this many files wait in the open transaction.
+FLUSH_FILES = 256
 #: A file in flight when the pool dies this many times is recorded as failed.
 MAX_POOL_CRASHES_PER_FILE = 2
 
@@ -142,6 +147,8 @@ class _Run:
         self.crashes: Counter[str] = Counter()
         self.done = 0
         self.total = 0
+        self.unflushed = 0
+        self.last_flush = time.monotonic()
 
     def run(self, sources: Iterator[SourceFile]) -> IngestSummary:
         started = time.perf_counter()
@@ -150,6 +157,7 @@ class _Run:
         try:
             self._loop(sources)
         finally:
+            self.writer.flush()  # whole files handled before an interrupt are kept
             conn.close()
         self.summary.seconds = time.perf_counter() - started
         return self.summary
@@ -184,6 +192,7 @@ class _Run:
                         self._on_crash(item, retry)
                         continue
                     self._handle(result)
+                self._maybe_flush()
                 if broken:
                     for item in pending.values():
                         self._on_crash(item, retry)
@@ -192,6 +201,13 @@ class _Run:
                     pool = self._new_pool()
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+
+    def _maybe_flush(self) -> None:
+        now = time.monotonic()
+        if self.unflushed >= FLUSH_FILES or now - self.last_flush >= FLUSH_SECONDS:
+            self.writer.flush()
+            self.unflushed = 0
+            self.last_flush = now
 
     def _next_item(self, sources: Iterator[SourceFile], retry: deque[WorkItem]) -> WorkItem | None:
         """Retries first, then children (to finish containers), then new files."""
@@ -234,7 +250,18 @@ class _Run:
 
     def _handle(self, result: WorkResult) -> None:
         item = result.item
-        doc_id, inserted, awaiting = self.writer.commit(result)
+        try:
+            doc_id, inserted, awaiting = self.writer.add(result)
+        except (sqlite3.Error, UnicodeError, ValueError) as exc:  # recorded, not lost
+            self.writer.add(
+                WorkResult(
+                    item, "", 0, error_kind=str(ErrorKind.INTERNAL),
+                    error_message=f"could not store the extracted text: {exc}",
+                )
+            )
+            doc_id, inserted, awaiting = None, False, False
+            result = WorkResult(item, "", 0, error_kind=str(ErrorKind.INTERNAL))
+        self.unflushed += 1
         summary = self.summary
         if result.error_kind:
             summary.errors[result.error_kind] += 1

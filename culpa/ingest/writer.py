@@ -1,9 +1,12 @@
-"""The single writer: commits each worker result in one transaction.
+"""The single writer: stores each worker result atomically.
 
-One file, one transaction: after a ``kill -9`` a file is either wholly in the
-case (document, pages, index entries, provenance, error) or not at all. A
-container is marked ``complete`` only once every child below it is
-committed, so a re-run knows which containers to open again.
+Each file is written inside its own savepoint, and whole files are grouped
+into one transaction (a few hundred milliseconds' worth: one commit per file
+would spend more time committing and merging index segments than indexing).
+After a ``kill -9`` a file is either wholly in the case (document, pages,
+index entries, provenance, error) or not at all. A container is marked
+``complete`` only once every child below it is committed, so a re-run knows
+which containers to open again.
 """
 
 from __future__ import annotations
@@ -42,15 +45,26 @@ class CaseWriter:
             )
         ]
 
-    def commit(self, result: WorkResult) -> tuple[int | None, bool, bool]:
+    @property
+    def pending(self) -> bool:
+        return self.conn.in_transaction
+
+    def flush(self) -> None:
+        """Commit every file stored since the last flush."""
+        if self.conn.in_transaction:
+            self.conn.execute("COMMIT")
+
+    def add(self, result: WorkResult) -> tuple[int | None, bool, bool]:
         """Store one result: (document id, whether it was new, whether it awaits children)."""
         item = result.item
         conn = self.conn
-        conn.execute("BEGIN IMMEDIATE")
+        if not conn.in_transaction:
+            conn.execute("BEGIN IMMEDIATE")
+        conn.execute("SAVEPOINT one_file")
         try:
             if not result.sha256:  # could not even be read
                 self._record_error(item.provenance, None, result)
-                conn.execute("COMMIT")
+                conn.execute("RELEASE one_file")
                 return None, False, False
             row = conn.execute(
                 "SELECT id, complete, status, error_kind, error_message FROM documents "
@@ -67,9 +81,10 @@ class CaseWriter:
             self._add_provenance(doc_id, result)
             if complete and row is not None:
                 self._copy_subtree(doc_id, item.provenance)
-            conn.execute("COMMIT")
+            conn.execute("RELEASE one_file")
         except BaseException:
-            conn.execute("ROLLBACK")
+            conn.execute("ROLLBACK TO one_file")
+            conn.execute("RELEASE one_file")
             raise
         awaiting = bool(result.children) and not complete
         return doc_id, row is None, awaiting

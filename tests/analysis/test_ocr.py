@@ -126,3 +126,43 @@ def test_ocr_writes_nothing_under_home(tmp_path: Path) -> None:
     )
     assert CHINESE[:4] in completed.stdout
     assert list(home.rglob("*")) == []
+
+
+TRADITIONAL = "這五年，我們以人為本、精細施策，現代化建設成果更多惠及人民群眾"
+TRADITIONAL_FACE = 3  # Noto Sans CJK TC in the collection
+
+
+def test_traditional_page_is_read_with_chi_tra() -> None:
+    font = ImageFont.truetype(FONT_PATH, FONT_SIZE, index=TRADITIONAL_FACE)
+    lines = [TRADITIONAL[:16], TRADITIONAL[16:]]
+    image = Image.new("L", (MARGIN * 2 + FONT_SIZE * 17, MARGIN * 2 + FONT_SIZE * 4), 255)
+    draw = ImageDraw.Draw(image)
+    for number, line in enumerate(lines):
+        draw.text((MARGIN, MARGIN + number * FONT_SIZE * 2), line, font=font, fill=0)
+    result = ocr_image(image, dpi=300)
+    assert "chi_tra" in result.engine and "chi_sim" not in result.engine
+    assert result.text.replace("\n", "") == TRADITIONAL
+
+
+def test_skewed_scan_is_straightened_and_boxes_stay_in_place() -> None:
+    image, boxes = draw_lines([CHINESE, ENGLISH])
+    tilted = image.rotate(2.0, resample=Image.Resampling.BICUBIC, fillcolor=255, expand=False)
+    result = ocr_image(tilted, dpi=300)
+    chinese, english_line = result.text.split("\n")
+    assert chinese == CHINESE
+    # chi_sim+eng sometimes joins two Latin words whose gap is tight in Noto Sans.
+    assert english_line.replace(" ", "") == ENGLISH.replace(" ", "")
+    english = [w for w in result.words if w.text == "dog"]
+    assert english
+    left, top, right, bottom = boxes[1]
+    # Rotated 2 degrees about the centre: the line's right end moves by < 20 px.
+    assert right - FONT_SIZE * 3 <= english[0].x0 and english[0].x1 <= right + FONT_SIZE
+    assert top - FONT_SIZE <= english[0].y0 and english[0].y1 <= bottom + FONT_SIZE
+
+
+def test_low_resolution_fax_is_read() -> None:
+    image, _ = draw_lines([CHINESE, ENGLISH])
+    small = image.resize((image.width // 2, image.height // 2), Image.Resampling.BOX)
+    result = ocr_image(small, dpi=150)
+    assert result.text.split("\n") == [CHINESE, ENGLISH]
+    assert all(w.x1 <= small.width and w.y1 <= small.height for w in result.words)

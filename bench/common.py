@@ -1,0 +1,73 @@
+"""Helpers shared by the benchmarks: paths, corpus text, timing a culpa run."""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+CORPUS = ROOT.parent / "shared" / "corpus"
+CULPA = [sys.executable, "-m", "culpa"]
+
+
+def corpus_sentences() -> list[str]:
+    """Chinese sentences from the two 2026 government work reports in the shared corpus."""
+    text: list[str] = []
+    for path in sorted((CORPUS / "cjk-official").glob("govreports2026_*.csv")):
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            text.extend(row["full_text"] for row in csv.DictReader(handle))
+    if not text:
+        raise SystemExit(f"the shared corpus is needed for this benchmark: {CORPUS}")
+    return [s + "。" for s in re.split(r"[。！？\n]", "".join(text)) if len(s.strip()) >= 6]
+
+
+class PeakRss:
+    """Samples the summed RSS of a process and all its children (the worker pool)."""
+
+    def __init__(self, pid: int, interval: float = 0.05) -> None:
+        self.process = psutil.Process(pid)
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                procs = [self.process, *self.process.children(recursive=True)]
+                total = 0
+                for proc in procs:
+                    try:
+                        total += proc.memory_info().rss
+                    except psutil.Error:
+                        pass
+                self.peak = max(self.peak, total)
+            except psutil.Error:
+                return
+            time.sleep(self.interval)
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
+def run_culpa(*args: str) -> tuple[float, int, int]:
+    """Run ``culpa ARGS``: (seconds, exit status, peak RSS of it and its workers in bytes)."""
+    env = dict(os.environ)
+    started = time.perf_counter()
+    process = subprocess.Popen([*CULPA, *args], env=env, stdout=subprocess.DEVNULL)
+    sampler = PeakRss(process.pid)
+    status = process.wait()
+    seconds = time.perf_counter() - started
+    return seconds, status, sampler.stop()
