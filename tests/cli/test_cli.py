@@ -156,3 +156,25 @@ def test_file_errors_exit_3(tmp_path: Path) -> None:
     assert json.loads(result.stdout)["errors"] == {"empty": 1}
     listed = json.loads(run("errors", "--case", case, "--json", "--kind", "empty").stdout)
     assert [e["path"] for e in listed] == ["t/empty.pdf"]
+
+
+def test_two_character_recall_is_complete_on_the_stored_pages(demo_case: str) -> None:
+    """Every page whose stored text holds a 2-character word is found (brute force check)."""
+    import random
+
+    conn = sqlite3.connect(Path(demo_case) / "case.db")
+    pages = {
+        (doc, number): normalize(text)
+        for doc, number, text in conn.execute("SELECT document_id, number, text FROM pages")
+    }
+    han = [
+        text[i : i + 2]
+        for text in pages.values()
+        for i in range(len(text) - 1)
+        if all("\u4e00" <= c <= "\u9fff" for c in text[i : i + 2])
+    ]
+    rng = random.Random(5)
+    for word in rng.sample(sorted(set(han)), 40):
+        expected = {key for key, text in pages.items() if word in text}
+        hits = _search(demo_case, word, "--limit", "1000")
+        assert {(h["document_id"], h["page"]) for h in hits} == expected, word

@@ -1,0 +1,39 @@
+"""The documentation keeps up with the code."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from culpa.cli.main import cli
+from culpa.errors import ErrorKind
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_every_command_is_in_the_readme_and_has_help() -> None:
+    for name, command in cli.commands.items():
+        assert f"culpa {name}" in README, name
+        assert command.help and len(command.help) > 20, name
+
+
+def test_readme_gives_the_two_commands_and_ci_runs_the_second() -> None:
+    assert "bash scripts/setup.sh --demo" in README
+    assert "bash scripts/test.sh" in README
+    assert "scripts/test.sh" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_every_error_kind_is_documented() -> None:
+    errors = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
+    for kind in ErrorKind:
+        assert f"`{kind.value}`" in errors, kind
+
+
+def test_every_table_is_documented() -> None:
+    schema = (ROOT / "culpa" / "store" / "schema.sql").read_text(encoding="utf-8")
+    layout = (ROOT / "docs" / "case-layout.md").read_text(encoding="utf-8")
+    tables = re.findall(r"CREATE (?:VIRTUAL )?TABLE IF NOT EXISTS (\w+)", schema)
+    assert tables
+    for table in tables:
+        assert f"`{table}`" in layout, table
