@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import statistics
 import subprocess
 import sys
@@ -36,6 +37,9 @@ OUT = Path(__file__).resolve().parent / "out"
 WORKERS = 2
 RENDER_DPI = 300
 JPEG_QUALITY = 75
+#: OCRmyPDF lowers its own priority by this much; culpa's workers do the same,
+#: so a busy machine slows both alike.
+OCRMYPDF_NICENESS = 5
 OCRMYPDF_LANGUAGES = "chi_sim+eng"  # what culpa's first pass reads a Chinese page with
 
 
@@ -68,7 +72,7 @@ def run_culpa(pdf: Path) -> list[str]:
     """culpa's OCR of every page of ``pdf``, two pages at a time. Swap for the real ingest."""
     with pymupdf.open(pdf) as document:
         count = document.page_count
-    with ProcessPoolExecutor(WORKERS) as pool:
+    with ProcessPoolExecutor(WORKERS, initializer=os.nice, initargs=(OCRMYPDF_NICENESS,)) as pool:
         return list(pool.map(_ocr_pdf_page, [(pdf, n) for n in range(count)]))
 
 

@@ -31,6 +31,11 @@ ESTIMATE_SCALE = 0.25
 #: Side of the square that closes over text to estimate the paper, px at ESTIMATE_SCALE.
 BACKGROUND_KERNEL = 9
 
+#: Speckle (grey levels, see estimate_noise) above which a 3 px median filter is
+#: applied. Benchmark pages: clean 0, scanned 1-2, poor 8-9. The filter halved
+#: errors on noisy pages and tripled them on a clean one (thin serif strokes).
+NOISE_THRESHOLD = 1.0
+
 GreyArray = npt.NDArray[np.uint8]
 
 
@@ -60,6 +65,7 @@ class Prepared:
 def prepare_page(image: Image.Image, dpi: int | None) -> Prepared:
     """Upscale low-resolution images, straighten, even out lighting, remove speckle."""
     pixels: GreyArray = np.asarray(image.convert("L"), dtype=np.uint8)
+    noisy = estimate_noise(pixels) >= NOISE_THRESHOLD
     scale = 1.0
     if dpi is not None and dpi < MIN_DPI:
         scale = TARGET_DPI / dpi
@@ -71,8 +77,18 @@ def prepare_page(image: Image.Image, dpi: int | None) -> Prepared:
     else:
         angle = 0.0
     pixels = flatten_background(pixels)
-    pixels = _grey(cv2.medianBlur(pixels, 3))
+    if noisy:
+        pixels = _grey(cv2.medianBlur(pixels, 3))
     return Prepared(pixels, scale, angle, dpi)
+
+
+def estimate_noise(pixels: GreyArray) -> float:
+    """Typical speckle: median difference from a 3 px median filter, on every second pixel."""
+    sample = np.ascontiguousarray(pixels[::2, ::2])
+    if min(sample.shape) < 3:
+        return 0.0
+    difference = np.abs(sample.astype(np.int16) - cv2.medianBlur(sample, 3))
+    return float(np.median(difference))
 
 
 def estimate_skew(pixels: GreyArray) -> float:
