@@ -40,6 +40,8 @@ class ExtractContext:
     ocr: bool = True
     #: Nesting depth of this file (0 for a file given on the command line).
     depth: int = 0
+    #: The file's own name where it was found (provenance text; never a path to open).
+    name: str = ""
     limits: ArchiveLimits = field(default_factory=ArchiveLimits)
 
 

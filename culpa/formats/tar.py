@@ -1,11 +1,16 @@
-"""TAR archives, plain or compressed with gzip, bzip2 or xz.
+"""TAR archives, plain or compressed with gzip, bzip2 or xz, and lone compressed files.
 
 Only regular files are unpacked; symbolic and hard links, devices and FIFOs
-are listed in the metadata and never followed or created.
+are listed in the metadata and never followed or created. A gzip, bzip2 or
+xz stream that holds no tar (``report.txt.gz``) becomes one child, named
+after the file without its compression suffix, under the same size limits.
 """
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import lzma
 import tarfile
 import zlib
 from pathlib import Path
@@ -16,6 +21,13 @@ from culpa.formats.base import ExtractContext
 from culpa.formats.registry import register
 from culpa.models import Extracted
 from culpa.sources.archive import Unpacker, check_depth
+
+#: Openers for compressed streams, by the magic bytes they start with.
+_STREAMS = (
+    (b"\x1f\x8b", gzip.open, (".gz", ".tgz")),
+    (b"BZh", bz2.open, (".bz2", ".tbz2")),
+    (b"\xfd7zXZ\x00", lzma.open, (".xz", ".txz")),
+)
 
 
 @register
@@ -36,6 +48,8 @@ class TarExtractor:
         unpacker = Unpacker(context)
         skipped: list[str] = []
         members = 0
+        if not tarfile.is_tarfile(path):
+            return self._single_stream(path, context)
         try:
             with tarfile.open(path, mode="r:*") as archive:
                 for member in archive:
@@ -61,3 +75,28 @@ class TarExtractor:
         if skipped:
             metadata["skipped_links"] = "\n".join(skipped)
         return Extracted(metadata=metadata, children=tuple(unpacker.children))
+
+    def _single_stream(self, path: Path, context: ExtractContext) -> Extracted:
+        with path.open("rb") as handle:
+            head = handle.read(8)
+        for magic, opener, suffixes in _STREAMS:
+            if head.startswith(magic):
+                break
+        else:
+            raise ExtractionError(ErrorKind.CORRUPT, "not a tar archive nor a compressed stream")
+        name = context.name or "data"
+        for suffix in suffixes:
+            if name.lower().endswith(suffix):
+                name = name[: -len(suffix)] + (".tar" if suffix.startswith(".t") else "")
+                break
+        else:
+            name = f"{name}.uncompressed"
+        unpacker = Unpacker(context)
+        try:
+            with opener(path, "rb") as stream:
+                unpacker.add(name, stream, path.stat().st_size)  # type: ignore[arg-type]
+        except ExtractionError:
+            raise
+        except (OSError, EOFError, zlib.error, lzma.LZMAError, ValueError) as exc:
+            raise ExtractionError(ErrorKind.CORRUPT, f"unreadable compressed stream: {exc}") from exc
+        return Extracted(metadata={"members": "1"}, children=tuple(unpacker.children))

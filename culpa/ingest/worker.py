@@ -170,7 +170,8 @@ def _process(item: WorkItem, config: WorkerConfig) -> WorkResult:
     workdir = case.tmp_dir / f"{sha256[:16]}-{os.getpid()}"
     workdir.mkdir(parents=True, exist_ok=True)
     context = ExtractContext(
-        workdir=workdir, ocr=config.ocr, ocr_languages=config.ocr_languages, depth=item.depth
+        workdir=workdir, ocr=config.ocr, ocr_languages=config.ocr_languages, depth=item.depth,
+        name=name,
     )
     try:
         extracted = extractor.extract(blob, context)

@@ -47,3 +47,32 @@ def test_corrupt_tar_is_recorded(tmp_path: Path) -> None:
     with pytest.raises(ExtractionError) as caught:
         TarExtractor().extract(path, ExtractContext(workdir=tmp_path))
     assert caught.value.kind is ErrorKind.CORRUPT
+
+
+def test_a_lone_compressed_file_becomes_one_child(tmp_path: Path) -> None:
+    import bz2
+    import gzip
+
+    work = tmp_path / "work"
+    work.mkdir()
+    for name, data in (("report.txt.gz", gzip.compress(b"hello")), ("x.bin.bz2", bz2.compress(b"hi"))):
+        path = tmp_path / name
+        path.write_bytes(data)
+        result = TarExtractor().extract(path, ExtractContext(workdir=work, name=name))
+        (child,) = result.children
+        assert child.name == name.rsplit(".", 1)[0]
+        assert child.path.read_bytes() in (b"hello", b"hi")
+
+
+def test_a_compressed_bomb_stops_at_the_limit(tmp_path: Path) -> None:
+    import gzip
+
+    from culpa.formats.base import ArchiveLimits
+
+    path = tmp_path / "bomb.gz"
+    path.write_bytes(gzip.compress(b"bomb" * (10 * 1024 * 1024)))
+    with pytest.raises(ExtractionError) as caught:
+        TarExtractor().extract(
+            path, ExtractContext(workdir=tmp_path, name="bomb.gz", limits=ArchiveLimits())
+        )
+    assert caught.value.kind is ErrorKind.LIMIT_EXCEEDED
