@@ -22,9 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import pymupdf  # noqa: E402
+import pymupdf
 
-from bench.common import OUT, corpus_sentences, run_culpa  # noqa: E402
+from bench.common import OUT, corpus_sentences, run_culpa
 
 
 def _pdf(text: str) -> bytes:

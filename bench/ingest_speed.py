@@ -25,9 +25,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import pymupdf  # noqa: E402
+import pymupdf
 
-from bench.common import OUT, corpus_sentences, run_culpa  # noqa: E402
+from bench.common import OUT, corpus_sentences, run_culpa
 
 ENGLISH = (
     "The committee reviewed the quarterly report on vocational training centres. "
@@ -84,8 +84,10 @@ def main() -> None:
     base_rate, rate = pages / base_seconds, pages / seconds
     print(f"born-digital PDFs: {args.files} files, {pages} pages")
     print(f"  PyMuPDF get_text (1 process):  {base_seconds:7.2f} s  {base_rate:8.1f} pages/s")
-    print(f"  culpa ingest (end to end):     {seconds:7.2f} s  {rate:8.1f} pages/s"
-          f"  peak RSS {peak / 2**20:.0f} MiB")
+    print(
+        f"  culpa ingest (end to end):     {seconds:7.2f} s  {rate:8.1f} pages/s"
+        f"  peak RSS {peak / 2**20:.0f} MiB"
+    )
     print(f"  ratio culpa / PyMuPDF: {rate / base_rate:.2f}  (goal >= 0.70)")
     print(f"  re-run on the same folder (nothing new): {again:.2f} s")
 

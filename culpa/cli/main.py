@@ -33,7 +33,9 @@ case_option = click.option(
     metavar="DIR",
     help=f"Case folder (default: ${CASE_ENV}).",
 )
-json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON on stdout.")
+json_option = click.option(
+    "--json", "as_json", is_flag=True, help="Machine-readable JSON on stdout."
+)
 
 
 def _emit_json(data: Any) -> None:
@@ -95,7 +97,12 @@ def init(directory: Path, as_json: bool) -> None:
 @cli.command()
 @case_option
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--workers", type=click.IntRange(1, 64), default=None, help="Worker processes (default: one per core).")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Worker processes (default: one per core).",
+)
 @click.option("--no-ocr", is_flag=True, help="Do not OCR scans and images (much faster).")
 @click.option(
     "--ocr-lang",
@@ -106,8 +113,12 @@ def init(directory: Path, as_json: bool) -> None:
 @json_option
 @handle_errors
 def ingest(
-    case_dir: str | None, paths: tuple[Path, ...], workers: int | None, no_ocr: bool,
-    ocr_lang: str, as_json: bool,
+    case_dir: str | None,
+    paths: tuple[Path, ...],
+    workers: int | None,
+    no_ocr: bool,
+    ocr_lang: str,
+    as_json: bool,
 ) -> None:
     """Add files, folders and archives at PATHS to the case.
 
@@ -116,7 +127,8 @@ def ingest(
     `culpa errors`.
     """
     from culpa.cli.progress import ProgressBar
-    from culpa.ingest.runner import IngestOptions, ingest as run_ingest
+    from culpa.ingest.runner import IngestOptions
+    from culpa.ingest.runner import ingest as run_ingest
 
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
@@ -155,15 +167,25 @@ def _render_snippet(snippet: str, color: bool) -> str:
 @click.option("--limit", type=click.IntRange(1, 100000), default=20, show_default=True)
 @click.option("--offset", type=click.IntRange(0), default=0)
 @click.option("--type", "types", multiple=True, help="Only this file type (pdf, image, docx, ...).")
-@click.option("--lang", "languages", multiple=True, help="Only pages in this language (zh, en, ...).")
-@click.option("--path", "path_prefix", default=None, help="Only files found under this provenance path.")
+@click.option(
+    "--lang", "languages", multiple=True, help="Only pages in this language (zh, en, ...)."
+)
+@click.option(
+    "--path", "path_prefix", default=None, help="Only files found under this provenance path."
+)
 @click.option("--csv", "as_csv", is_flag=True, help="CSV on stdout.")
 @json_option
 @handle_errors
 def search(
-    case_dir: str | None, query: tuple[str, ...], limit: int, offset: int,
-    types: tuple[str, ...], languages: tuple[str, ...], path_prefix: str | None,
-    as_csv: bool, as_json: bool,
+    case_dir: str | None,
+    query: tuple[str, ...],
+    limit: int,
+    offset: int,
+    types: tuple[str, ...],
+    languages: tuple[str, ...],
+    path_prefix: str | None,
+    as_csv: bool,
+    as_json: bool,
 ) -> None:
     """Search every page: words, "phrases", Chinese of any length, AND/OR/NOT.
 
@@ -174,11 +196,26 @@ def search(
 
     with _opened(case_dir) as (_case, conn):
         hits = run_search(
-            conn, " ".join(query), limit=limit, offset=offset, types=types,
-            languages=languages, path_prefix=path_prefix,
+            conn,
+            " ".join(query),
+            limit=limit,
+            offset=offset,
+            types=types,
+            languages=languages,
+            path_prefix=path_prefix,
         )
-    fields = ["document_id", "sha256", "path", "page", "start", "end", "score", "type",
-              "language", "snippet"]
+    fields = [
+        "document_id",
+        "sha256",
+        "path",
+        "page",
+        "start",
+        "end",
+        "score",
+        "type",
+        "language",
+        "snippet",
+    ]
     if as_json:
         _emit_json([{name: getattr(hit, name) for name in fields} for hit in hits])
     elif as_csv:
@@ -229,7 +266,10 @@ def show(case_dir: str | None, doc: str, page: int | None, as_json: bool) -> Non
     click.echo(f"document {info.id}: {info.file_name}")
     click.echo(f"  sha256: {info.sha256}")
     click.echo(f"  type:   {info.type} ({info.mime}), {info.size} bytes, {info.page_count} pages")
-    click.echo(f"  status: {info.status}" + (f" ({info.error_kind}: {info.error_message})" if info.error_kind else ""))
+    click.echo(
+        f"  status: {info.status}"
+        + (f" ({info.error_kind}: {info.error_message})" if info.error_kind else "")
+    )
     for path in info.paths:
         click.echo(f"  path:   {path}")
     for key, value in sorted(info.metadata.items()):
@@ -245,7 +285,8 @@ def show(case_dir: str | None, doc: str, page: int | None, as_json: bool) -> Non
 @handle_errors
 def cite(case_dir: str | None, doc: str, page: int, span: str, as_json: bool) -> None:
     """Print a checkable citation of a passage: file, paths, SHA-256, page, quote."""
-    from culpa.publish.citation import cite as make_citation, parse_span
+    from culpa.publish.citation import cite as make_citation
+    from culpa.publish.citation import parse_span
     from culpa.store.queries import resolve_document
 
     start, end = parse_span(span)
@@ -275,9 +316,11 @@ def status(case_dir: str | None, as_json: bool) -> None:
         f"  {counts['files']} files, {counts['documents']} documents, {counts['pages']} pages "
         f"({counts['ocr_pages']} OCR'd), {counts['errors']} errors"
     )
-    for title, key in (("documents by type", "documents_by_type"),
-                       ("pages by language", "pages_by_language"),
-                       ("errors by kind", "errors_by_kind")):
+    for title, key in (
+        ("documents by type", "documents_by_type"),
+        ("pages by language", "pages_by_language"),
+        ("errors by kind", "errors_by_kind"),
+    ):
         if counts[key]:
             click.echo(f"  {title}: " + ", ".join(f"{k} {v}" for k, v in counts[key].items()))
 
@@ -303,8 +346,13 @@ def errors(case_dir: str | None, kind: str | None, as_json: bool) -> None:
 
 @cli.command()
 @case_option
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write to this file instead of stdout.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to this file instead of stdout.",
+)
 @handle_errors
 def export(case_dir: str | None, output: Path | None) -> None:
     """Write every document and its pages as JSON lines, for other tools."""

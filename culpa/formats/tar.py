@@ -13,8 +13,9 @@ import gzip
 import lzma
 import tarfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import ClassVar
+from typing import IO, ClassVar, cast
 
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
@@ -22,11 +23,23 @@ from culpa.formats.registry import register
 from culpa.models import Extracted
 from culpa.sources.archive import Unpacker, check_depth
 
+def _gzip(path: Path) -> IO[bytes]:
+    return cast(IO[bytes], gzip.open(path, "rb"))
+
+
+def _bzip2(path: Path) -> IO[bytes]:
+    return cast(IO[bytes], bz2.open(path, "rb"))
+
+
+def _xz(path: Path) -> IO[bytes]:
+    return cast(IO[bytes], lzma.open(path, "rb"))
+
+
 #: Openers for compressed streams, by the magic bytes they start with.
-_STREAMS = (
-    (b"\x1f\x8b", gzip.open, (".gz", ".tgz")),
-    (b"BZh", bz2.open, (".bz2", ".tbz2")),
-    (b"\xfd7zXZ\x00", lzma.open, (".xz", ".txz")),
+_STREAMS: tuple[tuple[bytes, Callable[[Path], IO[bytes]], tuple[str, ...]], ...] = (
+    (b"\x1f\x8b", _gzip, (".gz", ".tgz")),
+    (b"BZh", _bzip2, (".bz2", ".tbz2")),
+    (b"\xfd7zXZ\x00", _xz, (".xz", ".txz")),
 )
 
 
@@ -79,11 +92,10 @@ class TarExtractor:
     def _single_stream(self, path: Path, context: ExtractContext) -> Extracted:
         with path.open("rb") as handle:
             head = handle.read(8)
-        for magic, opener, suffixes in _STREAMS:
-            if head.startswith(magic):
-                break
-        else:
+        found = next((s for s in _STREAMS if head.startswith(s[0])), None)
+        if found is None:
             raise ExtractionError(ErrorKind.CORRUPT, "not a tar archive nor a compressed stream")
+        _magic, opener, suffixes = found
         name = context.name or "data"
         for suffix in suffixes:
             if name.lower().endswith(suffix):
@@ -93,10 +105,12 @@ class TarExtractor:
             name = f"{name}.uncompressed"
         unpacker = Unpacker(context)
         try:
-            with opener(path, "rb") as stream:
-                unpacker.add(name, stream, path.stat().st_size)  # type: ignore[arg-type]
+            with opener(path) as stream:
+                unpacker.add(name, stream, path.stat().st_size)
         except ExtractionError:
             raise
         except (OSError, EOFError, zlib.error, lzma.LZMAError, ValueError) as exc:
-            raise ExtractionError(ErrorKind.CORRUPT, f"unreadable compressed stream: {exc}") from exc
+            raise ExtractionError(
+                ErrorKind.CORRUPT, f"unreadable compressed stream: {exc}"
+            ) from exc
         return Extracted(metadata={"members": "1"}, children=tuple(unpacker.children))

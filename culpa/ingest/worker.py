@@ -104,8 +104,15 @@ def words_json(words: tuple[Word, ...]) -> str:
     """Compact JSON of word boxes: [x0, y0, x1, y1, start, end, confidence]."""
     return json.dumps(
         [
-            [round(w.x0, 1), round(w.y0, 1), round(w.x1, 1), round(w.y1, 1), w.start, w.end,
-             round(w.confidence)]
+            [
+                round(w.x0, 1),
+                round(w.y0, 1),
+                round(w.x1, 1),
+                round(w.y1, 1),
+                w.start,
+                w.end,
+                round(w.confidence),
+            ]
             for w in words
         ],
         separators=(",", ":"),
@@ -134,7 +141,10 @@ def process(item: WorkItem, config: WorkerConfig) -> WorkResult:
     except Exception as exc:  # a bug in culpa: record it against the file, keep going
         detail = traceback.format_exception_only(exc)[-1].strip()
         return WorkResult(
-            item, item.sha256 or "", item.size or 0, error_kind=str(ErrorKind.INTERNAL),
+            item,
+            item.sha256 or "",
+            item.size or 0,
+            error_kind=str(ErrorKind.INTERNAL),
             error_message=f"internal error: {detail}",
         )
 
@@ -156,13 +166,21 @@ def _process(item: WorkItem, config: WorkerConfig) -> WorkResult:
     try:
         blob = blobs.put(item.source, sha256, move=item.owned)
     except OSError as exc:
-        return WorkResult(item, sha256, size, error_kind=ErrorKind.UNREADABLE, error_message=str(exc))
+        return WorkResult(
+            item, sha256, size, error_kind=ErrorKind.UNREADABLE, error_message=str(exc)
+        )
     mime = "application/x-empty" if size == 0 else detect_mime(blob)
     name = item.provenance.rsplit("/", 1)[-1]
     extractor = registry.extractor_for(mime, name)
     kind = extractor.type if extractor is not None else registry.type_for(mime)
-    base = WorkResult(item, sha256, size, mime=mime, type=kind,
-                      extractor=type(extractor).__name__ if extractor else None)
+    base = WorkResult(
+        item,
+        sha256,
+        size,
+        mime=mime,
+        type=kind,
+        extractor=type(extractor).__name__ if extractor else None,
+    )
     if size == 0:
         return _failed(base, ErrorKind.EMPTY, "the file is empty (0 bytes)")
     if extractor is None:
@@ -170,7 +188,10 @@ def _process(item: WorkItem, config: WorkerConfig) -> WorkResult:
     workdir = case.tmp_dir / f"{sha256[:16]}-{os.getpid()}"
     workdir.mkdir(parents=True, exist_ok=True)
     context = ExtractContext(
-        workdir=workdir, ocr=config.ocr, ocr_languages=config.ocr_languages, depth=item.depth,
+        workdir=workdir,
+        ocr=config.ocr,
+        ocr_languages=config.ocr_languages,
+        depth=item.depth,
         name=name,
     )
     try:
@@ -192,7 +213,12 @@ def _process(item: WorkItem, config: WorkerConfig) -> WorkResult:
     if not children:
         shutil.rmtree(workdir, ignore_errors=True)
     return WorkResult(
-        item, sha256, size, mime=mime, type=kind, extractor=base.extractor,
+        item,
+        sha256,
+        size,
+        mime=mime,
+        type=kind,
+        extractor=base.extractor,
         pages=tuple(page_row(page) for page in extracted.pages),
         metadata={key: str(value) for key, value in extracted.metadata.items()},
         children=children,
@@ -201,6 +227,12 @@ def _process(item: WorkItem, config: WorkerConfig) -> WorkResult:
 
 def _failed(base: WorkResult, kind: ErrorKind, message: str) -> WorkResult:
     return WorkResult(
-        base.item, base.sha256, base.size, mime=base.mime, type=base.type,
-        extractor=base.extractor, error_kind=str(kind), error_message=message,
+        base.item,
+        base.sha256,
+        base.size,
+        mime=base.mime,
+        type=base.type,
+        extractor=base.extractor,
+        error_kind=str(kind),
+        error_message=message,
     )

@@ -39,8 +39,10 @@ class Citation:
         }
 
     def as_text(self) -> str:
-        quote = " ".join(self.quote.split()) if not _is_cjk_heavy(self.quote) else "".join(
-            self.quote.split()
+        quote = (
+            " ".join(self.quote.split())
+            if not _is_cjk_heavy(self.quote)
+            else "".join(self.quote.split())
         )
         lines = [
             f"“{quote}”",

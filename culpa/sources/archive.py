@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ArchiveLimits, ExtractContext
@@ -49,7 +49,7 @@ class Unpacker:
         self.children: list[Child] = []
         self._numbers: Iterator[int] = itertools.count(1)
 
-    def add(self, name: str, stream: BinaryIO, compressed_size: int) -> None:
+    def add(self, name: str, stream: IO[bytes], compressed_size: int) -> None:
         """Copy one member out of ``stream``; raise LIMIT_EXCEEDED past a limit."""
         if len(self.children) >= self.limits.max_members:
             raise ExtractionError(

@@ -75,7 +75,8 @@ def init_case(root: Path) -> Case:
     try:
         conn.executescript(schema_sql())
         conn.execute(
-            "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?), ('created_by', ?)",
+            "INSERT OR IGNORE INTO meta(key, value) "
+            "VALUES ('schema_version', ?), ('created_by', ?)",
             (str(SCHEMA_VERSION), json.dumps({"culpa": _version()})),
         )
     finally:

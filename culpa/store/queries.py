@@ -74,8 +74,15 @@ class PageInfo:
         }
         if words:
             data["words"] = [
-                {"x0": w[0], "y0": w[1], "x1": w[2], "y1": w[3], "start": int(w[4]),
-                 "end": int(w[5]), "confidence": w[6]}
+                {
+                    "x0": w[0],
+                    "y0": w[1],
+                    "x1": w[2],
+                    "y1": w[3],
+                    "start": int(w[4]),
+                    "end": int(w[5]),
+                    "confidence": w[6],
+                }
                 for w in self.words
             ]
         return data
@@ -112,8 +119,22 @@ def document_info(conn: sqlite3.Connection, doc_id: int) -> DocumentInfo:
     ).fetchone()
     if row is None:
         raise UsageError(f"no document {doc_id}")
-    paths = [r[0] for r in conn.execute("SELECT path FROM provenance WHERE document_id = ?", (doc_id,))]
-    return DocumentInfo(*row[:9], metadata=json.loads(row[9]), paths=_sort_paths(paths))
+    paths = [
+        r[0] for r in conn.execute("SELECT path FROM provenance WHERE document_id = ?", (doc_id,))
+    ]
+    return DocumentInfo(
+        id=row[0],
+        sha256=row[1],
+        size=row[2],
+        mime=row[3],
+        type=row[4],
+        status=row[5],
+        error_kind=row[6],
+        error_message=row[7],
+        page_count=row[8],
+        metadata=json.loads(row[9]),
+        paths=_sort_paths(paths),
+    )
 
 
 def page_info(conn: sqlite3.Connection, doc_id: int, number: int) -> PageInfo:
@@ -124,11 +145,21 @@ def page_info(conn: sqlite3.Connection, doc_id: int, number: int) -> PageInfo:
         (doc_id, number),
     ).fetchone()
     if row is None:
-        count = conn.execute(
-            "SELECT page_count FROM documents WHERE id = ?", (doc_id,)
-        ).fetchone()[0]
+        count = conn.execute("SELECT page_count FROM documents WHERE id = ?", (doc_id,)).fetchone()[
+            0
+        ]
         raise UsageError(f"document {doc_id} has no page {number} (it has {count})")
-    return PageInfo(*row[:8], words=json.loads(row[8]) if row[8] else [])
+    return PageInfo(
+        number=row[0],
+        text=row[1],
+        language=row[2],
+        method=row[3],
+        ocr_engine=row[4],
+        ocr_confidence=row[5],
+        width=row[6],
+        height=row[7],
+        words=json.loads(row[8]) if row[8] else [],
+    )
 
 
 def status_counts(conn: sqlite3.Connection) -> dict[str, Any]:

@@ -104,22 +104,38 @@ def test_csv_and_text_output(demo_case: str) -> None:
 def test_show_and_cite_a_hit(demo_case: str) -> None:
     hit = _search(demo_case, "刻不容缓", "--type", "pdf")[0]
     shown = json.loads(
-        run("show", "--case", demo_case, hit["sha256"][:10], "--page", str(hit["page"]),
-            "--json").stdout
+        run(
+            "show", "--case", demo_case, hit["sha256"][:10], "--page", str(hit["page"]), "--json"
+        ).stdout
     )
     assert shown["sha256"] == hit["sha256"]
     page = shown["page"]
-    assert page["words"] and all(
-        page["text"][w["start"] : w["end"]].strip() for w in page["words"]
-    )
+    assert page["words"] and all(page["text"][w["start"] : w["end"]].strip() for w in page["words"])
     span = f"{hit['start']}:{hit['end']}"
-    cited = run("cite", "--case", demo_case, str(hit["document_id"]), "--page",
-                str(hit["page"]), "--span", span, "--json")
+    cited = run(
+        "cite",
+        "--case",
+        demo_case,
+        str(hit["document_id"]),
+        "--page",
+        str(hit["page"]),
+        "--span",
+        span,
+        "--json",
+    )
     citation = json.loads(cited.stdout)
     assert _same(citation["quote"], "刻不容缓")
     assert citation["sha256"] == hit["sha256"] and citation["page"] == hit["page"]
-    text = run("cite", "--case", demo_case, str(hit["document_id"]), "--page",
-               str(hit["page"]), "--span", span).stdout
+    text = run(
+        "cite",
+        "--case",
+        demo_case,
+        str(hit["document_id"]),
+        "--page",
+        str(hit["page"]),
+        "--span",
+        span,
+    ).stdout
     assert hit["sha256"] in text and f"page {hit['page']}" in text and "刻不" in text
 
 

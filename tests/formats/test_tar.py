@@ -55,7 +55,10 @@ def test_a_lone_compressed_file_becomes_one_child(tmp_path: Path) -> None:
 
     work = tmp_path / "work"
     work.mkdir()
-    for name, data in (("report.txt.gz", gzip.compress(b"hello")), ("x.bin.bz2", bz2.compress(b"hi"))):
+    for name, data in (
+        ("report.txt.gz", gzip.compress(b"hello")),
+        ("x.bin.bz2", bz2.compress(b"hi")),
+    ):
         path = tmp_path / name
         path.write_bytes(data)
         result = TarExtractor().extract(path, ExtractContext(workdir=work, name=name))

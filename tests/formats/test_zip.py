@@ -67,7 +67,9 @@ def test_traversal_names_stay_text_and_nothing_leaves_the_workdir(tmp_path: Path
     context = _context(tmp_path)
     result = ZipExtractor().extract(path, context)
     assert sorted(c.name for c in result.children) == [
-        "../../escaped.txt", "../win.txt", "etc/absolute.txt",
+        "../../escaped.txt",
+        "../win.txt",
+        "etc/absolute.txt",
     ]
     for child in result.children:
         assert child.path.parent == context.workdir
@@ -79,7 +81,7 @@ def test_symlink_members_are_not_extracted(tmp_path: Path) -> None:
     path = tmp_path / "link.zip"
     with zipfile.ZipFile(path, "w") as archive:
         info = zipfile.ZipInfo("passwd")
-        info.external_attr = (0o120777 << 16)
+        info.external_attr = 0o120777 << 16
         archive.writestr(info, "/etc/passwd")
         archive.writestr("ok.txt", b"fine")
     result = ZipExtractor().extract(path, _context(tmp_path))

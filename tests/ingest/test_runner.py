@@ -34,9 +34,10 @@ def test_ingest_records_every_path_and_stores_each_content_once(case: Case, trov
     # The same bytes at two paths: one document, both paths.
     assert paths["trove/2017/note-0000.txt"] == paths["trove/copy-of-note-0000.txt"]
     # A container found twice keeps its members' paths under both.
-    assert paths["trove/again/leak-copy.zip!/inner.zip!/deep/inner.txt"] == paths[
-        "trove/leak.zip!/inner.zip!/deep/inner.txt"
-    ]
+    assert (
+        paths["trove/again/leak-copy.zip!/inner.zip!/deep/inner.txt"]
+        == paths["trove/leak.zip!/inner.zip!/deep/inner.txt"]
+    )
     for sha in set(paths.values()):
         assert case.blobs.has(sha)
     conn = sqlite3.connect(case.db_path)
@@ -78,4 +79,7 @@ def test_fixed_file_clears_its_error(case: Case, trove: Path) -> None:
     (trove / "empty.txt").write_text("now it has text", encoding="utf-8")
     ingest(case, [trove], OPTIONS)
     conn = sqlite3.connect(case.db_path)
-    assert conn.execute("SELECT count(*) FROM errors WHERE path = 'trove/empty.txt'").fetchone()[0] == 0
+    assert (
+        conn.execute("SELECT count(*) FROM errors WHERE path = 'trove/empty.txt'").fetchone()[0]
+        == 0
+    )
