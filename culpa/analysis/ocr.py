@@ -44,6 +44,9 @@ TESSERACT = "tesseract"
 PAGE_SEGMENTATION_MODE = 6
 #: A page that takes longer than this is treated as a failure, not waited for.
 OCR_TIMEOUT_SECONDS = 300.0
+#: Larger images are scaled down before OCR: an A3 page at 300 dpi is 17 Mpx, and
+#: Tesseract needs ~40 bytes a pixel, so this keeps one OCR under ~1 GB.
+MAX_OCR_PIXELS = 20_000_000
 #: Tesseract's Chinese models.
 SIMPLIFIED, TRADITIONAL = "chi_sim", "chi_tra"
 #: Lines re-read with chi_tra to decide whether a page is Traditional.
@@ -98,7 +101,10 @@ def ocr_image(
     width, height = image.size
     if width == 0 or height == 0:
         return OcrResult("", (), float(width), float(height), _engine(languages), None)
-    prepared = prepare_page(_grey(image), dpi if dpi is not None else _image_dpi(image))
+    dpi = dpi if dpi is not None else _image_dpi(image)
+    if width * height > MAX_OCR_PIXELS:
+        return _ocr_reduced(image, languages, dpi)
+    prepared = prepare_page(_grey(image), dpi)
     chosen = _first_languages(languages)
     tsv_words = _tsv_words(_run_tesseract(prepared.pixels, chosen, prepared.dpi))
     if chosen != tuple(languages) and _reads_as_traditional(prepared, tsv_words):
@@ -107,6 +113,24 @@ def ocr_image(
     text, words = _assemble(tsv_words, prepared, width, height)
     confidence = sum(w.confidence for w in words) / len(words) if words else None
     return OcrResult(text, words, float(width), float(height), _engine(chosen), confidence)
+
+
+def _ocr_reduced(image: Image.Image, languages: Sequence[str], dpi: int | None) -> OcrResult:
+    """OCR a huge image (a poster, a hostile 35000-pixel page) at a size memory allows.
+
+    Boxes are scaled back to the image's own pixels, so callers see no difference.
+    """
+    width, height = image.size
+    factor = (MAX_OCR_PIXELS / (width * height)) ** 0.5
+    size = (max(1, int(width * factor)), max(1, int(height * factor)))
+    small = _grey(image).resize(size, Image.Resampling.BOX)
+    result = ocr_image(small, languages, dpi=None if dpi is None else max(1, round(dpi * factor)))
+    scale_x, scale_y = width / size[0], height / size[1]
+    words = tuple(
+        replace(w, x0=w.x0 * scale_x, y0=w.y0 * scale_y, x1=w.x1 * scale_x, y1=w.y1 * scale_y)
+        for w in result.words
+    )
+    return replace(result, words=words, width=float(width), height=float(height))
 
 
 def _engine(languages: Sequence[str]) -> str:

@@ -174,3 +174,19 @@ def test_low_resolution_fax_is_read() -> None:
     assert similarity(chinese, CHINESE) >= 0.9, chinese
     assert similarity(english_line.replace(" ", ""), ENGLISH.replace(" ", "")) >= 0.9
     assert all(w.x1 <= small.width and w.y1 <= small.height for w in result.words)
+
+
+def test_huge_images_are_read_scaled_down_with_boxes_in_their_own_pixels(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from culpa.analysis import ocr
+
+    page = Image.new("L", (2400, 600), 255)
+    draw = ImageDraw.Draw(page)
+    draw.text((100, 200), "Detention centre report", fill=0, font=ImageFont.truetype(FONT_PATH, 90))
+    monkeypatch.setattr(ocr, "MAX_OCR_PIXELS", 2400 * 600 // 4)  # force a halving
+    result = ocr.ocr_image(page, ["eng"], dpi=300)
+    assert "Detention" in result.text
+    assert (result.width, result.height) == (2400.0, 600.0)
+    word = next(w for w in result.words if w.text.startswith("Detention"))
+    assert 60 <= word.x0 <= 140 and word.x1 > 500 and 150 <= word.y0 <= 260
