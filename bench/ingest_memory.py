@@ -62,7 +62,7 @@ def make_trove(folder: Path, files: int) -> None:
                     archive.writestr(f"m/{member}.txt", f"{made}-{member} {rng.choice(sentences)}")
             (sub / f"{made}.zip").write_bytes(buffer.getvalue())
             made += 51
-    (folder / ".complete").write_text("")
+    (folder / ".complete").write_text("made by bench/ingest_memory.py\n")
 
 
 def main() -> None:
