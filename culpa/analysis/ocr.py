@@ -18,13 +18,15 @@ a 1.5 degree skewed page from 5.8 % to 0.6 % character errors.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import io
 import os
 import subprocess
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 import cv2
 import numpy as np
@@ -253,6 +255,37 @@ def _image_dpi(image: Image.Image) -> int | None:
     return dpi if 50 <= dpi <= 2400 else None
 
 
+class _Slots(Protocol):
+    def acquire(self, block: bool = ..., timeout: float | None = ...) -> bool: ...
+    def release(self) -> None: ...
+
+
+_slots: _Slots | None = None
+
+
+def share_ocr_slots(slots: _Slots | None) -> None:
+    """Bound the Tesseract processes running at once across all ingest workers.
+
+    The ingest gives every worker one semaphore with a slot per core, so a
+    worker may OCR several pages of one scanned PDF in parallel when the other
+    workers are idle, without ever running more engines than there are cores.
+    """
+    global _slots
+    _slots = slots
+
+
+@contextlib.contextmanager
+def _slot() -> Iterator[None]:
+    if _slots is None:
+        yield
+        return
+    _slots.acquire()
+    try:
+        yield
+    finally:
+        _slots.release()
+
+
 def _run_tesseract(pixels: GreyArray, languages: Sequence[str], dpi: int | None) -> str:
     """Run Tesseract on a greyscale page and return its TSV output."""
     encoded, buffer = cv2.imencode(".pgm", pixels)  # uncompressed: cheapest to write and read
@@ -271,14 +304,15 @@ def _run_tesseract(pixels: GreyArray, languages: Sequence[str], dpi: int | None)
         command += ["--dpi", str(dpi)]
     command.append("tsv")
     try:
-        completed = subprocess.run(
-            command,
-            input=buffer.tobytes(),
-            capture_output=True,
-            timeout=OCR_TIMEOUT_SECONDS,
-            env=_tesseract_env(),
-            check=False,
-        )
+        with _slot():
+            completed = subprocess.run(
+                command,
+                input=buffer.tobytes(),
+                capture_output=True,
+                timeout=OCR_TIMEOUT_SECONDS,
+                env=_tesseract_env(),
+                check=False,
+            )
     except FileNotFoundError as exc:
         raise ExtractionError(
             ErrorKind.OCR_FAILED, "tesseract is not installed (apt install tesseract-ocr)"

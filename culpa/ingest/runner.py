@@ -24,7 +24,7 @@ from pathlib import Path
 
 from culpa.errors import CaseError, ErrorKind
 from culpa.formats import registry
-from culpa.ingest.worker import WorkerConfig, WorkItem, WorkResult, process
+from culpa.ingest.worker import WorkerConfig, WorkItem, WorkResult, init_worker, process
 from culpa.ingest.writer import CaseWriter
 from culpa.models import child_provenance
 from culpa.sources.walk import SourceFile, walk_sources
@@ -169,7 +169,13 @@ class _Run:
         # it is started fresh, without this process's threads or open database.
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["culpa.ingest.worker", *registry.EXTRACTOR_MODULES])
-        return ProcessPoolExecutor(max_workers=self.options.workers, mp_context=context)
+        slots = context.BoundedSemaphore(self.options.workers)
+        return ProcessPoolExecutor(
+            max_workers=self.options.workers,
+            mp_context=context,
+            initializer=init_worker,
+            initargs=(slots,),
+        )
 
     def _loop(self, sources: Iterator[SourceFile]) -> None:
         limit = self.options.workers * IN_FLIGHT_PER_WORKER

@@ -15,6 +15,7 @@ import sqlite3
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats import registry
@@ -90,6 +91,13 @@ class WorkerConfig:
 
 
 _readonly: sqlite3.Connection | None = None
+
+
+def init_worker(ocr_slots: Any) -> None:
+    """Pool initializer: share the OCR slots (a semaphore with one slot per core)."""
+    from culpa.analysis.ocr import share_ocr_slots
+
+    share_ocr_slots(ocr_slots)
 
 
 def _known_complete(case: Case, sha256: str) -> bool:
