@@ -17,7 +17,9 @@ import pycld2
 #: Below this many bytes of letters (a CJK character counts three) the answer is 'und'.
 MIN_LETTERS = 12
 #: Only this many characters are looked at: a page's language shows early.
-MAX_SAMPLE_CHARS = 2_000
+MAX_SAMPLE_CHARS = 500
+#: Simplified vs Traditional is decided on this many characters.
+SCRIPT_SAMPLE_CHARS = 400
 
 UNDETERMINED = "und"
 
@@ -35,15 +37,15 @@ def _converters() -> tuple[opencc.OpenCC, opencc.OpenCC]:
 
 def chinese_script(text: str) -> str | None:
     """'zh-Hans' or 'zh-Hant' by counting script-specific characters; None if undecided."""
-    han = "".join(_HAN.findall(text))
+    han = "".join(_HAN.findall(text[:SCRIPT_SAMPLE_CHARS]))
     if not han:
         return None
     t2s, s2t = _converters()
     simplified, traditional = t2s.convert(han), s2t.convert(han)
     if len(simplified) != len(han) or len(traditional) != len(han):
         return None  # a phrase rule changed the length: can't compare char by char
-    trad_only = sum(a != b for a, b in zip(han, simplified, strict=True))
-    simp_only = sum(a != b for a, b in zip(han, traditional, strict=True))
+    trad_only = sum(map(str.__ne__, han, simplified))
+    simp_only = sum(map(str.__ne__, han, traditional))
     if trad_only > simp_only:
         return "zh-Hant"
     if simp_only > trad_only:
@@ -53,7 +55,9 @@ def chinese_script(text: str) -> str | None:
 
 def detect_language(text: str) -> str:
     """BCP 47 code of ``text``'s main language ('zh-Hans', 'zh-Hant', 'en', 'ug', ...), or 'und'."""
-    sample = _BAD_CHARS.sub(" ", text[:MAX_SAMPLE_CHARS])
+    sample = text[:MAX_SAMPLE_CHARS]
+    if _BAD_CHARS.search(sample) is not None:
+        sample = _BAD_CHARS.sub(" ", sample)
     if len("".join(sample.split())) < MIN_LETTERS // 3:
         return UNDETERMINED
     try:
@@ -63,13 +67,13 @@ def detect_language(text: str) -> str:
     if letter_bytes < MIN_LETTERS:  # cld2 counts letters' UTF-8 bytes: a Han character is 3
         return UNDETERMINED
     code: str = details[0][1]
-    if code in ("zh", "zh-Hant", "ja", "un"):
-        han = len(_HAN.findall(sample))
-        if code in ("zh", "zh-Hant") or 3 * han * 2 >= letter_bytes:
-            # Han-dominated text without kana is Chinese, whatever cld2 guessed.
-            if code == "ja" and _has_kana(sample):
-                return "ja"
-            return chinese_script(sample) or _CLD2_CODES.get(code, "zh-Hans")
+    if code in ("zh", "zh-Hant") or (
+        code in ("ja", "un") and 6 * len(_HAN.findall(sample)) >= letter_bytes
+    ):
+        # Han-dominated text without kana is Chinese, whatever cld2 guessed.
+        if code == "ja" and _has_kana(sample):
+            return "ja"
+        return chinese_script(sample) or _CLD2_CODES.get(code, "zh-Hans")
     if code == "un":
         return UNDETERMINED
     return _CLD2_CODES.get(code, code)

@@ -19,6 +19,8 @@ from PIL import Image
 
 #: Resolution the OCR models expect.
 TARGET_DPI = 300
+#: Upscaling stops at this many pixels (memory: Tesseract needs ~40 bytes a pixel).
+MAX_PREPARED_PIXELS = 20_000_000
 #: Images known to be below this are scaled up to TARGET_DPI.
 MIN_DPI = 200
 #: Largest skew searched for, degrees; larger tilts are rare in scans and
@@ -68,9 +70,12 @@ def prepare_page(image: Image.Image, dpi: int | None) -> Prepared:
     noisy = estimate_noise(pixels) >= NOISE_THRESHOLD
     scale = 1.0
     if dpi is not None and dpi < MIN_DPI:
-        scale = TARGET_DPI / dpi
+        height, width = pixels.shape[:2]
+        # Never upscale past the pixel budget (a poster rendered at low dpi stays low).
+        budget = (MAX_PREPARED_PIXELS / max(1, width * height)) ** 0.5
+        scale = min(TARGET_DPI / dpi, max(1.0, budget))
         pixels = _grey(cv2.resize(pixels, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC))
-        dpi = TARGET_DPI
+        dpi = round(dpi * scale)
     angle = estimate_skew(pixels)
     if abs(angle) >= MIN_SKEW_DEGREES:
         pixels = rotate(pixels, angle)

@@ -1,8 +1,8 @@
 """PDF: the text layer where there is a usable one, OCR where there isn't.
 
-PyMuPDF reads each page once: one TextPage gives both the page text and the
-word boxes, and words are located in that text by a forward search, so every
-word's offsets index the stored text exactly at little more than the cost of
+PyMuPDF reads each page once: one TextPage, one pass over its words, from
+which both the page text and the word boxes are built, so every word's
+offsets index the stored text exactly, at close to the cost of
 ``page.get_text()``. A page whose text layer is missing, garbage (unmapped
 glyphs come out as U+FFFD) or a few characters over a page-size image is a
 scan: it is rendered at 300 dpi in greyscale and OCR'd. One page failing to
@@ -12,8 +12,10 @@ OCR is recorded in metadata, not fatal to the document.
 from __future__ import annotations
 
 import gc
+import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from pathlib import Path
 from typing import ClassVar
@@ -31,7 +33,12 @@ from culpa.models import Extracted, Page, Word
 #: Rendering resolution for OCR (Tesseract's models expect ~300 dpi).
 OCR_DPI = 300
 #: A rendered page is kept under this many pixels (dpi is lowered to fit): bounds memory.
-MAX_RENDER_PIXELS = 80_000_000
+MAX_RENDER_PIXELS = 20_000_000
+#: A page holding an image larger than this is not rendered: MuPDF would decode it
+#: whole (a hostile 35000 x 35000 px page needs gigabytes). The text layer is kept.
+MAX_SOURCE_IMAGE_PIXELS = 400_000_000
+#: Pages of one PDF OCR'd at once; the OCR module bounds engines per machine.
+OCR_THREADS = max(1, os.cpu_count() or 1)
 #: A text layer with fewer non-space characters than this may be a scan's stray label.
 FEW_CHARS = 50
 #: An image covering at least this share of the page makes a few-char page a scan.
@@ -47,6 +54,11 @@ MAX_METADATA_CHARS = 2_000
 TEXT_FLAGS = (
     pymupdf.TEXT_PRESERVE_LIGATURES | pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP
 )
+# MuPDF prints every repaired syntax error to stdout; a leak has thousands.
+# Errors that matter surface as exceptions and are recorded per page.
+pymupdf.TOOLS.mupdf_display_errors(False)  # type: ignore[no-untyped-call]
+pymupdf.TOOLS.mupdf_display_warnings(False)  # type: ignore[no-untyped-call]
+
 # MuPDF's own errors don't all derive from RuntimeError.
 _PDF_ERRORS: tuple[type[Exception], ...] = (RuntimeError, ValueError, pymupdf.mupdf.FzErrorBase)
 _RENDER_ERRORS: tuple[type[BaseException], ...] = (*_PDF_ERRORS, MemoryError)
@@ -66,22 +78,52 @@ _INFO_KEYS = {
 }
 
 
-def layer_words(
-    text: str, raw_words: list[tuple[float, float, float, float, str, int, int, int]]
-) -> tuple[Word, ...]:
-    """Words located in ``text`` in order, so ``text[w.start:w.end] == w.text``."""
+# Word is a frozen dataclass: its __init__ goes through object.__setattr__ once
+# per field, which on a 60,000-word document costs as much as MuPDF's own word
+# pass. Setting the slots through their descriptors builds the same object at
+# half the cost (models.Word is unchanged; tests compare with ==).
+_WORD_SLOTS = tuple(getattr(Word, name).__set__ for name in Word.__slots__)
+assert Word.__slots__ == ("text", "x0", "y0", "x1", "y1", "start", "end", "confidence")
+
+
+def layer_text(
+    raw_words: list[tuple[float, float, float, float, str, int, int, int]],
+) -> tuple[str, tuple[Word, ...]]:
+    """Page text and its words from one ``extractWORDS()`` pass.
+
+    Words on a line are joined by a space, lines by a newline; every word's
+    offsets are known as the text is built, so ``text[w.start:w.end] == w.text``
+    by construction. Building the text here instead of also calling
+    ``extractText()`` saves a second walk over the page (runs of spaces
+    collapse to one, which search ignores anyway).
+    """
+    parts: list[str] = []
     words: list[Word] = []
-    append = words.append
-    find = text.find
-    cursor = 0
-    for x0, y0, x1, y1, word, _block, _line, _n in raw_words:
-        start = find(word, cursor)
-        if start < 0:
-            continue  # not in the text (never seen; keeps offsets honest if it happens)
-        end = start + len(word)
-        append(Word(word, x0, y0, x1, y1, start, end))
-        cursor = end
-    return tuple(words)
+    add_part = parts.append
+    add_word = words.append
+    new = object.__new__
+    set_text, set_x0, set_y0, set_x1, set_y1, set_start, set_end, set_confidence = _WORD_SLOTS
+    offset = 0
+    last_block = last_line = -1
+    for x0, y0, x1, y1, text, block, line, _n in raw_words:
+        if offset:
+            add_part(" " if line == last_line and block == last_block else "\n")
+            offset += 1
+        add_part(text)
+        # Word(text, x0, y0, x1, y1, offset, end), inlined (see _WORD_SLOTS).
+        word = new(Word)
+        set_text(word, text)
+        set_x0(word, x0)
+        set_y0(word, y0)
+        set_x1(word, x1)
+        set_y1(word, y1)
+        set_start(word, offset)
+        offset += len(text)
+        set_end(word, offset)
+        set_confidence(word, 100.0)
+        add_word(word)
+        last_block, last_line = block, line
+    return "".join(parts), tuple(words)
 
 
 @contextmanager
@@ -97,18 +139,26 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _visible_chars(text: str) -> int:
+    return len("".join(text.split()))
+
+
 def is_usable_text(text: str) -> bool:
     """False for an empty text layer or one mostly made of unmapped glyphs."""
-    visible = len(_SPACE.sub("", text))
+    visible = _visible_chars(text)
     if visible == 0:
         return False
+    if _JUNK.search(text) is None:  # the common case: one pass, nothing allocated
+        return True
     return len(_JUNK.findall(text)) <= MAX_JUNK_SHARE * visible
 
 
 def _covered_by_image(page: pymupdf.Page) -> bool:
     """True if one image covers much of the page (a scan with a stray text label)."""
     area = abs(page.rect)
-    if area <= 0:
+    if area <= 0 or not page.get_images():  # type: ignore[no-untyped-call]
+        # get_images() only reads the resources; get_image_info() below re-reads the
+        # page's content, so it is only paid for pages that do have images.
         return False
     for info in page.get_image_info():
         box = pymupdf.Rect(info["bbox"]) & page.rect  # type: ignore[no-untyped-call]
@@ -120,7 +170,7 @@ def _covered_by_image(page: pymupdf.Page) -> bool:
 def _needs_ocr(page: pymupdf.Page, text: str) -> bool:
     if not is_usable_text(text):
         return True
-    if len(_SPACE.sub("", text)) < FEW_CHARS:
+    if _visible_chars(text) < FEW_CHARS:
         return _covered_by_image(page)
     return False
 
@@ -139,10 +189,15 @@ def _render(page: pymupdf.Page) -> tuple[Image.Image, int]:
     return image, dpi
 
 
-def _ocr_page(page: pymupdf.Page, number: int, context: ExtractContext) -> Page:
-    """OCR a rendered page; word boxes scaled back to PDF points."""
-    rect = page.rect
-    image, dpi = _render(page)
+def _largest_image_pixels(page: pymupdf.Page) -> int:
+    images = page.get_images()  # type: ignore[no-untyped-call]
+    return max((int(item[2]) * int(item[3]) for item in images), default=0)
+
+
+def _ocr_rendered(
+    image: Image.Image, dpi: int, number: int, rect: pymupdf.Rect, context: ExtractContext
+) -> Page:
+    """OCR a rendered page (thread-safe: no MuPDF calls); word boxes scaled to PDF points."""
     if image.getextrema() == (255, 255):
         return Page(number=number, text="", width=rect.width, height=rect.height, language="und")
     result = ocr_image(image, context.ocr_languages, dpi=dpi)
@@ -223,31 +278,24 @@ class PdfExtractor:
             raise ExtractionError(ErrorKind.CORRUPT, f"PDF structure is broken: {exc}") from exc
         if page_count == 0:
             raise ExtractionError(ErrorKind.CORRUPT, "PDF has no pages (broken page tree)")
-        pages: list[Page] = []
+        pages: list[Page | None] = [None] * page_count
         page_errors: list[str] = []
         ocr_errors: list[str] = []
-        for index in range(page_count):
-            number = index + 1
-            try:
-                page = doc.load_page(index)  # type: ignore[no-untyped-call]
-                rect = page.rect
-                textpage = page.get_textpage(flags=TEXT_FLAGS)
-                text = textpage.extractText()
-            except _PDF_ERRORS as exc:
-                page_errors.append(f"page {number}: {exc}")
-                pages.append(Page(number=number, text=""))
-                continue
-            if context.ocr and _needs_ocr(page, text):
+        # Rendering needs MuPDF (one thread); OCR runs in threads, as Tesseract is
+        # a subprocess, so a long scanned PDF uses every core the machine lets it.
+        pending: dict[Future[Page], tuple[int, Page]] = {}
+        with ThreadPoolExecutor(max_workers=OCR_THREADS) as pool:
+            for index in range(page_count):
+                number = index + 1
                 try:
-                    pages.append(_ocr_page(page, number, context))
+                    page = doc.load_page(index)  # type: ignore[no-untyped-call]
+                    rect = page.rect
+                    text, words = layer_text(page.get_textpage(flags=TEXT_FLAGS).extractWORDS())
+                except _PDF_ERRORS as exc:
+                    page_errors.append(f"page {number}: {exc}")
+                    pages[index] = Page(number=number, text="")
                     continue
-                except ExtractionError as exc:
-                    ocr_errors.append(f"page {number}: {exc.message}")
-                except _RENDER_ERRORS as exc:
-                    ocr_errors.append(f"page {number}: rendering failed: {exc}")
-            words = layer_words(text, textpage.extractWORDS())
-            pages.append(
-                Page(
+                layer = Page(
                     number=number,
                     text=text,
                     words=words,
@@ -255,7 +303,26 @@ class PdfExtractor:
                     height=rect.height,
                     language=detect_language(text),
                 )
-            )
+                pages[index] = layer
+                if not (context.ocr and _needs_ocr(page, text)):
+                    continue
+                try:
+                    largest = _largest_image_pixels(page)
+                    if largest > MAX_SOURCE_IMAGE_PIXELS:
+                        ocr_errors.append(
+                            f"page {number}: an image of {largest} pixels is too large to render"
+                        )
+                        continue
+                    image, dpi = _render(page)
+                except _RENDER_ERRORS as exc:
+                    ocr_errors.append(f"page {number}: rendering failed: {exc}")
+                    continue
+                future = pool.submit(_ocr_rendered, image, dpi, number, rect, context)
+                pending[future] = (index, layer)
+                if len(pending) >= 2 * OCR_THREADS:  # bound the rendered pages held
+                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    self._collect(done, pending, pages, ocr_errors)
+            self._collect(list(pending), pending, pages, ocr_errors)
         if page_errors:
             if len(page_errors) == page_count:
                 raise ExtractionError(
@@ -263,8 +330,25 @@ class PdfExtractor:
                 )
             metadata["page_errors"] = "\n".join(page_errors)
         if ocr_errors:
+            # Threads finish in any order; keep the record the same from run to run.
+            ocr_errors.sort(key=lambda line: int(line.split(":", 1)[0].removeprefix("page ")))
             metadata["ocr_errors"] = "\n".join(ocr_errors)
-        return Extracted(pages=tuple(pages), metadata=metadata)
+        return Extracted(pages=tuple(p for p in pages if p is not None), metadata=metadata)
+
+    @staticmethod
+    def _collect(
+        done: Iterable[Future[Page]],
+        pending: dict[Future[Page], tuple[int, Page]],
+        pages: list[Page | None],
+        ocr_errors: list[str],
+    ) -> None:
+        """Put finished OCR pages in place; a failed page keeps its text layer."""
+        for future in done:
+            index, _layer = pending.pop(future)
+            try:
+                pages[index] = future.result()
+            except ExtractionError as exc:
+                ocr_errors.append(f"page {index + 1}: {exc.message}")
 
 
 register(PdfExtractor)

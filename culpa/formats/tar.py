@@ -23,6 +23,7 @@ from culpa.formats.registry import register
 from culpa.models import Extracted
 from culpa.sources.archive import Unpacker, check_depth
 
+
 def _gzip(path: Path) -> IO[bytes]:
     return cast(IO[bytes], gzip.open(path, "rb"))
 

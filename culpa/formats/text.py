@@ -52,6 +52,7 @@ SUPERSETS = {
     "ascii": "utf-8",
 }
 
+_CJK_CODECS = frozenset({"gb18030", "cp950", "big5hkscs"})
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
     (codecs.BOM_UTF32_BE, "utf-32-be"),
@@ -176,10 +177,9 @@ def guess_encoding(data: bytes, *, final: bool = True) -> tuple[str, str] | None
         return cjk[0], cjk[1]
     codec = _detected_codec(data[:DETECTION_SAMPLE_BYTES])
     if codec:
-        if codec:
-            text = _strict(data, codec, final=final)
-            if text is not None:
-                return text, codec
+        text = _strict(data, codec, final=final)
+        if text is not None:
+            return text, codec
     if cjk is not None:
         return cjk[0], cjk[1]
     return None
@@ -192,7 +192,12 @@ def decode_text(data: bytes, declared: str | None = None) -> tuple[str, str]:
     """
     if declared and bom_encoding(data) is None:
         codec = normalise_codec(declared)
-        if codec:
+        if codec in _CJK_CODECS:
+            # GB and Big5 labels are swapped often, and each decodes the other's bytes.
+            best = _decode_cjk(data, final=True)
+            if best is not None:
+                return best[0], best[1]
+        elif codec:
             text = _strict(data, codec, final=True)
             if text is not None:
                 return text, codec

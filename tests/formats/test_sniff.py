@@ -12,7 +12,9 @@ import pymupdf
 from culpa.formats.sniff import DOCX_MIME, detect_mime
 
 CHINESE = "关于进一步加强社会稳定工作的通知。各地区各部门要认真贯彻落实，切实做好有关工作。\n" * 20
-TRADITIONAL = "關於進一步加強社會穩定工作的通知。各地區各部門要認真貫徹落實，切實做好有關工作。\n" * 20
+TRADITIONAL = (
+    "關於進一步加強社會穩定工作的通知。各地區各部門要認真貫徹落實，切實做好有關工作。\n" * 20
+)
 
 
 def _write(tmp_path: Path, name: str, data: bytes) -> Path:

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from culpa.errors import ErrorKind, ExtractionError
+from culpa.formats.base import ExtractContext
+from culpa.formats.image import ImageExtractor
+
+CJK_FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+
+
+def _text_image(text: str, size: int = 56) -> Image.Image:
+    font = ImageFont.truetype(CJK_FONT, size)
+    image = Image.new("RGB", (120 + size * len(text), 200), "white")
+    ImageDraw.Draw(image).text((60, 60), text, font=font, fill="black")
+    return image
+
+
+def _context(tmp_path: Path, languages: tuple[str, ...] = ("eng",)) -> ExtractContext:
+    return ExtractContext(workdir=tmp_path, ocr_languages=languages)
+
+
+def test_png_is_ocrd(tmp_path: Path) -> None:
+    path = tmp_path / "a.png"
+    _text_image("Secret memo 2017").save(path)
+    result = ImageExtractor().extract(path, _context(tmp_path))
+    page = result.pages[0]
+    assert page.method == "ocr"
+    assert "memo" in page.text.lower()
+    for word in page.words:
+        assert page.text[word.start : word.end] == word.text
+    assert result.metadata["format"] == "PNG"
+
+
+def test_chinese_jpeg_with_exif_rotation(tmp_path: Path) -> None:
+    upright = _text_image("关于加强管理的通知")
+    sideways = upright.rotate(-90, expand=True)  # stored turned clockwise
+    exif = Image.Exif()
+    exif[0x0112] = 8  # viewer turns it back 90 degrees anticlockwise
+    exif[0x010F] = "Canon"
+    exif[0x0110] = "EOS 5D"
+    path = tmp_path / "photo.jpg"
+    sideways.save(path, exif=exif.tobytes(), quality=95)
+    result = ImageExtractor().extract(path, _context(tmp_path, ("chi_sim",)))
+    page = result.pages[0]
+    assert (page.width, page.height) == upright.size
+    assert "加强" in page.text and "通知" in page.text
+    assert page.language == "zh-Hans"
+    assert result.metadata["exif:Make"] == "Canon"
+    assert result.metadata["exif:Model"] == "EOS 5D"
+
+
+def test_multipage_tiff_is_one_page_per_frame(tmp_path: Path) -> None:
+    frames = [_text_image("Page one"), _text_image("Page two")]
+    path = tmp_path / "scan.tif"
+    frames[0].save(path, save_all=True, append_images=frames[1:])
+    result = ImageExtractor().extract(path, _context(tmp_path))
+    assert [p.number for p in result.pages] == [1, 2]
+    assert "one" in result.pages[0].text.lower()
+    assert "two" in result.pages[1].text.lower()
+
+
+def test_without_ocr_pages_are_empty(tmp_path: Path) -> None:
+    path = tmp_path / "a.webp"
+    _text_image("x").save(path)
+    context = ExtractContext(workdir=tmp_path, ocr=False)
+    result = ImageExtractor().extract(path, context)
+    assert [p.text for p in result.pages] == [""]
+
+
+def test_broken_image_is_corrupt(tmp_path: Path) -> None:
+    path = tmp_path / "bad.png"
+    _text_image("x").save(path)
+    path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(ExtractionError) as info:
+        ImageExtractor().extract(path, _context(tmp_path))
+    assert info.value.kind == ErrorKind.CORRUPT
