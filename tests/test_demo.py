@@ -189,8 +189,7 @@ def test_expected_paths_exist() -> None:
 
 @pytest.fixture(scope="module")
 def rebuilt(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if not NOTO.exists():
-        pytest.skip("Noto CJK fonts are not installed")
+    assert NOTO.exists(), "Noto CJK fonts are missing: run scripts/setup.sh"
     out = tmp_path_factory.mktemp("demo")
     subprocess.run([sys.executable, str(SCRIPT), str(out)], check=True, capture_output=True)
     return out

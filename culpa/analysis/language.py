@@ -30,9 +30,27 @@ _BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 
 
+class _CharTable(dict[int, str]):
+    """A ``str.translate`` table converting one character at a time, filled on demand.
+
+    Converting every page's characters through OpenCC costs more than the rest of
+    language detection; one character's conversion never changes, so cache it.
+    """
+
+    def __init__(self, config: str) -> None:
+        super().__init__()
+        self.converter = opencc.OpenCC(config)
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        converted = self.converter.convert(char)
+        self[code] = value = converted if len(converted) == 1 else char
+        return value
+
+
 @lru_cache(maxsize=1)
-def _converters() -> tuple[opencc.OpenCC, opencc.OpenCC]:
-    return opencc.OpenCC("t2s"), opencc.OpenCC("s2t")
+def _converters() -> tuple[_CharTable, _CharTable]:
+    return _CharTable("t2s"), _CharTable("s2t")
 
 
 def chinese_script(text: str) -> str | None:
@@ -41,9 +59,7 @@ def chinese_script(text: str) -> str | None:
     if not han:
         return None
     t2s, s2t = _converters()
-    simplified, traditional = t2s.convert(han), s2t.convert(han)
-    if len(simplified) != len(han) or len(traditional) != len(han):
-        return None  # a phrase rule changed the length: can't compare char by char
+    simplified, traditional = han.translate(t2s), han.translate(s2t)
     trad_only = sum(map(str.__ne__, han, simplified))
     simp_only = sum(map(str.__ne__, han, traditional))
     if trad_only > simp_only:

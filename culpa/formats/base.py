@@ -33,7 +33,8 @@ class ArchiveLimits:
 class ExtractContext:
     """What an extractor may use besides the file itself."""
 
-    #: Empty folder for this file's children; inside the case, so renames into the store are cheap.
+    #: Folder for this file's children, inside the case so renames into the store are
+    #: cheap. Not created in advance (most files have no children): create it to use it.
     workdir: Path
     ocr_languages: tuple[str, ...] = DEFAULT_OCR_LANGUAGES
     #: Whether pages without a usable text layer and images are OCR'd.

@@ -153,6 +153,7 @@ class _Walker:
         suffix = Path(provenance).suffix
         if not _SAFE_SUFFIX.match(suffix):
             suffix = ".bin"
+        self.context.workdir.mkdir(parents=True, exist_ok=True)
         target = self.context.workdir / f"attachment-{len(self.children) + 1:05d}{suffix}"
         with target.open("xb") as f:
             f.write(data)

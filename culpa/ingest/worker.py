@@ -160,19 +160,25 @@ def process(item: WorkItem, config: WorkerConfig) -> WorkResult:
 def _process(item: WorkItem, config: WorkerConfig) -> WorkResult:
     case = Case(config.case_root)
     blobs: BlobStore = case.blobs
+    staged: Path | None = None
     try:
         if item.sha256 is not None and item.size is not None:
-            sha256, size = item.sha256, item.size
+            sha256, size = item.sha256, item.size  # a child, hashed by its container's worker
         else:
-            sha256, size = sha256_file(item.source)
+            sha256, size, staged = blobs.stage(item.source, case.tmp_dir)  # hash and copy
     except OSError as exc:
         return WorkResult(item, "", 0, error_kind=ErrorKind.UNREADABLE, error_message=str(exc))
     if _known_complete(case, sha256):
-        if item.owned:
+        if staged is not None:
+            staged.unlink(missing_ok=True)
+        elif item.owned:
             item.source.unlink(missing_ok=True)
         return WorkResult(item, sha256, size, known=True)
     try:
-        blob = blobs.put(item.source, sha256, move=item.owned)
+        if staged is not None:
+            blob = blobs.adopt(staged, sha256)
+        else:
+            blob = blobs.put(item.source, sha256, move=item.owned)
     except OSError as exc:
         return WorkResult(
             item, sha256, size, error_kind=ErrorKind.UNREADABLE, error_message=str(exc)
@@ -194,7 +200,6 @@ def _process(item: WorkItem, config: WorkerConfig) -> WorkResult:
     if extractor is None:
         return _failed(base, ErrorKind.UNSUPPORTED, f"no extractor reads {mime} files")
     workdir = case.tmp_dir / f"{sha256[:16]}-{os.getpid()}"
-    workdir.mkdir(parents=True, exist_ok=True)
     context = ExtractContext(
         workdir=workdir,
         ocr=config.ocr,
@@ -218,7 +223,7 @@ def _process(item: WorkItem, config: WorkerConfig) -> WorkResult:
         shutil.rmtree(workdir, ignore_errors=True)
         detail = traceback.format_exception_only(exc)[-1].strip()
         return _failed(base, ErrorKind.INTERNAL, f"{type(extractor).__name__} failed: {detail}")
-    if not children:
+    if not children and workdir.exists():
         shutil.rmtree(workdir, ignore_errors=True)
     return WorkResult(
         item,

@@ -44,6 +44,7 @@ class Unpacker:
 
     def __init__(self, context: ExtractContext) -> None:
         self.workdir = context.workdir
+        self.workdir.mkdir(parents=True, exist_ok=True)
         self.limits: ArchiveLimits = context.limits
         self.total_bytes = 0
         self.children: list[Child] = []

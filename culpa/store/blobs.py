@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import uuid
 from pathlib import Path
 
 #: Read size for hashing and copying (bytes).
@@ -40,6 +41,30 @@ class BlobStore:
 
     def has(self, sha256: str) -> bool:
         return self.path_for(sha256).is_file()
+
+    def stage(self, source: Path, scratch: Path) -> tuple[str, int, Path]:
+        """Copy ``source`` into ``scratch`` (on the store's disk) while hashing it: one read.
+
+        Returns (sha256, size, staged path); :meth:`adopt` gives the copy its name.
+        """
+        scratch.mkdir(parents=True, exist_ok=True)
+        staged = scratch / f"staged.{os.getpid()}.{uuid.uuid4().hex}"
+        digest = hashlib.sha256()
+        size = 0
+        try:
+            with source.open("rb") as src, staged.open("wb") as dst:
+                while chunk := src.read(CHUNK_BYTES):
+                    digest.update(chunk)
+                    size += len(chunk)
+                    dst.write(chunk)
+        except BaseException:
+            staged.unlink(missing_ok=True)
+            raise
+        return digest.hexdigest(), size, staged
+
+    def adopt(self, staged: Path, sha256: str) -> Path:
+        """Move a staged copy to its final name (or drop it when the blob exists)."""
+        return self.put(staged, sha256, move=True)
 
     def put(self, source: Path, sha256: str, *, move: bool = False) -> Path:
         """Store ``source`` under ``sha256`` unless already there; return the blob path.

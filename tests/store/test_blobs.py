@@ -50,3 +50,12 @@ def test_put_refuses_bytes_that_do_not_match_their_hash(tmp_path: Path) -> None:
     with pytest.raises(BlobMismatchError):
         store.put(path, wrong)
     assert not store.has(wrong)
+
+
+def test_stage_then_adopt_reads_the_original_once(tmp_path: Path) -> None:
+    store = BlobStore(tmp_path / "blobs")
+    path, digest = _file(tmp_path, b"original")
+    sha, size, staged = store.stage(path, tmp_path / "scratch")
+    assert (sha, size) == (digest, 8) and staged.read_bytes() == b"original"
+    blob = store.adopt(staged, sha)
+    assert blob.read_bytes() == b"original" and not staged.exists() and path.exists()
