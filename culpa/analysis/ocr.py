@@ -33,10 +33,11 @@ import numpy as np
 import opencc
 from PIL import Image
 
+from culpa.analysis.language import detect_language
 from culpa.analysis.preprocess import GreyArray, Prepared, prepare_page
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import DEFAULT_OCR_LANGUAGES
-from culpa.models import Word
+from culpa.models import Page, Word
 
 #: Tesseract executable (Debian's ``tesseract-ocr``).
 TESSERACT = "tesseract"
@@ -83,6 +84,26 @@ class OcrResult:
     height: float
     engine: str
     confidence: float | None
+
+    def page(self, number: int, *, width: float, height: float, scale: float = 1.0) -> Page:
+        """This result as a stored page; ``scale`` maps pixels to page units (72/dpi for PDFs)."""
+        words = self.words
+        if scale != 1.0:
+            words = tuple(
+                replace(w, x0=w.x0 * scale, y0=w.y0 * scale, x1=w.x1 * scale, y1=w.y1 * scale)
+                for w in words
+            )
+        return Page(
+            number=number,
+            text=self.text,
+            words=words,
+            width=width,
+            height=height,
+            method="ocr",
+            language=detect_language(self.text),
+            ocr_engine=self.engine,
+            ocr_confidence=self.confidence,
+        )
 
 
 def ocr_image(

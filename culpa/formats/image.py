@@ -16,7 +16,6 @@ from typing import ClassVar
 
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
-from culpa.analysis.language import detect_language
 from culpa.analysis.ocr import ocr_image
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
@@ -189,19 +188,7 @@ class ImageExtractor:
                 ocr_errors.append(f"page {number}: {exc.message}")
                 pages.append(Page(number=number, text="", width=width, height=height))
                 continue
-            pages.append(
-                Page(
-                    number=number,
-                    text=result.text,
-                    words=result.words,
-                    width=result.width,
-                    height=result.height,
-                    method="ocr",
-                    language=detect_language(result.text),
-                    ocr_engine=result.engine,
-                    ocr_confidence=result.confidence,
-                )
-            )
+            pages.append(result.page(number, width=width, height=height))
         if ocr_errors:
             if len(ocr_errors) == len(pages):
                 raise ExtractionError(ErrorKind.OCR_FAILED, ocr_errors[0])

@@ -201,31 +201,7 @@ def _ocr_rendered(
     if image.getextrema() == (255, 255):
         return Page(number=number, text="", width=rect.width, height=rect.height, language="und")
     result = ocr_image(image, context.ocr_languages, dpi=dpi)
-    scale = 72.0 / dpi
-    words = tuple(
-        Word(
-            w.text,
-            w.x0 * scale,
-            w.y0 * scale,
-            w.x1 * scale,
-            w.y1 * scale,
-            w.start,
-            w.end,
-            w.confidence,
-        )
-        for w in result.words
-    )
-    return Page(
-        number=number,
-        text=result.text,
-        words=words,
-        width=rect.width,
-        height=rect.height,
-        method="ocr",
-        language=detect_language(result.text),
-        ocr_engine=result.engine,
-        ocr_confidence=result.confidence,
-    )
+    return result.page(number, width=rect.width, height=rect.height, scale=72.0 / dpi)
 
 
 def _metadata(doc: pymupdf.Document) -> dict[str, str]:
