@@ -164,9 +164,9 @@ class _Run:
         return self.summary
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        # A fork server that has already imported the extractors (PyMuPDF, OpenCC,
-        # python-docx, ...) starts each worker in milliseconds instead of a second;
-        # it is started fresh, without this process's threads or open database.
+        # The fork server imports the extractors (PyMuPDF, OpenCC, python-docx, ...)
+        # once, not in every worker nor again in a pool rebuilt after a crash; it
+        # starts fresh, without this process's threads or open database.
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["culpa.ingest.worker", *registry.EXTRACTOR_MODULES])
         slots = context.BoundedSemaphore(self.options.workers)
