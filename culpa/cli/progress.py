@@ -15,14 +15,16 @@ class ProgressBar:
 
     def __enter__(self) -> ProgressBar:
         if self.enabled:
-            self._bar = tqdm(total=0, unit="file", file=sys.stderr, dynamic_ncols=True)
+            self._bar = tqdm(
+                total=None, unit="file", file=sys.stderr, dynamic_ncols=True, mininterval=0.2
+            )
         return self
 
     def update(self, done: int, total: int) -> None:
         if self._bar is not None:
+            # Containers add files as they are opened, so the total grows as we go.
             self._bar.total = total
-            self._bar.n = done
-            self._bar.refresh()
+            self._bar.update(done - self._bar.n)
 
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
