@@ -32,10 +32,11 @@ from culpa.store.case import Case
 
 #: Files handed to the pool per worker before waiting for results.
 IN_FLIGHT_PER_WORKER = 4
-#: Results are committed together at most this often (seconds) ...
-FLUSH_SECONDS = 0.25
+#: Results are committed together at most this often (seconds): fewer commits mean
+#: fewer FTS5 segments to merge; a kill loses at most this much uncommitted work ...
+FLUSH_SECONDS = 1.0
 #: ... or once this many files wait in the open transaction.
-FLUSH_FILES = 256
+FLUSH_FILES = 1000
 #: A file in flight when the pool dies this many times is recorded as failed.
 MAX_POOL_CRASHES_PER_FILE = 2
 

@@ -1,7 +1,7 @@
 """The single writer: stores each worker result atomically.
 
 Each file is written inside its own savepoint, and whole files are grouped
-into one transaction (a few hundred milliseconds' worth: one commit per file
+into one transaction (up to a second's worth: one commit per file
 would spend more time committing and merging index segments than indexing).
 After a ``kill -9`` a file is either wholly in the case (document, pages,
 index entries, provenance, error) or not at all. A container is marked
