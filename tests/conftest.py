@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import os
+import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from culpa.store.case import Case, init_case
+from culpa.store.case import Case, init_case, schema_sql
 
 #: The shared real-world corpus beside the repository, when present.
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+
+
+@pytest.fixture
+def conn() -> Iterator[sqlite3.Connection]:
+    """An in-memory database with the case schema, for index and search tests."""
+    db = sqlite3.connect(":memory:")
+    db.executescript(schema_sql())
+    yield db
+    db.close()
 
 
 @pytest.fixture

@@ -112,30 +112,11 @@ def test_show_and_cite_a_hit(demo_case: str) -> None:
     page = shown["page"]
     assert page["words"] and all(page["text"][w["start"] : w["end"]].strip() for w in page["words"])
     span = f"{hit['start']}:{hit['end']}"
-    cited = run(
-        "cite",
-        "--case",
-        demo_case,
-        str(hit["document_id"]),
-        "--page",
-        str(hit["page"]),
-        "--span",
-        span,
-        "--json",
-    )
-    citation = json.loads(cited.stdout)
+    cite = ["cite", "--case", demo_case, str(hit["document_id"]), "--page", str(hit["page"])]
+    citation = json.loads(run(*cite, "--span", span, "--json").stdout)
     assert _same(citation["quote"], "刻不容缓")
     assert citation["sha256"] == hit["sha256"] and citation["page"] == hit["page"]
-    text = run(
-        "cite",
-        "--case",
-        demo_case,
-        str(hit["document_id"]),
-        "--page",
-        str(hit["page"]),
-        "--span",
-        span,
-    ).stdout
+    text = run(*cite, "--span", span).stdout
     assert hit["sha256"] in text and f"page {hit['page']}" in text and "刻不" in text
 
 

@@ -3,22 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 
 from culpa.index.fts import index_page, index_pages, optimize, reindex_all, unindex_page
-
-SCHEMA = Path(__file__).resolve().parents[2] / "culpa" / "store" / "schema.sql"
-
-
-@pytest.fixture
-def conn() -> Iterator[sqlite3.Connection]:
-    db = sqlite3.connect(":memory:")
-    db.executescript(SCHEMA.read_text(encoding="utf-8"))
-    yield db
-    db.close()
 
 
 def _ids(conn: sqlite3.Connection, match: str) -> list[int]:

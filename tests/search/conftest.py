@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
 from culpa.index.fts import index_page
 
-SCHEMA = Path(__file__).resolve().parents[2] / "culpa" / "store" / "schema.sql"
-
 AddDoc = Callable[..., int]
-
-
-@pytest.fixture
-def conn() -> Iterator[sqlite3.Connection]:
-    db = sqlite3.connect(":memory:")
-    db.executescript(SCHEMA.read_text(encoding="utf-8"))
-    yield db
-    db.close()
 
 
 @pytest.fixture
