@@ -110,6 +110,18 @@ def init(directory: Path, as_json: bool) -> None:
     show_default=True,
     help="Tesseract languages, '+'-separated (e.g. chi_sim+eng, uig).",
 )
+@click.option(
+    "--password",
+    "passwords",
+    multiple=True,
+    help="A password to try on encrypted archives, PDFs and Office files (repeatable).",
+)
+@click.option(
+    "--password-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="A file of passwords to try, one per line.",
+)
 @json_option
 @handle_errors
 def ingest(
@@ -118,6 +130,8 @@ def ingest(
     workers: int | None,
     no_ocr: bool,
     ocr_lang: str,
+    passwords: tuple[str, ...],
+    password_file: Path | None,
     as_json: bool,
 ) -> None:
     """Add files, folders and archives at PATHS to the case.
@@ -134,9 +148,16 @@ def ingest(
     if missing:
         raise click.UsageError(f"no such file or folder: {', '.join(missing)}")
     case = open_case(case_dir)
-    options = IngestOptions(ocr=not no_ocr, ocr_languages=tuple(ocr_lang.split("+")))
-    if workers is not None:
-        options = IngestOptions(workers, options.ocr, options.ocr_languages)
+    tried = list(passwords)
+    if password_file is not None:
+        lines = password_file.read_text(encoding="utf-8", errors="surrogateescape").splitlines()
+        tried.extend(line for line in lines if line)
+    options = IngestOptions(
+        workers=workers or IngestOptions().workers,
+        ocr=not no_ocr,
+        ocr_languages=tuple(ocr_lang.split("+")),
+        passwords=tuple(dict.fromkeys(tried)),
+    )
     with ProgressBar(enabled=sys.stderr.isatty()) as bar:
         summary = run_ingest(case, list(paths), options, progress=bar.update)
     if as_json:

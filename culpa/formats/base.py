@@ -44,6 +44,9 @@ class ExtractContext:
     #: The file's own name where it was found (provenance text; never a path to open).
     name: str = ""
     limits: ArchiveLimits = field(default_factory=ArchiveLimits)
+    #: Passwords to try on encrypted archives, PDFs and Office files, in order
+    #: (``culpa ingest --password`` / ``--password-file``). Never stored in the case.
+    passwords: tuple[str, ...] = ()
 
 
 class Extractor(Protocol):

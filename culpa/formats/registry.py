@@ -26,9 +26,32 @@ EXTRACTOR_MODULES: tuple[str, ...] = (
     "culpa.formats.eml",
     "culpa.formats.zip",
     "culpa.formats.tar",
+    "culpa.formats.xlsx",
+    "culpa.formats.pptx",
+    "culpa.formats.odf",
+    "culpa.formats.legacy_office",
+    "culpa.formats.rtf",
+    "culpa.formats.msg",
+    "culpa.formats.mbox",
+    "culpa.formats.pst",
+    "culpa.formats.sevenzip",
+    "culpa.formats.rar",
 )
 #: Modules that may not exist yet; only their own absence is tolerated.
-OPTIONAL_MODULES: frozenset[str] = frozenset({"culpa.formats.zip", "culpa.formats.tar"})
+OPTIONAL_MODULES: frozenset[str] = frozenset(
+    {
+        "culpa.formats.xlsx",
+        "culpa.formats.pptx",
+        "culpa.formats.odf",
+        "culpa.formats.legacy_office",
+        "culpa.formats.rtf",
+        "culpa.formats.msg",
+        "culpa.formats.mbox",
+        "culpa.formats.pst",
+        "culpa.formats.sevenzip",
+        "culpa.formats.rar",
+    }
+)
 
 #: Family names for MIME types nothing claims, so they are still grouped sensibly.
 UNCLAIMED_FAMILIES: dict[str, str] = {
@@ -46,6 +69,8 @@ UNCLAIMED_FAMILIES: dict[str, str] = {
     "application/vnd.ms-excel": "office",
     "application/vnd.ms-powerpoint": "office",
     "application/vnd.ms-outlook": "email",
+    "application/vnd.ms-outlook-pst": "email",
+    "application/encrypted": "office",
     "application/mbox": "email",
     "application/x-ole-storage": "office",
     "application/CDFV2": "office",

@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 
 import magic
+import olefile
 
 from culpa.formats.text import guess_encoding
 
@@ -31,6 +32,31 @@ MBOX_MIME = "application/mbox"
 TEXT_MIME = "text/plain"
 OCTET_STREAM = "application/octet-stream"
 EMPTY_MIME = "application/x-empty"
+MSG_MIME = "application/vnd.ms-outlook"
+PST_MIME = "application/vnd.ms-outlook-pst"
+ENCRYPTED_OFFICE_MIME = "application/encrypted"
+OLE_MIME = "application/x-ole-storage"
+
+#: Outlook personal folders (.pst/.ost) start with this signature.
+PST_SIGNATURE = b"!BDN"
+# Top-level OLE streams that say which program wrote a compound file, checked in order.
+_OLE_STREAMS: tuple[tuple[str, str], ...] = (
+    ("EncryptedPackage", ENCRYPTED_OFFICE_MIME),  # password-protected OOXML
+    ("__properties_version1.0", MSG_MIME),
+    ("WordDocument", "application/msword"),
+    ("Workbook", "application/vnd.ms-excel"),
+    ("Book", "application/vnd.ms-excel"),
+    ("PowerPoint Document", "application/vnd.ms-powerpoint"),
+)
+_OLE_MIMES = {
+    OLE_MIME,
+    "application/CDFV2",
+    "application/msword",
+    "application/vnd.ms-excel",
+    "application/vnd.ms-powerpoint",
+    MSG_MIME,
+    ENCRYPTED_OFFICE_MIME,
+}
 
 # Parts that identify an OOXML package, checked in order.
 _OOXML_PARTS: tuple[tuple[str, str], ...] = (
@@ -95,8 +121,11 @@ def looks_like_mail(prefix: bytes) -> bool:
 
 
 def _mail_mime(prefix: bytes) -> str:
-    """message/rfc822, or application/mbox when several postmarked messages follow."""
-    if prefix.startswith(b"From ") and b"\nFrom " in prefix:
+    """application/mbox when the text starts with an mbox postmark line, else message/rfc822.
+
+    A mailbox holding one message is still a mailbox: its message becomes a child.
+    """
+    if prefix.startswith(b"From "):
         return MBOX_MIME
     return EML_MIME
 
@@ -134,13 +163,30 @@ def _zip_office_mime(path: Path) -> str | None:
     return None
 
 
+def _ole_mime(path: Path) -> str | None:
+    """The program behind an OLE compound file, from its top-level stream names."""
+    try:
+        with olefile.OleFileIO(str(path)) as ole:
+            names = {entry[0] for entry in ole.listdir(streams=True, storages=True) if entry}
+    except (OSError, ValueError, IndexError, KeyError, TypeError, RecursionError, MemoryError):
+        return None
+    for stream, mime in _OLE_STREAMS:
+        if stream in names:
+            return mime
+    return None
+
+
 def detect_mime(path: Path) -> str:
     """MIME type of the file at ``path`` from its content."""
     with path.open("rb") as f:
         prefix = f.read(SNIFF_BYTES)
     if not prefix:
         return EMPTY_MIME
+    if prefix.startswith(PST_SIGNATURE):
+        return PST_MIME
     mime = _libmagic(prefix)
+    if mime in _OLE_MIMES and prefix.startswith(olefile.MAGIC):
+        return _ole_mime(path) or mime
     if mime in _ZIPLIKE and prefix.startswith(b"PK"):
         return _zip_office_mime(path) or mime
     if mime in _TEXTISH or mime.startswith("text/"):

@@ -88,6 +88,8 @@ class IngestOptions:
     workers: int = max(1, os.cpu_count() or 1)
     ocr: bool = True
     ocr_languages: tuple[str, ...] = ("chi_sim", "chi_tra", "eng")
+    #: Tried on encrypted archives, PDFs and Office files; never written to the case.
+    passwords: tuple[str, ...] = ()
 
 
 ProgressCallback = Callable[[int, int], None]
@@ -143,7 +145,7 @@ class _Run:
         self.case = case
         self.options = options
         self.progress = progress
-        self.config = WorkerConfig(case.root, options.ocr, options.ocr_languages)
+        self.config = WorkerConfig(case.root, options.ocr, options.ocr_languages, options.passwords)
         self.summary = IngestSummary()
         self.children: deque[WorkItem] = deque()
         self.containers: dict[str, _Container] = {}

@@ -88,6 +88,7 @@ class WorkerConfig:
     case_root: Path
     ocr: bool = True
     ocr_languages: tuple[str, ...] = ("chi_sim", "chi_tra", "eng")
+    passwords: tuple[str, ...] = ()
 
 
 _readonly: sqlite3.Connection | None = None
@@ -206,6 +207,7 @@ def _process(item: WorkItem, config: WorkerConfig) -> WorkResult:
         ocr_languages=config.ocr_languages,
         depth=item.depth,
         name=name,
+        passwords=config.passwords,
     )
     try:
         extracted = extractor.extract(blob, context)

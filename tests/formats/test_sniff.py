@@ -8,8 +8,10 @@ from pathlib import Path
 
 import docx
 import pymupdf
+import pytest
 
 from culpa.formats.sniff import DOCX_MIME, detect_mime
+from tests.conftest import CORPUS
 
 CHINESE = "关于进一步加强社会稳定工作的通知。各地区各部门要认真贯彻落实，切实做好有关工作。\n" * 20
 TRADITIONAL = (
@@ -48,10 +50,27 @@ def test_email_without_received_header_is_rfc822(tmp_path: Path) -> None:
     assert detect_mime(_write(tmp_path, "mail", message.as_bytes())) == "message/rfc822"
 
 
-def test_mbox_is_not_a_single_message(tmp_path: Path) -> None:
-    one = b"From a@example.com Mon Jan  1 00:00:00 2018\nFrom: a@x\nTo: b@x\nSubject: s\n\nbody\n"
-    assert detect_mime(_write(tmp_path, "one", one)) == "message/rfc822"
+def test_a_postmark_line_makes_a_mailbox_even_of_one_message(tmp_path: Path) -> None:
+    headers = b"From: a@x\nTo: b@x\nSubject: s\n\nbody\n"
+    one = b"From a@example.com Mon Jan  1 00:00:00 2018\n" + headers
+    assert detect_mime(_write(tmp_path, "one", one)) == "application/mbox"
     assert detect_mime(_write(tmp_path, "box", one + b"\n" + one)) == "application/mbox"
+    assert detect_mime(_write(tmp_path, "mail", headers)) == "message/rfc822"
+
+
+def test_ole_files_are_told_apart_by_their_streams() -> None:
+    corpus = CORPUS / "MANIFEST.tsv"
+    if not corpus.exists():
+        pytest.skip("../shared/corpus is not present")
+    wanted = {".msg": "application/vnd.ms-outlook", ".pst": "application/vnd.ms-outlook-pst"}
+    seen: set[str] = set()
+    for line in corpus.read_text(encoding="utf-8").splitlines()[1:]:
+        relative = line.split("\t", 1)[0]
+        suffix = Path(relative).suffix.lower()
+        if suffix in wanted and "hostile" not in relative:
+            assert detect_mime(CORPUS / relative) == wanted[suffix], relative
+            seen.add(suffix)
+    assert seen == set(wanted)
 
 
 def test_docx_is_ooxml_even_with_parts_reordered(tmp_path: Path) -> None:
