@@ -17,9 +17,9 @@ import pycld2
 #: Below this many bytes of letters (a CJK character counts three) the answer is 'und'.
 MIN_LETTERS = 12
 #: Only this many characters are looked at: a page's language shows early.
-MAX_SAMPLE_CHARS = 500
+MAX_SAMPLE_CHARS = 300
 #: Simplified vs Traditional is decided on this many characters.
-SCRIPT_SAMPLE_CHARS = 400
+SCRIPT_SAMPLE_CHARS = 200
 
 UNDETERMINED = "und"
 
