@@ -122,6 +122,20 @@ def init(directory: Path, as_json: bool) -> None:
     default=None,
     help="A file of passwords to try, one per line.",
 )
+@click.option(
+    "--file-timeout",
+    type=click.FloatRange(1, None),
+    default=300.0,
+    show_default=True,
+    help="Seconds a file may go without progress (a page, a member) before it is stopped.",
+)
+@click.option(
+    "--memory-limit",
+    type=click.IntRange(256, None),
+    default=4096,
+    show_default=True,
+    help="MiB of memory one worker may use on a file before the file is stopped.",
+)
 @json_option
 @handle_errors
 def ingest(
@@ -132,6 +146,8 @@ def ingest(
     ocr_lang: str,
     passwords: tuple[str, ...],
     password_file: Path | None,
+    file_timeout: float,
+    memory_limit: int,
     as_json: bool,
 ) -> None:
     """Add files, folders and archives at PATHS to the case.
@@ -141,6 +157,7 @@ def ingest(
     `culpa errors`.
     """
     from culpa.cli.progress import ProgressBar
+    from culpa.ingest.pool import FileLimits
     from culpa.ingest.runner import IngestOptions
     from culpa.ingest.runner import ingest as run_ingest
 
@@ -157,6 +174,7 @@ def ingest(
         ocr=not no_ocr,
         ocr_languages=tuple(ocr_lang.split("+")),
         passwords=tuple(dict.fromkeys(tried)),
+        limits=FileLimits(timeout=file_timeout, memory_bytes=memory_limit * 1024**2),
     )
     with ProgressBar(enabled=sys.stderr.isatty()) as bar:
         summary = run_ingest(case, list(paths), options, progress=bar.update)

@@ -8,6 +8,7 @@ returned as children; the ingest stores and extracts them in turn.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, Protocol
@@ -29,6 +30,10 @@ class ArchiveLimits:
     max_depth: int = 16
 
 
+def no_progress() -> None:
+    """The default :attr:`ExtractContext.progress`: nobody is watching."""
+
+
 @dataclass(frozen=True, slots=True)
 class ExtractContext:
     """What an extractor may use besides the file itself."""
@@ -47,6 +52,10 @@ class ExtractContext:
     #: Passwords to try on encrypted archives, PDFs and Office files, in order
     #: (``culpa ingest --password`` / ``--password-file``). Never stored in the case.
     passwords: tuple[str, ...] = ()
+    #: Call after each unit of work (a page, an archive member): the ingest stops a
+    #: file that goes too long without progress (a parser hang), so a long file
+    #: that keeps calling this is never mistaken for a stuck one. Cheap to call often.
+    progress: Callable[[], None] = no_progress
 
 
 class Extractor(Protocol):

@@ -176,6 +176,7 @@ class ImageExtractor:
         pages: list[Page] = []
         ocr_errors: list[str] = []
         for number, frame in enumerate(_frames(image), start=1):
+            context.progress()
             dpi = _dpi(frame)
             upright = _upright(frame)
             width, height = upright.size

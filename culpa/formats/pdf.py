@@ -263,6 +263,7 @@ class PdfExtractor:
         with ThreadPoolExecutor(max_workers=OCR_THREADS) as pool:
             for index in range(page_count):
                 number = index + 1
+                context.progress()
                 try:
                     page = doc.load_page(index)  # type: ignore[no-untyped-call]
                     rect = page.rect
@@ -297,8 +298,8 @@ class PdfExtractor:
                 pending[future] = (index, layer)
                 if len(pending) >= 2 * OCR_THREADS:  # bound the rendered pages held
                     done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                    self._collect(done, pending, pages, ocr_errors)
-            self._collect(list(pending), pending, pages, ocr_errors)
+                    self._collect(context, done, pending, pages, ocr_errors)
+            self._collect(context, list(pending), pending, pages, ocr_errors)
         if page_errors:
             if len(page_errors) == page_count:
                 raise ExtractionError(
@@ -313,6 +314,7 @@ class PdfExtractor:
 
     @staticmethod
     def _collect(
+        context: ExtractContext,
         done: Iterable[Future[Page]],
         pending: dict[Future[Page], tuple[int, Page]],
         pages: list[Page | None],
@@ -321,6 +323,7 @@ class PdfExtractor:
         """Put finished OCR pages in place; a failed page keeps its text layer."""
         for future in done:
             index, _layer = pending.pop(future)
+            context.progress()
             try:
                 pages[index] = future.result()
             except ExtractionError as exc:

@@ -10,21 +10,19 @@ however large the trove.
 from __future__ import annotations
 
 import fcntl
-import multiprocessing
 import os
 import shutil
 import sqlite3
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from culpa.errors import CaseError, ErrorKind
 from culpa.formats import registry
-from culpa.ingest.worker import WorkerConfig, WorkItem, WorkResult, init_worker, process
+from culpa.ingest.pool import Failure, FileLimits, WorkerPool
+from culpa.ingest.worker import WorkerConfig, WorkItem, WorkResult
 from culpa.ingest.writer import CaseWriter
 from culpa.models import child_provenance
 from culpa.sources.walk import SourceFile, walk_sources
@@ -38,8 +36,8 @@ IN_FLIGHT_PER_WORKER = 12
 FLUSH_SECONDS = 1.0
 #: ... or once this many files wait in the open transaction.
 FLUSH_FILES = 1000
-#: A file in flight when the pool dies this many times is recorded as failed.
-MAX_POOL_CRASHES_PER_FILE = 2
+#: A file whose worker dies this many times is recorded as failed.
+MAX_CRASHES_PER_FILE = 2
 
 
 @dataclass(slots=True)
@@ -90,6 +88,10 @@ class IngestOptions:
     ocr_languages: tuple[str, ...] = ("chi_sim", "chi_tra", "eng")
     #: Tried on encrypted archives, PDFs and Office files; never written to the case.
     passwords: tuple[str, ...] = ()
+    #: Time and memory one file may take before its worker is stopped.
+    limits: FileLimits = field(default_factory=FileLimits)
+    #: Extra modules registering extractors, imported in every worker.
+    extractor_modules: tuple[str, ...] = ()
 
 
 ProgressCallback = Callable[[int, int], None]
@@ -145,7 +147,13 @@ class _Run:
         self.case = case
         self.options = options
         self.progress = progress
-        self.config = WorkerConfig(case.root, options.ocr, options.ocr_languages, options.passwords)
+        self.config = WorkerConfig(
+            case.root,
+            options.ocr,
+            options.ocr_languages,
+            options.passwords,
+            options.extractor_modules,
+        )
         self.summary = IngestSummary()
         self.children: deque[WorkItem] = deque()
         self.containers: dict[str, _Container] = {}
@@ -167,54 +175,34 @@ class _Run:
         self.summary.seconds = time.perf_counter() - started
         return self.summary
 
-    def _new_pool(self) -> ProcessPoolExecutor:
-        # The fork server imports the extractors (PyMuPDF, OpenCC, python-docx, ...)
-        # once, not in every worker nor again in a pool rebuilt after a crash; it
-        # starts fresh, without this process's threads or open database.
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["culpa.ingest.worker", *registry.EXTRACTOR_MODULES])
-        slots = context.BoundedSemaphore(self.options.workers)
-        return ProcessPoolExecutor(
-            max_workers=self.options.workers,
-            mp_context=context,
-            initializer=init_worker,
-            initargs=(slots,),
-        )
-
     def _loop(self, sources: Iterator[SourceFile]) -> None:
         limit = self.options.workers * IN_FLIGHT_PER_WORKER
-        pending: dict[Future[WorkResult], WorkItem] = {}
         retry: deque[WorkItem] = deque()
-        pool = self._new_pool()
+        pool = WorkerPool(
+            self.config, self.options.workers, self.options.limits, registry.EXTRACTOR_MODULES
+        )
         try:
             while True:
-                while len(pending) < limit:
+                while pool.in_flight < limit:
                     item = self._next_item(sources, retry)
                     if item is None:
                         break
-                    pending[pool.submit(process, item, self.config)] = item
-                if not pending:
+                    pool.submit(item)
+                if not pool.in_flight:
                     break  # nothing in flight and nothing left to hand out
-                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                broken = False
-                for future in finished:
-                    item = pending.pop(future)
-                    try:
-                        result = future.result()
-                    except BrokenProcessPool:
-                        broken = True
-                        self._on_crash(item, retry)
-                        continue
-                    self._handle(result)
+                for outcome in pool.collect():
+                    if outcome.result is not None:
+                        self._handle(outcome.result)
+                    elif outcome.failure is Failure.CRASHED:
+                        self._on_crash(outcome.item, outcome.detail, retry)
+                    else:
+                        kind = ErrorKind.TIMEOUT
+                        if outcome.failure is Failure.TOO_LARGE:
+                            kind = ErrorKind.TOO_LARGE
+                        self._handle(_failed(outcome.item, kind, outcome.detail))
                 self._maybe_flush()
-                if broken:
-                    for item in pending.values():
-                        self._on_crash(item, retry)
-                    pending.clear()
-                    pool.shutdown(wait=False, cancel_futures=True)
-                    pool = self._new_pool()
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+            pool.close()
 
     def _maybe_flush(self) -> None:
         now = time.monotonic()
@@ -253,18 +241,11 @@ class _Run:
             return WorkItem(source.provenance, source.path, mtime_ns=source.mtime_ns)
         return None
 
-    def _on_crash(self, item: WorkItem, retry: deque[WorkItem]) -> None:
+    def _on_crash(self, item: WorkItem, detail: str, retry: deque[WorkItem]) -> None:
+        """A worker died on ``item``: try it once more on a fresh one, then record it."""
         self.crashes[item.provenance] += 1
-        if self.crashes[item.provenance] >= MAX_POOL_CRASHES_PER_FILE:
-            self._handle(
-                WorkResult(
-                    item,
-                    "",
-                    0,
-                    error_kind=str(ErrorKind.INTERNAL),
-                    error_message="the extraction process died while reading this file",
-                )
-            )
+        if self.crashes[item.provenance] >= MAX_CRASHES_PER_FILE:
+            self._handle(_failed(item, ErrorKind.INTERNAL, detail))
         else:
             retry.append(item)
 
@@ -332,3 +313,7 @@ class _Run:
         self.done += 1
         if self.progress is not None:
             self.progress(self.done, self.total)
+
+
+def _failed(item: WorkItem, kind: ErrorKind, message: str) -> WorkResult:
+    return WorkResult(item, "", 0, error_kind=str(kind), error_message=message)

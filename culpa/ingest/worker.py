@@ -13,13 +13,14 @@ import os
 import shutil
 import sqlite3
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats import registry
-from culpa.formats.base import ExtractContext
+from culpa.formats.base import ExtractContext, no_progress
 from culpa.formats.sniff import detect_mime
 from culpa.index.tokens import index_text
 from culpa.models import Page, Word
@@ -89,6 +90,9 @@ class WorkerConfig:
     ocr: bool = True
     ocr_languages: tuple[str, ...] = ("chi_sim", "chi_tra", "eng")
     passwords: tuple[str, ...] = ()
+    #: Extra modules that register extractors, imported by each worker (plugins;
+    #: the tests inject faulty extractors this way).
+    extractor_modules: tuple[str, ...] = ()
 
 
 _readonly: sqlite3.Connection | None = None
@@ -143,10 +147,15 @@ def page_row(page: Page) -> PageRow:
     )
 
 
-def process(item: WorkItem, config: WorkerConfig) -> WorkResult:
-    """Ingest one file as far as a worker can; never raises for a bad file."""
+def process(
+    item: WorkItem, config: WorkerConfig, progress: Callable[[], None] = no_progress
+) -> WorkResult:
+    """Ingest one file as far as a worker can; never raises for a bad file.
+
+    ``progress`` is called as extraction advances (see ExtractContext.progress).
+    """
     try:
-        return _process(item, config)
+        return _process(item, config, progress)
     except Exception as exc:  # a bug in culpa: record it against the file, keep going
         detail = traceback.format_exception_only(exc)[-1].strip()
         return WorkResult(
@@ -158,7 +167,7 @@ def process(item: WorkItem, config: WorkerConfig) -> WorkResult:
         )
 
 
-def _process(item: WorkItem, config: WorkerConfig) -> WorkResult:
+def _process(item: WorkItem, config: WorkerConfig, progress: Callable[[], None]) -> WorkResult:
     case = Case(config.case_root)
     blobs: BlobStore = case.blobs
     staged: Path | None = None
@@ -208,6 +217,7 @@ def _process(item: WorkItem, config: WorkerConfig) -> WorkResult:
         depth=item.depth,
         name=name,
         passwords=config.passwords,
+        progress=progress,
     )
     try:
         extracted = extractor.extract(blob, context)

@@ -1,0 +1,290 @@
+"""Worker processes that can be stopped one at a time.
+
+A leak holds files that make a parser hang or balloon. ``concurrent.futures``
+can only stop its whole pool, and cannot say which file a worker is on, so
+culpa runs its own: each worker has a pipe, takes files in order and sends a
+result per file, plus a heartbeat while a long file makes progress (a page
+extracted, an archive member written). The parent knows which file each
+worker is on, so it can
+
+* stop a worker whose file made no progress for ``FileLimits.timeout``
+  seconds (the file is recorded as ``timeout``),
+* stop a worker whose memory passes ``FileLimits.memory_bytes`` (``too_large``),
+* notice a worker that died (a crash in a C library) and tell the caller,
+
+and start a fresh worker for the files that were queued behind it. Workers
+come from a fork server that has already imported the extractors, so a new
+one starts in milliseconds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import importlib
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+from culpa.ingest.worker import WorkerConfig, WorkItem, WorkResult, init_worker, process
+
+#: Seconds between two heartbeats a busy worker sends.
+HEARTBEAT_SECONDS = 1.0
+#: How often (seconds) the parent checks memory and progress when nothing arrives.
+CHECK_SECONDS = 0.25
+_PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
+
+
+@dataclass(frozen=True, slots=True)
+class FileLimits:
+    """What one file may cost a worker before it is stopped."""
+
+    #: Seconds a file may go without progress (pages, members) before it is stopped.
+    timeout: float = 300.0
+    #: Resident memory of a worker (bytes, its converters included) that stops its file.
+    memory_bytes: int = 4 * 1024**3
+
+
+class Failure(enum.Enum):
+    """Why a file has no result."""
+
+    CRASHED = "crashed"
+    TIMED_OUT = "timed_out"
+    TOO_LARGE = "too_large"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A file's result, or why the worker on it was lost."""
+
+    item: WorkItem
+    result: WorkResult | None = None
+    failure: Failure | None = None
+    detail: str = ""
+
+
+@dataclass(slots=True)
+class _Worker:
+    process: BaseProcess
+    conn: Connection
+    #: Files sent to this worker, oldest first; the first is the one being read.
+    queue: deque[WorkItem] = field(default_factory=deque)
+    #: When the first file in the queue last showed progress (monotonic seconds).
+    progress_at: float = 0.0
+
+
+def serve(conn: Connection, config: WorkerConfig, ocr_slots: Any) -> None:
+    """A worker's main loop: read files from the pipe until it closes."""
+    init_worker(ocr_slots)
+    for module in config.extractor_modules:
+        importlib.import_module(module)
+    lock = threading.Lock()  # OCR threads may send heartbeats too
+    last_beat = 0.0
+
+    def heartbeat() -> None:
+        nonlocal last_beat
+        now = time.monotonic()
+        if now - last_beat >= HEARTBEAT_SECONDS:
+            last_beat = now
+            with lock, contextlib.suppress(OSError):
+                conn.send(None)
+
+    while True:
+        try:
+            item = conn.recv()
+        except (EOFError, OSError):
+            return
+        if item is None:
+            return
+        result = process(item, config, heartbeat)
+        with lock:
+            try:
+                conn.send(result)
+            except (OSError, ValueError):
+                return  # the parent is gone
+
+
+class WorkerPool:
+    """``workers`` processes fed through pipes; see the module docstring."""
+
+    def __init__(
+        self,
+        config: WorkerConfig,
+        workers: int,
+        limits: FileLimits,
+        preload: Sequence[str] = (),
+    ) -> None:
+        self.config = config
+        self.limits = limits
+        self.context = multiprocessing.get_context("forkserver")
+        # The fork server imports the extractors (PyMuPDF, OpenCC, ...) once, not in
+        # every worker nor again for a worker started after one was stopped.
+        self.context.set_forkserver_preload(["culpa.ingest.worker", *preload])
+        self.slots = self.context.BoundedSemaphore(workers)
+        self.checked_at = 0.0
+        self.workers = [self._start() for _ in range(workers)]
+
+    def _start(self) -> _Worker:
+        parent_end, child_end = self.context.Pipe()
+        worker = self.context.Process(
+            target=serve, args=(child_end, self.config, self.slots), daemon=True
+        )
+        worker.start()
+        child_end.close()
+        return _Worker(worker, parent_end, progress_at=time.monotonic())
+
+    @property
+    def in_flight(self) -> int:
+        return sum(len(worker.queue) for worker in self.workers)
+
+    def submit(self, item: WorkItem) -> None:
+        """Queue ``item`` on the worker with the shortest queue."""
+        worker = min(self.workers, key=lambda w: len(w.queue))
+        if not worker.queue:
+            worker.progress_at = time.monotonic()
+        worker.conn.send(item)
+        worker.queue.append(item)
+
+    def collect(self, timeout: float = CHECK_SECONDS) -> list[Outcome]:
+        """Results that arrived within ``timeout`` seconds, and files whose worker was lost."""
+        waitables: list[Any] = []
+        for worker in self.workers:
+            waitables += [worker.conn, worker.process.sentinel]
+        wait(waitables, timeout)
+        outcomes: list[Outcome] = []
+        orphans: list[WorkItem] = []
+        now = time.monotonic()
+        # Progress and memory are checked a few times a second, not per result.
+        processes = None
+        if now - self.checked_at >= CHECK_SECONDS:
+            self.checked_at = now
+            processes = _children_map()
+        for index, worker in enumerate(self.workers):
+            lost = self._drain(worker, outcomes, now)
+            if lost is None and processes is not None:
+                lost = self._check_limits(worker, now, processes)
+            if lost is not None:
+                failure, detail = lost
+                if worker.queue:
+                    outcomes.append(Outcome(worker.queue.popleft(), None, failure, detail))
+                orphans.extend(worker.queue)
+                self._stop(worker)
+                self.workers[index] = self._start()
+        for item in orphans:  # files queued behind a lost one start again elsewhere
+            self.submit(item)
+        return outcomes
+
+    def _drain(
+        self, worker: _Worker, outcomes: list[Outcome], now: float
+    ) -> tuple[Failure, str] | None:
+        """Read what the worker sent; a failure if it has died."""
+        try:
+            while worker.conn.poll():
+                message = worker.conn.recv()
+                worker.progress_at = now
+                if message is None:
+                    continue  # a heartbeat
+                item = worker.queue.popleft()
+                outcomes.append(Outcome(item, message))
+        except (EOFError, OSError):
+            pass  # died mid-message; handled below
+        if worker.process.is_alive():
+            return None
+        code = worker.process.exitcode
+        reason = f"signal {-code}" if code is not None and code < 0 else f"exit status {code}"
+        return Failure.CRASHED, f"the extraction process died ({reason}) while reading this file"
+
+    def _check_limits(
+        self, worker: _Worker, now: float, processes: dict[int, list[int]]
+    ) -> tuple[Failure, str] | None:
+        if not worker.queue or worker.process.pid is None:
+            return None
+        if now - worker.progress_at > self.limits.timeout:
+            return (
+                Failure.TIMED_OUT,
+                f"no progress for {self.limits.timeout:.0f} s: stopped "
+                "(a parser hang or a very slow file; raise --file-timeout to allow more)",
+            )
+        rss = tree_rss(worker.process.pid, processes)
+        if rss > self.limits.memory_bytes:
+            return (
+                Failure.TOO_LARGE,
+                f"reading it took {rss / 2**20:.0f} MiB of memory, over the "
+                f"{self.limits.memory_bytes / 2**20:.0f} MiB limit (--memory-limit): stopped",
+            )
+        return None
+
+    def _stop(self, worker: _Worker) -> None:
+        if worker.process.pid is not None:
+            kill_tree(worker.process.pid)
+        worker.process.join(timeout=10)
+        worker.conn.close()
+
+    def close(self) -> None:
+        """Stop every worker: politely if idle, by force if busy."""
+        for worker in self.workers:
+            if worker.queue:
+                self._stop(worker)
+                continue
+            with contextlib.suppress(OSError):
+                worker.conn.send(None)
+        for worker in self.workers:
+            worker.process.join(timeout=10)
+            if worker.process.is_alive() and worker.process.pid is not None:
+                kill_tree(worker.process.pid)
+                worker.process.join(timeout=10)
+            worker.conn.close()
+
+
+def _children_map() -> dict[int, list[int]]:
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as stat:
+                fields = stat.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+    return children
+
+
+def descendants(pid: int, children: dict[int, list[int]] | None = None) -> list[int]:
+    """``pid`` and every process below it (converters run in their own sessions)."""
+    if children is None:
+        children = _children_map()
+    found, stack = [], [pid]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        stack.extend(children.get(current, ()))
+    return found
+
+
+def _rss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * _PAGE_BYTES
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def tree_rss(pid: int, children: dict[int, list[int]] | None = None) -> int:
+    """Resident bytes of ``pid`` and every process below it."""
+    return sum(_rss(p) for p in descendants(pid, children))
+
+
+def kill_tree(pid: int) -> None:
+    """SIGKILL ``pid`` and its descendants (children first listed, then killed together)."""
+    for target in reversed(descendants(pid)):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(target, signal.SIGKILL)

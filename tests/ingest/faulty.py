@@ -1,0 +1,63 @@
+"""A plain-text extractor that misbehaves on request, for the pool's tests.
+
+Imported in the workers through ``IngestOptions(extractor_modules=...)``. A text
+file whose content starts with one of the commands below triggers it; any other
+text is read by the real text extractor.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import ClassVar
+
+from culpa.formats.base import ExtractContext
+from culpa.formats.registry import register
+from culpa.formats.text import TextExtractor
+from culpa.models import Extracted
+
+HANG = b"FAULT hang"
+CRASH = b"FAULT crash"
+BALLOON = b"FAULT balloon"
+SLOW_BUT_ALIVE = b"FAULT slow"
+#: ``FAULT orphan <pid file>``: start a converter-like child in its own session, then hang.
+ORPHAN = b"FAULT orphan "
+#: Bytes allocated by BALLOON (touched, so they are resident).
+BALLOON_BYTES = 1024**3
+
+
+class FaultyTextExtractor:
+    type: ClassVar[str] = "text"
+    mime_types: ClassVar[tuple[str, ...]] = ("text/plain",)
+    extensions: ClassVar[tuple[str, ...]] = (".txt",)
+    score: ClassVar[int] = 1000
+
+    def extract(self, path: Path, context: ExtractContext) -> Extracted:
+        content = path.read_bytes()
+        head = content[:20]
+        if head.startswith(HANG):
+            time.sleep(3600)
+        elif head.startswith(CRASH):
+            os.kill(os.getpid(), signal.SIGSEGV)
+        elif head.startswith(BALLOON):
+            hog = bytearray(BALLOON_BYTES)
+            for offset in range(0, len(hog), 4096):
+                hog[offset] = 1
+            while True:  # alive and making "progress": only the memory limit can stop it
+                time.sleep(0.25)
+                context.progress()
+        elif head.startswith(ORPHAN):
+            child = subprocess.Popen(["sleep", "3600"], start_new_session=True)
+            Path(content[len(ORPHAN) :].decode().strip()).write_text(str(child.pid))
+            time.sleep(3600)
+        elif head.startswith(SLOW_BUT_ALIVE):
+            for _ in range(12):  # 3 s in all, progress every 0.25 s
+                time.sleep(0.25)
+                context.progress()
+        return TextExtractor().extract(path, context)
+
+
+register(FaultyTextExtractor)
