@@ -214,16 +214,20 @@ def _metadata(doc: pymupdf.Document) -> dict[str, str]:
     return metadata
 
 
-def _open(path: Path) -> pymupdf.Document:
+def _open(path: Path, passwords: tuple[str, ...] = ()) -> pymupdf.Document:
     try:
         doc = pymupdf.open(path, filetype="pdf")  # type: ignore[no-untyped-call]
     except pymupdf.FileDataError as exc:
         raise ExtractionError(ErrorKind.CORRUPT, f"not a readable PDF: {exc}") from exc
     except _PDF_ERRORS as exc:
         raise ExtractionError(ErrorKind.CORRUPT, f"PDF could not be opened: {exc}") from exc
-    if doc.needs_pass and not doc.authenticate(""):  # type: ignore[no-untyped-call]
+    # An owner password alone (printing/copying restrictions) opens with "".
+    if doc.needs_pass and not any(doc.authenticate(p) for p in ("", *passwords)):  # type: ignore[no-untyped-call]
         doc.close()  # type: ignore[no-untyped-call]
-        raise ExtractionError(ErrorKind.ENCRYPTED, "PDF needs a user password to open")
+        tried = f"; none of the {len(passwords)} passwords given worked" if passwords else ""
+        raise ExtractionError(
+            ErrorKind.ENCRYPTED, f"PDF needs a user password to open (--password){tried}"
+        )
     return doc
 
 
@@ -239,7 +243,7 @@ class PdfExtractor:
         """Text layer per page, OCR for pages that have none usable."""
         if path.stat().st_size == 0:
             raise ExtractionError(ErrorKind.EMPTY, "file is empty")
-        doc = _open(path)
+        doc = _open(path, context.passwords)
         try:
             with _gc_paused():
                 return self._extract(doc, context)

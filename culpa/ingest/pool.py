@@ -34,6 +34,7 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import Any
 
+from culpa.ingest.network_guard import forbid_network
 from culpa.ingest.worker import WorkerConfig, WorkItem, WorkResult, init_worker, process
 
 #: Seconds between two heartbeats a busy worker sends.
@@ -83,6 +84,7 @@ class _Worker:
 
 def serve(conn: Connection, config: WorkerConfig, ocr_slots: Any) -> None:
     """A worker's main loop: read files from the pipe until it closes."""
+    forbid_network(config.network_log)
     init_worker(ocr_slots)
     for module in config.extractor_modules:
         importlib.import_module(module)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from culpa.errors import CaseError, ErrorKind
 from culpa.formats import registry
+from culpa.ingest.network_guard import AUDIT_ENV
 from culpa.ingest.pool import Failure, FileLimits, WorkerPool
 from culpa.ingest.worker import WorkerConfig, WorkItem, WorkResult
 from culpa.ingest.writer import CaseWriter
@@ -153,6 +154,7 @@ class _Run:
             options.ocr_languages,
             options.passwords,
             options.extractor_modules,
+            network_log=Path(log) if (log := os.environ.get(AUDIT_ENV)) else None,
         )
         self.summary = IngestSummary()
         self.children: deque[WorkItem] = deque()

@@ -93,6 +93,8 @@ class WorkerConfig:
     #: Extra modules that register extractors, imported by each worker (plugins;
     #: the tests inject faulty extractors this way).
     extractor_modules: tuple[str, ...] = ()
+    #: File where refused network attempts are written (``CULPA_AUDIT_NETWORK``).
+    network_log: Path | None = None
 
 
 _readonly: sqlite3.Connection | None = None

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pymupdf
@@ -85,6 +86,13 @@ def test_encrypted_pdf_needs_a_password(tmp_path: Path) -> None:
     with pytest.raises(ExtractionError) as info:
         PdfExtractor().extract(path, _context(tmp_path))
     assert info.value.kind == ErrorKind.ENCRYPTED
+    wrong = replace(_context(tmp_path), passwords=("nope", "letmein"))
+    with pytest.raises(ExtractionError) as info:
+        PdfExtractor().extract(path, wrong)
+    assert info.value.kind == ErrorKind.ENCRYPTED
+    assert "none of the 2 passwords" in info.value.message and "letmein" not in info.value.message
+    right = replace(_context(tmp_path), passwords=("nope", "pw"))
+    assert "secret" in PdfExtractor().extract(path, right).pages[0].text
 
 
 def test_owner_password_only_is_readable(tmp_path: Path) -> None:

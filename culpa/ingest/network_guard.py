@@ -1,0 +1,62 @@
+"""No worker ever reaches the network: an audit hook in every worker process.
+
+A hostile file may ask a parser to fetch a URL (an XML external entity, a
+remote image in HTML or Office, a PDF link). culpa's extractors are written
+not to, but the guarantee should not rest on every library being configured
+right, so each worker installs a Python audit hook that refuses any socket
+connection other than a local (AF_UNIX) one and every host-name lookup with
+``PermissionError``. When ``CULPA_AUDIT_NETWORK`` names a file, each refused
+attempt is also written there (the tests read it). Converter programs run as
+subprocesses are beyond the hook; the tests watch them with a real local HTTP
+server that must see no request.
+"""
+
+from __future__ import annotations
+
+import socket
+import sys
+from pathlib import Path
+from typing import Any
+
+#: Environment variable naming a file that records refused network attempts.
+AUDIT_ENV = "CULPA_AUDIT_NETWORK"
+
+_CONNECTS = frozenset({"socket.connect", "socket.sendto", "socket.sendmsg"})
+_LOOKUPS = frozenset(
+    {
+        "socket.getaddrinfo",
+        "socket.gethostbyname",
+        "socket.gethostbyname_ex",
+        "socket.gethostbyaddr",
+    }
+)
+_installed = False
+
+
+def _is_local(sock: Any) -> bool:
+    return getattr(sock, "family", None) == socket.AF_UNIX
+
+
+def forbid_network(log: Path | None = None) -> None:
+    """Install the hook in this process (once; audit hooks cannot be removed)."""
+    global _installed
+    if _installed:
+        return
+    _installed = True
+
+    def hook(event: str, args: tuple[Any, ...]) -> None:
+        if event in _CONNECTS:
+            if _is_local(args[0]):
+                return
+            target = args[1] if len(args) > 1 else None
+        elif event in _LOOKUPS:
+            target = args[0] if args else None
+        else:
+            return
+        message = f"network access refused in a culpa worker: {event} {target!r}"
+        if log is not None:
+            with open(log, "a", encoding="utf-8") as handle:
+                handle.write(message + "\n")
+        raise PermissionError(message)
+
+    sys.addaudithook(hook)
