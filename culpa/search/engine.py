@@ -161,6 +161,19 @@ class _Filters:
             )
             self.paths.extend(values)
 
+    def metadata(self, fields: Sequence[tuple[str, str]]) -> None:
+        """Each key must hold one of its values (a substring, ASCII case-insensitive)."""
+        by_key: dict[str, list[str]] = {}
+        for key, value in fields:
+            by_key.setdefault(key, []).append(value)
+        for key, values in by_key.items():
+            likes = " OR ".join("je.value LIKE ? ESCAPE '\\'" for _ in values)
+            self.sql.append(
+                f"EXISTS (SELECT 1 FROM json_each(d.metadata) je WHERE je.key = ? AND ({likes}))"
+            )
+            self.params.append(key)
+            self.params.extend(f"%{_escape_like(v)}%" for v in values)
+
 
 def _prepare(
     query: str | Query,
@@ -177,10 +190,18 @@ def _prepare(
     f.path_prefixes(q.paths)
     if path_prefix:
         f.path_prefixes([path_prefix])
+    f.metadata(q.fields)
     return q, f
 
 
 def _from_where(q: Query, f: _Filters) -> tuple[str, list[object]]:
+    if q.expr is None:
+        # Filters alone: each matching document once, by its first page.
+        sql = (
+            "FROM pages p JOIN documents d ON d.id = p.document_id "
+            "WHERE p.number = 1 AND " + " AND ".join(f.sql)
+        )
+        return sql, list(f.params)
     if f.sql:
         sql = (
             "FROM page_index JOIN pages p ON p.id = page_index.rowid "
@@ -216,6 +237,12 @@ def _ranked(
     Measured in bench/search_latency.py.
     """
     from_where, params = _from_where(q, f)
+    if q.expr is None:
+        return _run(
+            conn,
+            f"SELECT p.id, 0 {from_where} ORDER BY p.id LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        )
     want = offset + limit
     # bm25() rather than the rank column: SQLite then applies the filters before
     # ranking, where FTS5 would rank every match first.

@@ -6,6 +6,12 @@ the filters ``type:pdf``, ``lang:zh``, ``path:leak.zip!/2017`` (values may be
 quoted). Precedence: NOT > AND > OR. Filters restrict the whole query wherever
 they stand outside parentheses; repeated values of one field are alternatives.
 
+Documents' metadata is searched with its field names: ``author:李``,
+``from:example.org``, ``company:"Public Security"`` (the value is found
+anywhere in the field, case-insensitively for Latin letters), or any stored
+key with ``meta:key=value``. A query may be filters alone (``author:李``): it
+then lists documents, each by its first page.
+
 Every user string reaches FTS5 inside double quotes (with ``"`` doubled), so
 no input can inject FTS5 syntax (column filters, NEAR, ^, *); the operators in
 the MATCH string are only the ones written here.
@@ -20,6 +26,37 @@ from culpa.index.tokens import has_token_chars, normalize, query_tokens
 
 #: Filter fields and the keyword each fills in :class:`Query`.
 FIELDS = ("type", "lang", "path")
+#: Metadata keys that work as filters by name (``author:李``); any key works as ``meta:k=v``.
+METADATA_FIELDS = (
+    "author",
+    "last_modified_by",
+    "title",
+    "subject",
+    "keywords",
+    "comments",
+    "company",
+    "manager",
+    "template",
+    "application",
+    "creator",
+    "creator_tool",
+    "producer",
+    "created",
+    "modified",
+    "from",
+    "to",
+    "cc",
+    "bcc",
+    "date",
+    "message-id",
+    "in-reply-to",
+    "camera",
+    "make",
+    "model",
+    "comment_authors",
+    "revision_authors",
+)
+META = "meta"
 
 _OPEN_QUOTES = {'"': '"', "“": "”", "「": "」", "『": "』"}
 _OPEN_PARENS = "(（"
@@ -57,14 +94,19 @@ Node = Term | And | Or | Not
 class Query:
     """A parsed query: the boolean expression and the filters found in it."""
 
-    expr: Node
+    #: None for a query of filters alone.
+    expr: Node | None
     types: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
     paths: tuple[str, ...] = ()
     terms: tuple[Term, ...] = ()  # positive terms, for locating matches
+    #: (metadata key, value to find in it); one key's values are alternatives.
+    fields: tuple[tuple[str, str], ...] = ()
 
     def match(self) -> str:
-        """The FTS5 MATCH expression."""
+        """The FTS5 MATCH expression (a query of filters alone has none)."""
+        if self.expr is None:
+            raise QueryError("a query of filters alone has no full-text part")
         return to_match(self.expr)
 
 
@@ -114,12 +156,18 @@ def _tokenize(s: str) -> list[_Tok]:
                 i += 1
             word = s[start:i]
             name, colon, value = word.partition(":")
-            if colon and name.lower() in FIELDS:
+            field = name.lower()
+            if colon and (field in FIELDS or field in METADATA_FIELDS or field == META):
                 if not value and i < n and s[i] in _OPEN_QUOTES:
                     value, i = _read_quoted(s, i)
                 if not value:
-                    raise QueryError(f"filter {name}: needs a value, e.g. type:pdf")
-                toks.append(_Tok("filter", value, field=name.lower(), pos=start))
+                    raise QueryError(f"filter {name}: needs a value, e.g. {name}:abc")
+                if field == META:
+                    field, equals, value = value.partition("=")
+                    if not equals or not field or not value:
+                        raise QueryError(f"filter meta:{value}: write it as meta:key=value")
+                    field = "meta." + field
+                toks.append(_Tok("filter", value, field=field, pos=start))
             elif word in ("AND", "OR", "NOT"):
                 toks.append(_Tok(word, pos=start))
             else:
@@ -137,6 +185,7 @@ class _Parser:
         self.i = 0
         self.depth = 0
         self.filters: dict[str, list[str]] = {f: [] for f in FIELDS}
+        self.fields: list[tuple[str, str]] = []
 
     def peek(self) -> _Tok | None:
         return self.toks[self.i] if self.i < len(self.toks) else None
@@ -182,7 +231,10 @@ class _Parser:
                 if self.depth:
                     raise self.fail(f"filter {tok.field}: cannot stand inside parentheses")
                 self.take()
-                self.filters[tok.field].append(tok.text)
+                if tok.field in self.filters:
+                    self.filters[tok.field].append(tok.text)
+                else:
+                    self.fields.append((tok.field.removeprefix("meta."), tok.text))
                 saw_operand = True
                 continue
             node = self.unary()
@@ -260,16 +312,18 @@ def parse(source: str) -> Query:
     """Parse a query string; raise :class:`QueryError` if it cannot be searched."""
     parser = _Parser(source)
     expr = parser.parse()
-    if expr is None:
-        raise QueryError(f"query {source!r} has no search term")
-    _check(expr)
     f = parser.filters
+    if expr is None and not (parser.fields or any(f.values())):
+        raise QueryError(f"query {source!r} has no search term")
+    if expr is not None:
+        _check(expr)
     return Query(
         expr,
         types=tuple(v.lower() for v in f["type"]),
         languages=tuple(f["lang"]),
         paths=tuple(f["path"]),
-        terms=tuple(_positive_terms(expr)),
+        terms=tuple(_positive_terms(expr)) if expr is not None else (),
+        fields=tuple(parser.fields),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 
@@ -22,12 +23,13 @@ def add_doc(conn: sqlite3.Connection) -> AddDoc:
         paths: tuple[str, ...] = (),
         type: str = "pdf",
         language: str | None = "zh-Hans",
+        metadata: dict[str, str] | None = None,
     ) -> int:
         n: int = conn.execute("SELECT count(*) FROM documents").fetchone()[0] + 1
         conn.execute(
-            "INSERT INTO documents(id, sha256, size, mime, type, status, page_count, ingested_at)"
-            " VALUES (?, ?, 0, '', ?, 'ok', ?, '')",
-            (n, f"{n:064x}", type, len(pages)),
+            "INSERT INTO documents(id, sha256, size, mime, type, status, page_count, ingested_at,"
+            " metadata) VALUES (?, ?, 0, '', ?, 'ok', ?, '', ?)",
+            (n, f"{n:064x}", type, len(pages), json.dumps(metadata or {}, ensure_ascii=False)),
         )
         for path in paths or (f"doc{n}.{type}",):
             conn.execute("INSERT INTO provenance(path, document_id) VALUES (?, ?)", (path, n))

@@ -171,3 +171,25 @@ def test_sampled_ranking_pages_consistently(
     assert len({(h.document_id, h.page) for h in pages}) == 100
     first = search(conn, "发展", limit=5)
     assert [h.score for h in first] == sorted((h.score for h in first), reverse=True)
+
+
+def test_metadata_fields_filter_and_stand_alone(conn: sqlite3.Connection, add_doc: AddDoc) -> None:
+    memo = add_doc(
+        ["关于新疆职业技能教育培训中心的通知", "第二页 新疆"],
+        metadata={"author": "李四", "company": "Public Security Bureau"},
+    )
+    mail = add_doc(
+        ["新疆 会议纪要"],
+        type="email",
+        metadata={"from": "王五 <wang@example.org>", "subject": "Re: 会议"},
+    )
+    add_doc(["新疆 天气"], metadata={"author": "张三"})
+    assert _words(search(conn, "新疆 author:李")) == {(memo, 1), (memo, 2)}
+    assert _words(search(conn, 'company:"public security"')) == {(memo, 1)}  # filters alone
+    assert _words(search(conn, "from:EXAMPLE.org")) == {(mail, 1)}
+    assert _words(search(conn, "meta:subject=会议 新疆")) == {(mail, 1)}
+    assert _words(search(conn, "author:李 author:张")) == {(memo, 1), (3, 1)}  # alternatives
+    assert _words(search(conn, "author:李 from:wang")) == set()  # different keys: both
+    assert count(conn, "author:%") == 0  # LIKE wildcards are literal
+    assert count(conn, "新疆 type:email") == 1
+    assert _words(search(conn, "http://example.org")) == set()  # not a field: a term

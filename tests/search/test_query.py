@@ -41,7 +41,8 @@ def test_filters() -> None:
     ("query", "message"),
     [
         ("", "no search term"),
-        ("type:pdf", "no search term"),
+        ("NOT", "needs a search term"),
+        ("meta:author", "meta:key=value"),
         ('"open', "unclosed quote"),
         ("(a OR b", r"unclosed '\('"),
         ("a)", r"unexpected '\)'"),
@@ -82,3 +83,10 @@ def test_injection_is_an_error_or_a_plain_match(query: str) -> None:
     db.execute("SELECT rowid FROM page_index WHERE page_index MATCH ?", (match,)).fetchall()
     outside_quotes = "".join(match.split('"')[::2])
     assert set(outside_quotes) <= set(" ()*ANDORT")
+
+
+def test_filters_alone_and_metadata_fields() -> None:
+    q = parse('type:pdf author:"李 四" meta:x-mailer=Outlook')
+    assert q.expr is None and q.types == ("pdf",)
+    assert q.fields == (("author", "李 四"), ("x-mailer", "Outlook"))
+    assert parse("新疆 from:example.org").fields == (("from", "example.org"),)
