@@ -214,13 +214,20 @@ def _metadata(doc: pymupdf.Document) -> dict[str, str]:
     return metadata
 
 
+def _without_path(exc: BaseException, path: Path) -> str:
+    """MuPDF's message without the store path it names (same error, same record)."""
+    return str(exc).replace(f" '{path}'", "").replace(str(path), "the file")
+
+
 def _open(path: Path, passwords: tuple[str, ...] = ()) -> pymupdf.Document:
     try:
         doc = pymupdf.open(path, filetype="pdf")  # type: ignore[no-untyped-call]
     except pymupdf.FileDataError as exc:
-        raise ExtractionError(ErrorKind.CORRUPT, f"not a readable PDF: {exc}") from exc
+        detail = _without_path(exc, path)
+        raise ExtractionError(ErrorKind.CORRUPT, f"not a readable PDF: {detail}") from exc
     except _PDF_ERRORS as exc:
-        raise ExtractionError(ErrorKind.CORRUPT, f"PDF could not be opened: {exc}") from exc
+        detail = _without_path(exc, path)
+        raise ExtractionError(ErrorKind.CORRUPT, f"PDF could not be opened: {detail}") from exc
     # An owner password alone (printing/copying restrictions) opens with "".
     if doc.needs_pass and not any(doc.authenticate(p) for p in ("", *passwords)):  # type: ignore[no-untyped-call]
         doc.close()  # type: ignore[no-untyped-call]
