@@ -39,9 +39,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import CULPA, OUT, PeakRss
 from bench.ingest_memory import _pdf
 from bench.ingest_memory import make_trove as make_mixed
-from tests.ingest.trove import fingerprint
-
 from culpa.store.case import Case, init_case
+from tests.ingest.trove import fingerprint
 
 
 def make_trove(folder: Path, files: int) -> None:
