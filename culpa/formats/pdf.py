@@ -28,6 +28,7 @@ from culpa.analysis.ocr import ocr_image
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
 from culpa.formats.registry import register
+from culpa.formats.xmp import xmp_fields
 from culpa.models import Extracted, Page, Word
 
 #: Rendering resolution for OCR (Tesseract's models expect ~300 dpi).
@@ -69,13 +70,16 @@ _INFO_KEYS = {
     "author": "author",
     "subject": "subject",
     "keywords": "keywords",
-    "creator": "creator",
-    "producer": "producer",
+    "creator": "creator_tool",  # the program that made the original document
+    "producer": "producer",  # the program that wrote the PDF
     "creationDate": "created",
     "modDate": "modified",
     "format": "format",
     "encryption": "encryption",
 }
+_PDF_DATE = re.compile(
+    r"^D?:?(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?\s*(?:([Zz])|([+-])(\d{2})'?(\d{2})?'?)?"
+)
 
 
 # Word is a frozen dataclass: its __init__ goes through object.__setattr__ once
@@ -204,13 +208,40 @@ def _ocr_rendered(
     return result.page(number, width=rect.width, height=rect.height, scale=72.0 / dpi)
 
 
+def pdf_date(value: str) -> str | None:
+    """ISO 8601 form of a PDF date (``D:20170725180000+08'00'``), or None if it isn't one."""
+    match = _PDF_DATE.match(value.strip())
+    if match is None:
+        return None
+    year, month, day, hour, minute, second, zulu, sign, tz_hour, tz_minute = match.groups()
+    date = f"{year}-{month or '01'}-{day or '01'}"
+    if hour is None:
+        return date
+    text = f"{date}T{hour}:{minute or '00'}:{second or '00'}"
+    if zulu:
+        return text + "Z"
+    if sign and tz_hour:
+        return f"{text}{sign}{tz_hour}:{tz_minute or '00'}"
+    return text
+
+
 def _metadata(doc: pymupdf.Document) -> dict[str, str]:
+    """The info dictionary (dates in ISO 8601) and the XMP packet's fields."""
     metadata: dict[str, str] = {}
     for key, name in _INFO_KEYS.items():
         value = (doc.metadata or {}).get(key)
         if value:
-            metadata[name] = str(value).replace("\x00", "")[:MAX_METADATA_CHARS]
+            text = str(value).replace("\x00", "")[:MAX_METADATA_CHARS]
+            if name in ("created", "modified"):
+                text = pdf_date(text) or text
+            metadata[name] = text
     metadata["page_count"] = str(doc.page_count)
+    try:
+        packet = doc.get_xml_metadata()  # type: ignore[no-untyped-call]
+    except _PDF_ERRORS:
+        packet = ""
+    for key, value in xmp_fields(packet).items():
+        metadata.setdefault(key, value[:MAX_METADATA_CHARS])
     return metadata
 
 
