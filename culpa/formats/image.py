@@ -20,6 +20,7 @@ from culpa.analysis.ocr import ocr_image
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
 from culpa.formats.registry import register
+from culpa.formats.xmp import xmp_fields
 from culpa.models import Extracted, Page
 
 #: A frame with more pixels than this is refused (about 15,000 x 12,000;
@@ -91,6 +92,33 @@ def exif_metadata(image: Image.Image) -> dict[str, str]:
             metadata["gps:latitude"] = f"{latitude:.6f}"
             metadata["gps:longitude"] = f"{longitude:.6f}"
     return metadata
+
+
+def _exif_date(value: str) -> str:
+    """EXIF's '2017:07:25 18:00:00' as ISO 8601 (unchanged if it is not in that form)."""
+    date, _, time = value.partition(" ")
+    parts = date.split(":")
+    if len(parts) == 3 and all(p.isdigit() for p in parts):
+        return "-".join(parts) + (f"T{time}" if time else "")
+    return value
+
+
+def common_metadata(exif: dict[str, str], xmp: dict[str, str]) -> dict[str, str]:
+    """The shared keys (camera, author, creator_tool, created) from EXIF and XMP."""
+    common: dict[str, str] = {}
+    camera = " ".join(v for v in (exif.get("exif:Make"), exif.get("exif:Model")) if v)
+    if camera:
+        common["camera"] = camera
+    if "exif:Artist" in exif:
+        common["author"] = exif["exif:Artist"]
+    if "exif:Software" in exif:
+        common["creator_tool"] = exif["exif:Software"]
+    taken = exif.get("exif:DateTimeOriginal") or exif.get("exif:DateTime")
+    if taken:
+        common["created"] = _exif_date(taken)
+    for key, value in xmp.items():
+        common.setdefault(key, value[:MAX_METADATA_CHARS])
+    return common
 
 
 def _frames(image: Image.Image) -> Iterator[Image.Image]:
@@ -169,7 +197,12 @@ class ImageExtractor:
                 raise ExtractionError(ErrorKind.TOO_LARGE, "image is too large to decode") from exc
 
     def _extract(self, image: Image.Image, context: ExtractContext) -> Extracted:
-        metadata = {"format": str(image.format), **exif_metadata(image)}
+        exif = exif_metadata(image)
+        packet = image.info.get("xmp") or image.info.get("XML:com.adobe.xmp") or ""
+        if isinstance(packet, bytes):
+            packet = packet.decode("utf-8", "replace")
+        xmp = xmp_fields(packet) if isinstance(packet, str) else {}
+        metadata = {"format": str(image.format), **exif, **common_metadata(exif, xmp)}
         frames = getattr(image, "n_frames", 1)
         if image.format in MULTIPAGE_FORMATS and frames > MAX_FRAMES:
             metadata["frames_skipped"] = str(frames - MAX_FRAMES)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,29 @@ def test_broken_image_is_corrupt(tmp_path: Path) -> None:
     with pytest.raises(ExtractionError) as info:
         ImageExtractor().extract(path, _context(tmp_path))
     assert info.value.kind == ErrorKind.CORRUPT
+
+
+def test_camera_gps_dates_and_xmp_of_a_photo(tmp_path: Path) -> None:
+    exif = Image.Exif()
+    exif[0x010F] = "HUAWEI"
+    exif[0x0110] = "P30"
+    exif[0x0131] = "Snapseed 2.0"
+    exif.get_ifd(0x8769)[0x9003] = "2017:07:25 18:00:00"  # DateTimeOriginal
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[2] = "N", (43.0, 49.0, 30.0)
+    gps[3], gps[4] = "E", (87.0, 36.0, 0.0)
+    xmp = (
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+        'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description '
+        'xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/" xmpMM:DocumentID="xmp.did:42"/>'
+        "</rdf:RDF></x:xmpmeta>"
+    )
+    path = tmp_path / "photo.jpg"
+    _text_image("通知").save(path, exif=exif.tobytes(), xmp=xmp.encode())
+    context = replace(_context(tmp_path, ("chi_sim",)), ocr=False)
+    metadata = ImageExtractor().extract(path, context).metadata
+    assert metadata["camera"] == "HUAWEI P30"
+    assert metadata["creator_tool"] == "Snapseed 2.0"
+    assert metadata["created"] == "2017-07-25T18:00:00"
+    assert (metadata["gps:latitude"], metadata["gps:longitude"]) == ("43.825000", "87.600000")
+    assert metadata["document_id"] == "xmp.did:42"
