@@ -318,6 +318,27 @@ def show(case_dir: str | None, doc: str, page: int | None, as_json: bool) -> Non
 @cli.command()
 @case_option
 @click.argument("doc")
+@json_option
+@handle_errors
+def thread(case_dir: str | None, doc: str, as_json: bool) -> None:
+    """List the e-mail conversation DOC belongs to, replies indented under what they answer."""
+    from culpa.store.queries import email_thread, resolve_document
+
+    with _opened(case_dir) as (_case, conn):
+        messages = email_thread(conn, resolve_document(conn, doc))
+    if as_json:
+        _emit_json([message.as_dict() for message in messages])
+        return
+    for message in messages:
+        click.echo(
+            f"{'  ' * message.depth}{message.id}\t{message.date or '-'}\t"
+            f"{message.sender or '-'}\t{message.subject or '(no subject)'}\t{message.path}"
+        )
+
+
+@cli.command()
+@case_option
+@click.argument("doc")
 @click.option("--page", type=click.IntRange(1), required=True, help="Page number (from 1).")
 @click.option("--span", required=True, help="Character span START:END in the page text.")
 @json_option

@@ -231,7 +231,7 @@ class EmlExtractor:
         except (ValueError, TypeError, IndexError, AttributeError, LookupError) as exc:
             raise ExtractionError(ErrorKind.CORRUPT, f"email structure is broken: {exc}") from exc
         metadata = _metadata(message)
-        if walker.plain:
+        if any(part.strip() for part in walker.plain):  # an empty plain part hides nothing
             body = "\n\n".join(walker.plain)
         else:
             rendered: list[str] = []

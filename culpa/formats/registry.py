@@ -36,6 +36,7 @@ EXTRACTOR_MODULES: tuple[str, ...] = (
     "culpa.formats.pst",
     "culpa.formats.sevenzip",
     "culpa.formats.rar",
+    "culpa.formats.xml",
 )
 #: Modules that may not exist yet; only their own absence is tolerated.
 OPTIONAL_MODULES: frozenset[str] = frozenset(
@@ -50,6 +51,7 @@ OPTIONAL_MODULES: frozenset[str] = frozenset(
         "culpa.formats.pst",
         "culpa.formats.sevenzip",
         "culpa.formats.rar",
+        "culpa.formats.xml",
     }
 )
 

@@ -32,6 +32,8 @@ MBOX_MIME = "application/mbox"
 TEXT_MIME = "text/plain"
 OCTET_STREAM = "application/octet-stream"
 EMPTY_MIME = "application/x-empty"
+SVG_MIME = "image/svg+xml"
+XML_MIME = "application/xml"
 MSG_MIME = "application/vnd.ms-outlook"
 PST_MIME = "application/vnd.ms-outlook-pst"
 ENCRYPTED_OFFICE_MIME = "application/encrypted"
@@ -176,6 +178,18 @@ def _ole_mime(path: Path) -> str | None:
     return None
 
 
+def _markup_mime(prefix: bytes) -> str | None:
+    """SVG or XML that libmagic took for plain text (a DOCTYPE with no <?xml line)."""
+    head = prefix.lstrip(b"\xef\xbb\xbf \t\r\n")[:1024].lower()
+    if not head.startswith((b"<?xml", b"<!doctype", b"<svg")):
+        return None
+    if b"<svg" in prefix[:4096].lower():
+        return SVG_MIME
+    if head.startswith(b"<!doctype html"):
+        return None
+    return XML_MIME
+
+
 def detect_mime(path: Path) -> str:
     """MIME type of the file at ``path`` from its content."""
     with path.open("rb") as f:
@@ -192,6 +206,9 @@ def detect_mime(path: Path) -> str:
     if mime in _TEXTISH or mime.startswith("text/"):
         if looks_like_mail(prefix):
             return _mail_mime(prefix)
+        markup = _markup_mime(prefix)
+        if markup is not None and mime in (*_TEXTISH, "text/xml"):
+            return markup
         if mime in _TEXTISH and mime != TEXT_MIME and looks_like_text(prefix):
             return TEXT_MIME
     return mime

@@ -8,6 +8,7 @@ database (to skip content that is already complete); it never writes it.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -98,6 +99,7 @@ class WorkerConfig:
 
 
 _readonly: sqlite3.Connection | None = None
+_workdir_numbers = itertools.count()
 
 
 def init_worker(ocr_slots: Any) -> None:
@@ -211,7 +213,8 @@ def _process(item: WorkItem, config: WorkerConfig, progress: Callable[[], None])
         return _failed(base, ErrorKind.EMPTY, "the file is empty (0 bytes)")
     if extractor is None:
         return _failed(base, ErrorKind.UNSUPPORTED, f"no extractor reads {mime} files")
-    workdir = case.tmp_dir / f"{sha256[:16]}-{os.getpid()}"
+    # One folder per file handled: two copies of one container in a row must not share it.
+    workdir = case.tmp_dir / f"{sha256[:16]}-{os.getpid()}-{next(_workdir_numbers)}"
     context = ExtractContext(
         workdir=workdir,
         ocr=config.ocr,

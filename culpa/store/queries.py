@@ -218,3 +218,90 @@ def export_documents(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
             )
         ]
         yield data
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadMessage:
+    """One message of a conversation, as ``culpa thread`` lists it."""
+
+    id: int
+    depth: int
+    date: str | None
+    sender: str | None
+    subject: str | None
+    path: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "depth": self.depth,
+            "date": self.date,
+            "from": self.sender,
+            "subject": self.subject,
+            "path": self.path,
+        }
+
+
+def email_thread(conn: sqlite3.Connection, doc_id: int) -> list[ThreadMessage]:
+    """Every message of the conversation ``doc_id`` belongs to, in reply order.
+
+    Threads are rebuilt from every e-mail's Message-ID / In-Reply-To / References
+    (and subject, where no id links them) each time: cheap next to reading them.
+    """
+    from culpa.analysis.threads import MailItem, build_threads
+
+    rows = conn.execute(
+        "SELECT d.id, d.metadata, (SELECT path FROM provenance p WHERE p.document_id = d.id "
+        "ORDER BY length(p.path), p.path LIMIT 1) FROM documents d "
+        "WHERE d.metadata LIKE '%message-id%' OR d.metadata LIKE '%in-reply-to%' OR d.id = ?",
+        (doc_id,),
+    ).fetchall()
+    metadata: dict[int, dict[str, str]] = {}
+    paths: dict[int, str] = {}
+    for row_id, raw, path in rows:
+        fields = json.loads(raw)
+        if row_id == doc_id or "message-id" in fields or "in-reply-to" in fields:
+            metadata[row_id] = fields
+            paths[row_id] = path or ""
+    if doc_id not in metadata:
+        raise UsageError(f"no document {doc_id}")
+    links = build_threads(
+        MailItem(
+            id=row_id,
+            message_id=fields.get("message-id"),
+            in_reply_to=fields.get("in-reply-to"),
+            references=fields.get("references"),
+            subject=fields.get("subject"),
+            date=fields.get("date_iso") or fields.get("date"),
+        )
+        for row_id, fields in metadata.items()
+    )
+    thread = links[doc_id].thread
+    members = [row_id for row_id in metadata if links[row_id].thread == thread]
+    children: dict[int | None, list[int]] = {}
+    for member in members:
+        parent = links[member].parent
+        children.setdefault(parent if isinstance(parent, int) else None, []).append(member)
+
+    def order(member: int) -> tuple[str, int]:
+        fields = metadata[member]
+        return (fields.get("date_iso") or "", member)
+
+    out: list[ThreadMessage] = []
+    stack = [(member, 0) for member in sorted(children.get(None, []), key=order, reverse=True)]
+    while stack:
+        member, depth = stack.pop()
+        fields = metadata[member]
+        out.append(
+            ThreadMessage(
+                id=member,
+                depth=depth,
+                date=fields.get("date_iso") or fields.get("date"),
+                sender=fields.get("from"),
+                subject=fields.get("subject"),
+                path=paths[member],
+            )
+        )
+        for child in sorted(children.get(member, []), key=order, reverse=True):
+            stack.append((child, depth + 1))
+    return out

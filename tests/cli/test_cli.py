@@ -175,3 +175,56 @@ def test_two_character_recall_is_complete_on_the_stored_pages(demo_case: str) ->
         expected = {key for key, text in pages.items() if word in text}
         hits = _search(demo_case, word, "--limit", "1000")
         assert {(h["document_id"], h["page"]) for h in hits} == expected, word
+
+
+def _mail(folder: Path, name: str, subject: str, message_id: str, replies_to: str = "") -> None:
+    import email.message
+
+    message = email.message.EmailMessage()
+    message["From"] = f"{name}@example.org"
+    message["To"] = "desk@example.org"
+    message["Subject"] = subject
+    message["Message-ID"] = message_id
+    message["Date"] = f"Mon, 3 Jul 2017 1{len(replies_to.split())}:00:00 +0800"
+    if replies_to:
+        message["In-Reply-To"] = replies_to.split()[-1]
+        message["References"] = replies_to
+    message.set_content(f"正文 {subject}")
+    (folder / f"{name}.eml").write_bytes(bytes(message))
+
+
+def test_thread_and_metadata_field_search(tmp_path: Path) -> None:
+    case = str(tmp_path / "case")
+    run("init", case)
+    mails = tmp_path / "mails"
+    mails.mkdir()
+    _mail(mails, "first", "会议安排", "<a@x>")
+    _mail(mails, "reply", "回复：会议安排", "<b@x>", "<a@x>")
+    _mail(mails, "again", "回复：回复：会议安排", "<c@x>", "<a@x> <b@x>")
+    _mail(mails, "other", "天气", "<d@x>")
+    assert run("ingest", "--case", case, str(mails)).exit_code == 0
+    again = _document_of_path(case, "mails/again.eml")
+    listed = json.loads(run("thread", "--case", case, "--json", str(again)).stdout)
+    assert [(m["path"], m["depth"]) for m in listed] == [
+        ("mails/first.eml", 0),
+        ("mails/reply.eml", 1),
+        ("mails/again.eml", 2),
+    ]
+    text = run("thread", "--case", case, str(again)).stdout.splitlines()
+    assert text[2].startswith("    ") and "回复：回复：会议安排" in text[2]
+    hits = _search(case, "from:reply@example.org")
+    assert [h["path"] for h in hits] == ["mails/reply.eml"]
+    assert {h["path"] for h in _search(case, "会议安排 from:example.org")} == {
+        "mails/first.eml",
+        "mails/reply.eml",
+        "mails/again.eml",
+    }
+    assert run("search", "--case", case, "会议 -from:reply").exit_code == 2  # filters: no NOT
+
+
+def _document_of_path(case: str, path: str) -> int:
+    conn = sqlite3.connect(Path(case) / "case.db")
+    found = conn.execute("SELECT document_id FROM provenance WHERE path = ?", (path,)).fetchone()
+    conn.close()
+    assert found is not None, path
+    return int(found[0])

@@ -102,3 +102,12 @@ def test_pdf_and_empty(tmp_path: Path) -> None:
     doc.save(path)
     assert detect_mime(path) == "application/pdf"
     assert detect_mime(_write(tmp_path, "empty", b"")) == "application/x-empty"
+
+
+def test_xml_and_svg_that_libmagic_calls_text(tmp_path: Path) -> None:
+    doctype = b'<!DOCTYPE note [<!ENTITY a "x">]>\n<note>&a;</note>\n'
+    svg = b'<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "x.dtd">\n<svg><text>t</text></svg>'
+    assert detect_mime(_write(tmp_path, "note", doctype)) == "application/xml"
+    assert detect_mime(_write(tmp_path, "pic", svg)) == "image/svg+xml"
+    html = b"<!DOCTYPE html><html><body>x</body></html>"
+    assert detect_mime(_write(tmp_path, "page", html)) == "text/html"
