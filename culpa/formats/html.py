@@ -34,6 +34,10 @@ CHARSET_SCAN_BYTES = 4096
 #: At most this many meta tags go into metadata, each cut to MAX_METADATA_CHARS.
 MAX_META_TAGS = 100
 MAX_METADATA_CHARS = 2_000
+#: At most this many distinct link targets are kept (metadata "links", one per line).
+MAX_LINKS = 500
+#: Link targets worth keeping: where a page points a reader (never fetched).
+_LINK_SCHEMES = ("http://", "https://", "ftp://", "mailto:", "tel:")
 
 #: Elements whose content is never shown as text.
 SKIPPED_TAGS = frozenset(
@@ -217,7 +221,25 @@ def _metadata(root: lxml.etree._Element) -> dict[str, str]:
         if key not in metadata:
             metadata[key] = content.strip()[:MAX_METADATA_CHARS]
             count += 1
+    links = _links(root)
+    if links:
+        metadata["links"] = "\n".join(links)
     return metadata
+
+
+def _links(root: lxml.etree._Element) -> list[str]:
+    """Distinct absolute link targets (a href, area href), in page order."""
+    found: dict[str, None] = {}
+    anchors = root.xpath("//a[@href] | //area[@href]")
+    for anchor in anchors if isinstance(anchors, list) else []:
+        if not isinstance(anchor, lxml.etree._Element):
+            continue
+        href = (anchor.get("href") or "").strip()
+        if href.lower().startswith(_LINK_SCHEMES) and len(href) <= MAX_METADATA_CHARS:
+            found.setdefault(href, None)
+            if len(found) >= MAX_LINKS:
+                break
+    return list(found)
 
 
 def html_to_text(html: str) -> tuple[str, dict[str, str]]:

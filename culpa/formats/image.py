@@ -14,6 +14,7 @@ from pathlib import Path
 from struct import error as struct_error
 from typing import ClassVar
 
+import pillow_heif
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from culpa.analysis.ocr import ocr_image
@@ -163,6 +164,10 @@ class ImageExtractor:
         "image/bmp",
         "image/x-ms-bmp",
         "image/jp2",
+        "image/heic",
+        "image/heif",
+        "image/heic-sequence",
+        "image/heif-sequence",
     )
     extensions: ClassVar[tuple[str, ...]] = (
         ".png",
@@ -174,8 +179,14 @@ class ImageExtractor:
         ".gif",
         ".bmp",
         ".jp2",
+        ".heic",
+        ".heif",
     )
     score: ClassVar[int] = 50
+
+    def __init__(self) -> None:
+        # HEIC/HEIF (phone photos) through pillow-heif, which ships libheif in its wheel.
+        pillow_heif.register_heif_opener()
 
     def extract(self, path: Path, context: ExtractContext) -> Extracted:
         """One page per frame, OCR'd when the context asks for OCR."""

@@ -62,3 +62,19 @@ def test_empty_and_garbage_html() -> None:
     assert html_to_text("") == ("", {})
     text, _ = html_to_text("<<<>>><p>still text")
     assert "still text" in text
+
+
+def test_link_targets_are_kept_not_fetched(tmp_path: Path) -> None:
+    page = tmp_path / "links.html"
+    page.write_text(
+        '<p><a href="https://example.org/报告">报告</a> <a href="javascript:alert(1)">x</a>'
+        ' <a href="mailto:desk@example.org">mail</a> <a href="https://example.org/报告">again</a>'
+        ' <a href="/relative">rel</a></p>',
+        encoding="utf-8",
+    )
+    result = HtmlExtractor().extract(page, ExtractContext(workdir=tmp_path / "w"))
+    assert result.metadata["links"].splitlines() == [
+        "https://example.org/报告",
+        "mailto:desk@example.org",
+    ]
+    assert "报告" in result.pages[0].text

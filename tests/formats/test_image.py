@@ -105,3 +105,15 @@ def test_camera_gps_dates_and_xmp_of_a_photo(tmp_path: Path) -> None:
     assert metadata["created"] == "2017-07-25T18:00:00"
     assert (metadata["gps:latitude"], metadata["gps:longitude"]) == ("43.825000", "87.600000")
     assert metadata["document_id"] == "xmp.did:42"
+
+
+def test_heic_phone_photo(tmp_path: Path) -> None:
+    exif = Image.Exif()
+    exif[0x010F] = "Apple"
+    exif[0x0110] = "iPhone 8"
+    path = tmp_path / "IMG_0001.HEIC"
+    ImageExtractor()  # registers the HEIF opener with Pillow
+    _text_image("Xinjiang report").save(path, format="HEIF", quality=95, exif=exif.tobytes())
+    result = ImageExtractor().extract(path, _context(tmp_path, ("eng",)))
+    assert result.metadata["camera"] == "Apple iPhone 8"
+    assert "report" in result.pages[0].text.lower()
