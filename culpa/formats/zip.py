@@ -3,6 +3,14 @@
 Member names are decoded as the writer meant them: UTF-8 when the archive
 says so, otherwise the CP437 that Python assumes is re-read as UTF-8 or GBK
 (Chinese Windows writes GBK), so 电报.pdf does not become mojibake.
+
+Python's ``zipfile`` reads the archive and every unencrypted member.
+Password-protected members are tried with each of ``context.passwords``
+through libarchive (``libarchive-c``), which decrypts both the old ZipCrypto
+and WinZip AES (AE-1/AE-2) in C: ``zipfile`` cannot read AES at all, and its
+pure-Python ZipCrypto (like pyzipper's) decrypts under 1 MB/s, against ~50 MB/s
+here. Members no password opens stay listed as encrypted; passwords are never
+recorded.
 """
 
 from __future__ import annotations
@@ -10,17 +18,29 @@ from __future__ import annotations
 import stat
 import zipfile
 import zlib
+from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
 from culpa.formats.registry import register
 from culpa.models import Extracted
-from culpa.sources.archive import Unpacker, check_depth
+from culpa.sources.archive import Unpacker, check_depth, decode_legacy_name
 
 UTF8_NAME_FLAG = 0x800
 ENCRYPTED_FLAG = 0x1
+
+
+def _raw_name(info: zipfile.ZipInfo) -> bytes:
+    """The member's name as stored in the archive (what libarchive reports)."""
+    if info.flag_bits & UTF8_NAME_FLAG:
+        return info.filename.encode("utf-8")
+    try:
+        return info.filename.encode("cp437")
+    except UnicodeEncodeError:
+        return info.filename.encode("utf-8")
 
 
 def decode_member_name(info: zipfile.ZipInfo) -> str:
@@ -31,16 +51,102 @@ def decode_member_name(info: zipfile.ZipInfo) -> str:
         raw = info.filename.encode("cp437")
     except UnicodeEncodeError:
         return info.filename
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return info.filename
+    try:
+        return decode_legacy_name(raw)
+    except UnicodeDecodeError:
+        return info.filename
 
 
 def _is_symlink(info: zipfile.ZipInfo) -> bool:
     return stat.S_ISLNK(info.external_attr >> 16)
+
+
+@dataclass(slots=True)
+class _Locked:
+    """An encrypted member waiting for a password."""
+
+    name: str
+    compressed_size: int
+
+
+#: Encrypted members by their stored name (duplicates in order); None once opened.
+_LockedMembers = dict[bytes, list[_Locked | None]]
+
+
+def password_hint(tried: int) -> str:
+    """The end of an ENCRYPTED message: whether passwords were tried, never which."""
+    if tried == 1:
+        return "the password given does not open it"
+    if tried:
+        return f"none of the {tried} passwords given opens it"
+    return "give its password with --password or --password-file"
+
+
+def _decrypt_members(
+    path: Path,
+    locked: _LockedMembers,
+    unpacker: Unpacker,
+    passwords: tuple[str, ...],
+) -> None:
+    """Extract the ``locked`` members each password opens; what opens is removed from ``locked``."""
+    try:
+        import libarchive
+    except (ImportError, OSError, AttributeError):  # libarchive13 missing: stay encrypted
+        return
+    for password in passwords:
+        if not locked:
+            return
+        seen: dict[bytes, int] = defaultdict(int)
+        opened: list[tuple[bytes, int]] = []
+        try:
+            with libarchive.file_reader(
+                str(path), format_name="zip", passphrase=password
+            ) as reader:
+                for entry in reader:
+                    raw = _entry_raw_name(entry)
+                    index = seen[raw]
+                    seen[raw] += 1
+                    pending = locked.get(raw)
+                    member = pending[index] if pending and index < len(pending) else None
+                    if member is None:
+                        continue
+                    if _copy_entry(entry, member, unpacker):
+                        opened.append((raw, index))
+        except libarchive.ArchiveError:
+            pass  # a broken archive for libarchive: what opened so far stands
+        _forget(locked, opened)
+
+
+def _entry_raw_name(entry: Any) -> bytes:
+    import libarchive.ffi
+
+    raw = libarchive.ffi.entry_pathname(entry._entry_p)
+    return raw if isinstance(raw, bytes) else b""
+
+
+def _copy_entry(entry: Any, member: _Locked, unpacker: Unpacker) -> bool:
+    """Write one encrypted entry; False if this password does not open it."""
+    import libarchive
+
+    writer = unpacker.open_member(member.name, member.compressed_size)
+    try:
+        for block in entry.get_blocks():
+            writer.write(block)
+    except libarchive.ArchiveError:
+        writer.abort()  # wrong password (or a wrong one that passed the check byte: bad CRC)
+        return False
+    except BaseException:
+        writer.abort()
+        raise
+    writer.finish()
+    return True
+
+
+def _forget(locked: _LockedMembers, opened: list[tuple[bytes, int]]) -> None:
+    for raw, index in opened:
+        locked[raw][index] = None
+    for raw in [raw for raw, pending in locked.items() if all(m is None for m in pending)]:
+        del locked[raw]
 
 
 @register
@@ -54,7 +160,7 @@ class ZipExtractor:
         check_depth(context)
         unpacker = Unpacker(context)
         skipped: list[str] = []
-        encrypted: list[str] = []
+        locked: _LockedMembers = defaultdict(list)
         try:
             with zipfile.ZipFile(path) as archive:
                 infos = archive.infolist()
@@ -66,7 +172,7 @@ class ZipExtractor:
                         skipped.append(name)
                         continue
                     if info.flag_bits & ENCRYPTED_FLAG:
-                        encrypted.append(name)
+                        locked[_raw_name(info)].append(_Locked(name, info.compress_size))
                         continue
                     with archive.open(info) as stream:
                         unpacker.add(name, stream, info.compress_size)
@@ -74,14 +180,21 @@ class ZipExtractor:
             raise
         except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError) as exc:
             raise ExtractionError(ErrorKind.CORRUPT, f"unreadable zip archive: {exc}") from exc
-        if encrypted and not unpacker.children:
+        encrypted_count = sum(len(pending) for pending in locked.values())
+        if locked and context.passwords:
+            _decrypt_members(path, locked, unpacker, context.passwords)
+        still_locked = [m.name for pending in locked.values() for m in pending if m is not None]
+        if still_locked and not unpacker.children:
             raise ExtractionError(
                 ErrorKind.ENCRYPTED,
-                f"zip archive is password-protected ({len(encrypted)} encrypted members)",
+                f"zip archive is password-protected ({len(still_locked)} encrypted members); "
+                + password_hint(len(context.passwords)),
             )
         metadata = {"members": str(len(infos))}
         if skipped:
             metadata["skipped_links"] = "\n".join(skipped)
-        if encrypted:
-            metadata["encrypted_members"] = "\n".join(encrypted)
+        if still_locked:
+            metadata["encrypted_members"] = "\n".join(still_locked)
+        if encrypted_count > len(still_locked):
+            metadata["decrypted_members"] = str(encrypted_count - len(still_locked))
         return Extracted(metadata=metadata, children=tuple(unpacker.children))

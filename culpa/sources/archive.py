@@ -4,13 +4,15 @@ Members are never written at their own names: each goes to a generated file
 name inside the extractor's work folder, so ``../../etc/x``, absolute paths and
 links cannot reach outside it. Their names survive only as provenance text.
 Sizes are counted while copying, so a bomb is stopped at the limit rather
-than after it has filled the disk.
+than after it has filled the disk. Readers that pull bytes use
+:meth:`Unpacker.add`; decoders that push them (py7zr, libarchive blocks) use
+:meth:`Unpacker.open_member` and write into the :class:`MemberWriter` it gives.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -31,12 +33,82 @@ def member_name(raw: str) -> str:
     return "/".join(parts) or "unnamed"
 
 
+#: Encodings tried, in order, for a member name stored as bytes with no declared
+#: encoding (old zip and RAR writers use the OEM code page): UTF-8 first, since
+#: it rarely decodes by accident, then GB18030 (a superset of GBK/CP936, what
+#: Chinese Windows writes).
+LEGACY_NAME_ENCODINGS: tuple[str, ...] = ("utf-8", "gb18030")
+#: What a legacy name falls back to when nothing above decodes it (the DOS code page).
+LEGACY_NAME_FALLBACK = "cp437"
+
+
+def decode_legacy_name(raw: bytes) -> str:
+    """A member name stored as bytes in an unknown (OEM) encoding, decoded as its writer meant."""
+    for encoding in LEGACY_NAME_ENCODINGS:
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode(LEGACY_NAME_FALLBACK)
+
+
 def check_depth(context: ExtractContext) -> None:
     if context.depth >= context.limits.max_depth:
         raise ExtractionError(
             ErrorKind.LIMIT_EXCEEDED,
             f"archive nested deeper than {context.limits.max_depth} levels; not unpacked",
         )
+
+
+class MemberWriter:
+    """One member being written by a decoder that pushes bytes; see :meth:`Unpacker.open_member`.
+
+    Every chunk is counted against the limits *before* it is written, so a bomb
+    stops at the limit. :meth:`finish` adds the member to the unpacker's children;
+    :meth:`abort` deletes what was written.
+    """
+
+    def __init__(self, unpacker: Unpacker, name: str, compressed_size: int, target: Path) -> None:
+        self._unpacker = unpacker
+        self.name = name
+        self.compressed_size = compressed_size
+        self.target = target
+        self.written = 0
+        self._out: IO[bytes] | None = target.open("wb")
+
+    @property
+    def closed(self) -> bool:
+        """True once the member was finished or aborted."""
+        return self._out is None
+
+    def write(self, chunk: bytes) -> int:
+        """Write ``chunk``; raise LIMIT_EXCEEDED if it takes the member or archive past a limit."""
+        if self._out is None:
+            raise ValueError(f"member {self.name!r} is already closed")
+        self.written += len(chunk)
+        self._unpacker.total_bytes += len(chunk)
+        self._unpacker._check(self.name, self.written, self.compressed_size)
+        self._out.write(chunk)
+        return len(chunk)
+
+    def finish(self) -> Child:
+        """Close the file and add the member to the children."""
+        if self._out is None:
+            raise ValueError(f"member {self.name!r} is already closed")
+        self._out.close()
+        self._out = None
+        child = Child(name=member_name(self.name), path=self.target)
+        self._unpacker.children.append(child)
+        self._unpacker.progress()
+        return child
+
+    def abort(self) -> None:
+        """Close and delete the partly written file (a failed member, a wrong password)."""
+        if self._out is not None:
+            self._out.close()
+            self._out = None
+        self._unpacker.total_bytes -= self.written
+        self.target.unlink(missing_ok=True)
 
 
 class Unpacker:
@@ -48,23 +120,39 @@ class Unpacker:
         self.limits: ArchiveLimits = context.limits
         self.total_bytes = 0
         self.children: list[Child] = []
+        self.progress: Callable[[], None] = context.progress
         self._numbers: Iterator[int] = itertools.count(1)
 
     def add(self, name: str, stream: IO[bytes], compressed_size: int) -> None:
         """Copy one member out of ``stream``; raise LIMIT_EXCEEDED past a limit."""
+        writer = self.open_member(name, compressed_size)
+        try:
+            while chunk := stream.read(COPY_CHUNK_BYTES):
+                writer.write(chunk)
+        except BaseException:
+            writer.abort()
+            raise
+        writer.finish()
+
+    def open_member(self, name: str, compressed_size: int) -> MemberWriter:
+        """Start writing one member at a generated name; raise LIMIT_EXCEEDED past max_members.
+
+        ``compressed_size`` is what the member's bytes are judged against for the
+        ratio limit: its own packed size, or its solid block's, or the archive's.
+        """
         if len(self.children) >= self.limits.max_members:
             raise ExtractionError(
                 ErrorKind.LIMIT_EXCEEDED, f"more than {self.limits.max_members} members"
             )
         target = self.workdir / f"member-{next(self._numbers):07d}"
-        written = 0
-        with target.open("wb") as out:
-            while chunk := stream.read(COPY_CHUNK_BYTES):
-                written += len(chunk)
-                self.total_bytes += len(chunk)
-                self._check(name, written, compressed_size)
-                out.write(chunk)
-        self.children.append(Child(name=member_name(name), path=target))
+        return MemberWriter(self, name, compressed_size, target)
+
+    def discard(self) -> None:
+        """Delete every member written so far (an attempt with a wrong password)."""
+        for child in self.children:
+            Path(child.path).unlink(missing_ok=True)
+        self.children.clear()
+        self.total_bytes = 0
 
     def _check(self, name: str, written: int, compressed_size: int) -> None:
         limits = self.limits

@@ -9,6 +9,7 @@ import pytest
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ArchiveLimits, ExtractContext
 from culpa.formats.zip import ZipExtractor
+from tests.conftest import CORPUS
 
 
 def _context(tmp_path: Path, **limits: int | float) -> ExtractContext:
@@ -127,3 +128,123 @@ def test_all_encrypted_members_means_encrypted(tmp_path: Path) -> None:
     with pytest.raises(ExtractionError) as caught:
         ZipExtractor().extract(path, _context(tmp_path))
     assert caught.value.kind is ErrorKind.ENCRYPTED
+
+
+PASSWORD = "pw口令"
+
+
+def _encrypted_zip(path: Path, encryption: str, *, plain: dict[str, bytes] | None = None) -> Path:
+    """A zip whose members libarchive encrypts (zipcrypt, aes128, aes256), plus plain ones."""
+    import libarchive
+
+    members = {"电报/秘密.txt": "新疆 secret".encode(), "b.txt": b"bee" * 1000}
+    with libarchive.file_writer(
+        str(path), "zip", options=f"encryption={encryption}", passphrase=PASSWORD
+    ) as writer:
+        for name, data in members.items():
+            writer.add_file_from_memory(name, len(data), data)
+    if plain:
+        with zipfile.ZipFile(path, "a") as archive:
+            for name, data in plain.items():
+                archive.writestr(name, data)
+    return path
+
+
+@pytest.mark.parametrize("encryption", ["zipcrypt", "aes128", "aes256"])
+def test_encrypted_members_open_with_a_given_password(tmp_path: Path, encryption: str) -> None:
+    path = _encrypted_zip(tmp_path / f"{encryption}.zip", encryption)
+    with pytest.raises(ExtractionError) as caught:
+        ZipExtractor().extract(path, _context(tmp_path))
+    assert caught.value.kind is ErrorKind.ENCRYPTED
+    assert "give its password" in caught.value.message
+    context = ExtractContext(workdir=tmp_path / "work", passwords=("wrong", "also-wrong"))
+    with pytest.raises(ExtractionError) as caught:
+        ZipExtractor().extract(path, context)
+    assert caught.value.kind is ErrorKind.ENCRYPTED
+    assert "none of the 2 passwords given opens it" in caught.value.message
+    assert "wrong" not in caught.value.message
+    context = ExtractContext(workdir=tmp_path / "work", passwords=("wrong", PASSWORD))
+    result = ZipExtractor().extract(path, context)
+    members = {c.name: c.path.read_bytes() for c in result.children}
+    assert members == {"电报/秘密.txt": "新疆 secret".encode(), "b.txt": b"bee" * 1000}
+    assert result.metadata == {"members": "2", "decrypted_members": "2"}
+    assert PASSWORD not in repr(result)
+    # The wrong password's failed attempts left nothing behind.
+    assert {p for p in context.workdir.iterdir()} == {c.path for c in result.children}
+
+
+def test_plain_members_of_a_partly_encrypted_zip_are_read(tmp_path: Path) -> None:
+    path = _encrypted_zip(tmp_path / "mixed.zip", "aes256", plain={"open.txt": b"open"})
+    context = ExtractContext(workdir=tmp_path / "work", passwords=("wrong",))
+    result = ZipExtractor().extract(path, context)
+    assert {c.name: c.path.read_bytes() for c in result.children} == {"open.txt": b"open"}
+    assert result.metadata["encrypted_members"] == "电报/秘密.txt\nb.txt"
+
+
+def test_an_encrypted_bomb_stops_at_the_limit(tmp_path: Path) -> None:
+    import libarchive
+
+    path = tmp_path / "bomb.zip"
+    zeros = b"\0" * (8 * 1024 * 1024)
+    with libarchive.file_writer(
+        str(path), "zip", options="encryption=aes256", passphrase=PASSWORD
+    ) as writer:
+        writer.add_file_from_memory("zeros.bin", len(zeros), zeros)
+    context = ExtractContext(
+        workdir=tmp_path / "work",
+        passwords=(PASSWORD,),
+        limits=ArchiveLimits(max_member_bytes=1024 * 1024),
+    )
+    with pytest.raises(ExtractionError) as caught:
+        ZipExtractor().extract(path, context)
+    assert caught.value.kind is ErrorKind.LIMIT_EXCEEDED
+    assert list(context.workdir.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "recursiveextractor_TestDataEncryptedAES.zip",
+        "recursiveextractor_TestDataEncryptedZipCrypto.zip",
+    ],
+)
+def test_corpus_encrypted_zips(tmp_path: Path, name: str) -> None:
+    path = CORPUS / "archives" / name
+    with pytest.raises(ExtractionError) as caught:
+        ZipExtractor().extract(path, ExtractContext(workdir=tmp_path / "a", passwords=("x",)))
+    assert caught.value.kind is ErrorKind.ENCRYPTED
+    assert "(3 encrypted members); the password given does not open it" in caught.value.message
+    result = ZipExtractor().extract(
+        path, ExtractContext(workdir=tmp_path / "b", passwords=("x", "TestData"))
+    )
+    members = {c.name: c.path.read_bytes() for c in result.children}
+    assert set(members) == {
+        "TestData/Foo/Bar/Lorem.txt",
+        "TestData/Foo/Lorem.txt",
+        "TestData/Lorem.txt",
+    }
+    assert all(data.startswith(b"Lorem ipsum") for data in members.values())
+
+
+def test_corpus_gbk_zip_names(tmp_path: Path) -> None:
+    result = ZipExtractor().extract(
+        CORPUS / "cjk" / "tika_gbk.zip", ExtractContext(workdir=tmp_path / "w")
+    )
+    assert [c.name for c in result.children] == [
+        "审计压缩包文件检索测试/集团邮件审计系统2021年自动巡检需求文档_V4.0.doc"
+    ]
+
+
+def test_encrypted_members_with_gbk_names_are_matched_and_decoded(tmp_path: Path) -> None:
+    import libarchive
+
+    path = tmp_path / "gbk-locked.zip"
+    with libarchive.file_writer(
+        str(path), "zip", options="encryption=zipcrypt,hdrcharset=GBK", passphrase=PASSWORD
+    ) as writer:
+        writer.add_file_from_memory("电报.txt", 6, b"secret")
+    assert not zipfile.ZipFile(path).infolist()[0].flag_bits & 0x800  # legacy name bytes
+    result = ZipExtractor().extract(
+        path, ExtractContext(workdir=tmp_path / "w", passwords=(PASSWORD,))
+    )
+    assert {c.name: c.path.read_bytes() for c in result.children} == {"电报.txt": b"secret"}
