@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import fitz  # PyMuPDF
+import pymupdf
 
 from culpa.store.case import Case
 
@@ -22,7 +22,7 @@ def chinese_text(rng: random.Random, length: int) -> str:
 
 
 def make_pdf(lines: list[str]) -> bytes:
-    doc = fitz.open()
+    doc = pymupdf.open()
     page = doc.new_page()
     y = 72.0
     for line in lines:
