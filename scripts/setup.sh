@@ -11,6 +11,7 @@ APT_PACKAGES=(
   tesseract-ocr-script-hans tesseract-ocr-script-hant tesseract-ocr-script-arab
   libmagic1 poppler-utils fonts-noto-cjk ocrmypdf
   pff-tools libarchive13 unar
+  libreoffice-writer-nogui libreoffice-impress-nogui
 )
 
 say() { printf '[setup] %s\n' "$*" >&2; }

@@ -54,10 +54,14 @@ def require_tool(*names: str) -> str:
 
 
 def _environment(home: Path) -> dict[str, str]:
+    # No proxies, no desktop session (D-Bus, X, XDG folders in the user's home: GLib
+    # programs such as LibreOffice write caches there), no LibreOffice overrides.
     env = {
         key: value
         for key, value in os.environ.items()
-        if key.lower() not in _PROXY_VARIABLES and not key.startswith(("SAL_", "UNO_"))
+        if key.lower() not in _PROXY_VARIABLES
+        and not key.startswith(("SAL_", "UNO_", "XDG_", "DBUS_"))
+        and key not in ("DISPLAY", "WAYLAND_DISPLAY")
     }
     env.update(HOME=str(home), TMPDIR=str(home), LC_ALL="C.UTF-8", LANG="C.UTF-8")
     return env

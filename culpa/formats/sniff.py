@@ -178,11 +178,20 @@ def _ole_mime(path: Path) -> str | None:
     return None
 
 
+_FLAT_ODF = re.compile(
+    rb"<office:document\b[^>]*office:mimetype=\"application/vnd\.oasis\.opendocument\."
+    rb"(text|spreadsheet|presentation|graphics)\""
+)
+
+
 def _markup_mime(prefix: bytes) -> str | None:
     """SVG or XML that libmagic took for plain text (a DOCTYPE with no <?xml line)."""
     head = prefix.lstrip(b"\xef\xbb\xbf \t\r\n")[:1024].lower()
     if not head.startswith((b"<?xml", b"<!doctype", b"<svg")):
         return None
+    flat = _FLAT_ODF.search(prefix[:8192])
+    if flat is not None:  # a flat OpenDocument file (.fodt, .fods, .fodp)
+        return f"application/vnd.oasis.opendocument.{flat.group(1).decode()}-flat-xml"
     if b"<svg" in prefix[:4096].lower():
         return SVG_MIME
     if head.startswith(b"<!doctype html"):

@@ -111,3 +111,15 @@ def test_xml_and_svg_that_libmagic_calls_text(tmp_path: Path) -> None:
     assert detect_mime(_write(tmp_path, "pic", svg)) == "image/svg+xml"
     html = b"<!DOCTYPE html><html><body>x</body></html>"
     assert detect_mime(_write(tmp_path, "page", html)) == "text/html"
+
+
+def test_flat_opendocument(tmp_path: Path) -> None:
+    flat = (
+        b'<?xml version="1.0" encoding="UTF-8"?>\n<office:document '
+        b'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        b'office:version="1.3" office:mimetype="application/vnd.oasis.opendocument.text">'
+        b"<office:body><office:text/></office:body></office:document>"
+    )
+    assert detect_mime(_write(tmp_path, "a.fodt", flat)) == (
+        "application/vnd.oasis.opendocument.text-flat-xml"
+    )
