@@ -83,3 +83,14 @@ def test_fixed_file_clears_its_error(case: Case, trove: Path) -> None:
         conn.execute("SELECT count(*) FROM errors WHERE path = 'trove/empty.txt'").fetchone()[0]
         == 0
     )
+
+
+def test_summary_counts_every_failed_path_like_the_errors_table(case: Case, trove: Path) -> None:
+    # The same broken bytes at a second path, and a copy of the whole trove's zip.
+    (trove / "again" / "broken-copy.zip").write_bytes((trove / "broken.zip").read_bytes())
+    summary = ingest(case, [trove], OPTIONS)
+    conn = sqlite3.connect(case.db_path)
+    recorded = dict(conn.execute("SELECT kind, count(*) FROM errors GROUP BY kind").fetchall())
+    conn.close()
+    assert recorded["corrupt"] == 2
+    assert dict(summary.errors) == recorded
