@@ -85,12 +85,18 @@ def test_fixed_file_clears_its_error(case: Case, trove: Path) -> None:
     )
 
 
-def test_summary_counts_every_failed_path_like_the_errors_table(case: Case, trove: Path) -> None:
-    # The same broken bytes at a second path, and a copy of the whole trove's zip.
-    (trove / "again" / "broken-copy.zip").write_bytes((trove / "broken.zip").read_bytes())
-    summary = ingest(case, [trove], OPTIONS)
+def test_summary_counts_failed_bytes_found_again_at_new_paths(
+    case: Case, trove: Path, tmp_path: Path
+) -> None:
+    ingest(case, [trove], OPTIONS)
+    later = tmp_path / "later"
+    later.mkdir()
+    for name in ("broken.zip", "empty.txt", "mystery.bin"):
+        (later / f"copy-of-{name}").write_bytes((trove / name).read_bytes())
+    summary = ingest(case, [later], OPTIONS)
+    assert summary.duplicates == 3
+    assert dict(summary.errors) == {"corrupt": 1, "empty": 1, "unsupported": 1}
     conn = sqlite3.connect(case.db_path)
-    recorded = dict(conn.execute("SELECT kind, count(*) FROM errors GROUP BY kind").fetchall())
+    paths = {row[0] for row in conn.execute("SELECT path FROM errors WHERE path LIKE 'later/%'")}
     conn.close()
-    assert recorded["corrupt"] == 2
-    assert dict(summary.errors) == recorded
+    assert len(paths) == 3
