@@ -375,8 +375,13 @@ def _packaged_file(data: bytes) -> tuple[str, bytes]:
     return decode_legacy_name(label).translate(_CONTROL_CHARACTERS).strip(), payload
 
 
-def embedded_files(path: Path, context: ExtractContext) -> tuple[tuple[Child, ...], int]:
+def embedded_files(
+    path: Path, context: ExtractContext, *, at_root: bool = False
+) -> tuple[tuple[Child, ...], int]:
     """Files embedded in an OLE file, written as children; and embedded documents skipped.
+
+    ``at_root`` also takes streams at the top level: an embedded object saved on its
+    own (``oleObject1.bin`` inside a .docx) holds its payload there.
 
     Word keeps embedded objects under ``ObjectPool``, Excel under ``MBD...``
     storages. Names are provenance text: the storage path, and the file name the
@@ -394,9 +399,12 @@ def embedded_files(path: Path, context: ExtractContext) -> tuple[tuple[Child, ..
             for entry in streams:
                 if entry[-1] not in (_PACKAGE_STREAM, _NATIVE_STREAM, _CONTENTS_STREAM):
                     continue
-                if len(entry) < 2 or ole.get_size(entry) > limits.max_member_bytes:
+                if (len(entry) < 2 and not at_root) or ole.get_size(
+                    entry
+                ) > limits.max_member_bytes:
                     continue
                 storage = "/".join(part.translate(_CONTROL_CHARACTERS) for part in entry[:-1])
+                storage = storage or "object"
                 data = ole.openstream(entry).read()
                 if entry[-1] == _NATIVE_STREAM:
                     label, data = _packaged_file(data)
@@ -736,3 +744,27 @@ class XlsExtractor:
 register(DocExtractor)
 register(PptExtractor)
 register(XlsExtractor)
+
+
+class OleObjectExtractor:
+    """An OLE compound file that is no Office document: an embedded object saved on its
+    own (``word/embeddings/oleObject1.bin``). Its packaged file becomes a child."""
+
+    type: ClassVar[str] = "ole"
+    mime_types: ClassVar[tuple[str, ...]] = ("application/x-ole-storage", "application/CDFV2")
+    extensions: ClassVar[tuple[str, ...]] = (".bin",)
+    score: ClassVar[int] = 10
+
+    def extract(self, path: Path, context: ExtractContext) -> Extracted:
+        """No pages of its own; the embedded file (Ole10Native, CONTENTS, Package) as a child."""
+        children, skipped = embedded_files(path, context, at_root=True)
+        if not children:
+            raise ExtractionError(
+                ErrorKind.UNSUPPORTED,
+                "OLE compound file holding no embedded file culpa can take out"
+                + (f" ({skipped} embedded 97-2003 documents)" if skipped else ""),
+            )
+        return Extracted(metadata=_embedded_metadata(children, skipped), children=children)
+
+
+register(OleObjectExtractor)

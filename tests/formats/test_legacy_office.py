@@ -23,6 +23,7 @@ from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
 from culpa.formats.legacy_office import (
     DocExtractor,
+    OleObjectExtractor,
     PptExtractor,
     XlsExtractor,
     embedded_files,
@@ -406,3 +407,24 @@ def test_embedded_files_become_children(tmp_path: Path) -> None:
         "ObjectPool/_1234567892/XML.xml",
     ]
     assert len(children) == 6 and skipped == 3
+
+
+def test_an_embedded_object_saved_alone_gives_its_file(tmp_path: Path) -> None:
+    path = CORPUS / "office/tika_testWORD_embedded_pdf.docx"
+    if not path.exists():
+        pytest.skip("shared corpus not present")
+    with zipfile.ZipFile(path) as package:
+        names = [n for n in package.namelist() if n.startswith("word/embeddings/oleObject")]
+        objects = [package.read(n) for n in sorted(names)]
+    found = []
+    for number, data in enumerate(objects):
+        blob = tmp_path / f"oleObject{number}.bin"
+        blob.write_bytes(data)
+        context = _context(tmp_path / f"w{number}")
+        try:
+            result = OleObjectExtractor().extract(blob, context)
+        except ExtractionError as caught:
+            assert caught.kind == ErrorKind.UNSUPPORTED
+            continue
+        found.extend(child.path.read_bytes()[:5] for child in result.children)
+    assert b"%PDF-" in found
