@@ -37,6 +37,7 @@ EXTRACTOR_MODULES: tuple[str, ...] = (
     "culpa.formats.sevenzip",
     "culpa.formats.rar",
     "culpa.formats.xml",
+    "culpa.formats.tnef",
 )
 #: Modules that may not exist yet; only their own absence is tolerated.
 OPTIONAL_MODULES: frozenset[str] = frozenset(

@@ -179,6 +179,12 @@ def rtf_body_text(rtf: str, codec: str) -> str:
     return _fix_surrogates(text).replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
 
 
+def rtf_to_text(data: bytes) -> str:
+    """Plain text of RTF bytes (an e-mail's RTF body, say), page breaks as form feeds."""
+    rtf = _drop_data_groups(_prepare(data))
+    return rtf_body_text(rtf, _codec(rtf))
+
+
 def _info_text(content: str, codec: str) -> str:
     number = codec[2:] if codec.startswith("cp") and codec[2:].isdigit() else "1252"
     return rtf_body_text(f"{{\\rtf1\\ansi\\ansicpg{number} {content}}}", codec).strip()
