@@ -240,6 +240,8 @@ class EmlExtractor:
                 rendered.append(text)
                 if "title" in html_meta:
                     metadata.setdefault("html_title", html_meta["title"])
+                if "links" in html_meta:  # where the message (or a saved MHTML page) points
+                    metadata.setdefault("links", html_meta["links"])
             body = "\n\n".join(rendered)
         if walker.children:
             metadata["attachments"] = str(len(walker.children))

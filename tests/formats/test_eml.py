@@ -9,6 +9,7 @@ from pathlib import Path
 
 from culpa.formats.base import ExtractContext
 from culpa.formats.eml import EmlExtractor
+from culpa.formats.sniff import detect_mime
 from culpa.models import Extracted
 
 
@@ -93,3 +94,22 @@ def test_big5_body_mislabelled_as_gb2312(tmp_path: Path) -> None:
     )
     result = _extract(tmp_path, raw)
     assert "關於加強社會穩定工作的通知" in result.pages[0].text
+
+
+def test_mhtml_page_text_and_links(tmp_path: Path) -> None:
+    page = (
+        "From: <Saved by Blink>\r\nSnapshot-Content-Location: https://example.org/news\r\n"
+        "Subject: =?utf-8?B?5paw6Ze7?=\r\nDate: Mon, 3 Jul 2017 10:00:00 +0800\r\n"
+        "MIME-Version: 1.0\r\n"
+        'Content-Type: multipart/related; type="text/html"; boundary="B"\r\n\r\n'
+        "--B\r\nContent-Type: text/html; charset=utf-8\r\n"
+        "Content-Location: https://example.org/news\r\n\r\n"
+        '<html><body><p>新疆 新闻</p><a href="https://example.org/report">报告</a>'
+        '<img src="https://tracker.example/pixel.gif"></body></html>\r\n--B--\r\n'
+    )
+    path = tmp_path / "page.mhtml"
+    path.write_bytes(page.encode("utf-8"))
+    assert detect_mime(path) == "message/rfc822"
+    result = EmlExtractor().extract(path, ExtractContext(workdir=tmp_path / "w"))
+    assert "新疆 新闻" in result.pages[0].text
+    assert result.metadata["links"] == "https://example.org/report"
