@@ -43,8 +43,9 @@ from culpa.analysis.language import detect_language
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
 from culpa.formats.registry import register
+from culpa.formats.safe_xml import SAFE_PARSER_OPTIONS, is_entity_attack
 from culpa.models import Child, Extracted, Page
-from culpa.sources.archive import Unpacker
+from culpa.sources.archive import Unpacker, check_declared_sizes
 
 #: Parts read into a tree (content.xml of text and presentations, styles, meta) are
 #: refused above this many bytes; spreadsheets are streamed, up to MAX_STREAMED_PART_BYTES.
@@ -53,8 +54,6 @@ MAX_TREE_PART_BYTES = 256 * 1024**2
 MAX_STREAMED_PART_BYTES = 2 * 1024**3
 #: The package's parts may declare at most this many bytes in total.
 MAX_PACKAGE_BYTES = 4 * 1024**3
-#: Members larger than this are checked for their compression ratio (bytes).
-RATIO_CHECK_BYTES = 1024**2
 #: Bytes at the start of an XML part searched for a DTD declaration.
 PROLOG_BYTES = 64 * 1024
 #: A repeated non-empty cell or row is written at most this many times.
@@ -205,10 +204,7 @@ _META_FIELDS: tuple[tuple[str, str], ...] = (
 )
 
 _PARSER_OPTIONS: dict[str, Any] = {
-    "resolve_entities": False,
-    "no_network": True,
-    "huge_tree": False,
-    "load_dtd": False,
+    **SAFE_PARSER_OPTIONS,
     "remove_comments": True,
     "remove_pis": True,
 }
@@ -229,7 +225,7 @@ def _refuse_dtd(head: bytes, part: str) -> None:
 def xml_error(exc: Exception, part: str) -> ExtractionError:
     """The file error for an XML parse failure: entity tricks are unsafe, the rest corrupt."""
     message = str(exc)
-    if "entit" in message.lower():  # libxml2's amplification and loop guards
+    if is_entity_attack(exc) or "entit" in message.lower():
         return ExtractionError(ErrorKind.UNSAFE, f"ODF part {part} abuses XML entities: {message}")
     return ExtractionError(ErrorKind.CORRUPT, f"ODF part {part} is not valid XML: {message}")
 
@@ -291,26 +287,7 @@ class _Package:
 
     @staticmethod
     def _check_sizes(infos: list[zipfile.ZipInfo], context: ExtractContext) -> None:
-        limits = context.limits
-        total = sum(info.file_size for info in infos)
-        if total > min(MAX_PACKAGE_BYTES, limits.max_total_bytes):
-            raise ExtractionError(
-                ErrorKind.LIMIT_EXCEEDED, f"ODF parts would inflate to {total} bytes"
-            )
-        if len(infos) > limits.max_members:
-            raise ExtractionError(ErrorKind.LIMIT_EXCEEDED, f"ODF package has {len(infos)} parts")
-        for info in infos:
-            if info.file_size > limits.max_member_bytes:
-                raise ExtractionError(
-                    ErrorKind.LIMIT_EXCEEDED,
-                    f"ODF part {info.filename!r} would inflate to {info.file_size} bytes",
-                )
-            ratio = info.file_size / max(info.compress_size, 1)
-            if info.file_size > RATIO_CHECK_BYTES and ratio > limits.max_ratio:
-                raise ExtractionError(
-                    ErrorKind.LIMIT_EXCEEDED,
-                    f"ODF part {info.filename!r} has compression ratio {ratio:.0f}",
-                )
+        check_declared_sizes(infos, context.limits, "ODF", max_total=MAX_PACKAGE_BYTES)
 
     def _check_encryption(self) -> None:
         """Password-protected packages list encryption data for their parts in the manifest."""

@@ -42,16 +42,14 @@ import olefile
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
 from culpa.formats.registry import register
+from culpa.formats.safe_xml import SAFE_PARSER_OPTIONS, is_entity_attack, safe_parser
 from culpa.models import Child, Extracted
-from culpa.sources.archive import Unpacker
+from culpa.sources.archive import Unpacker, check_declared_sizes
 
 #: A package's parts may inflate to at most this many bytes in total.
 MAX_PACKAGE_BYTES = 1024**3
 #: A package with more parts than this is refused.
 MAX_PACKAGE_PARTS = 100_000
-#: Compression ratios are judged only on parts larger than this (bytes): small
-#: parts of repeated markup compress enormously and are harmless.
-RATIO_FLOOR_BYTES = 1024**2
 #: Property values are cut to this many characters.
 MAX_PROPERTY_CHARS = 2_000
 #: Dates in this year or before are Windows' "no date" (FILETIME zero is 1601-01-01).
@@ -102,8 +100,7 @@ _APP_KEYS: dict[str, str] = {
     "HiddenSlides": "hidden_slides",
     "DocSecurity": "doc_security",
 }
-# libxml2's messages when a document tries entity expansion or absurd nesting.
-_UNSAFE_XML_MARKERS = ("amplification", "entity reference loop", "entity loop")
+# libxml2's messages when a document nests absurdly or is too large.
 _HUGE_XML_MARKERS = ("excessive depth", "huge input", "huge text", "xml_parse_huge")
 #: What reading a damaged zip member can raise (bad CRC, truncated deflate stream, ...).
 ZIP_READ_ERRORS: tuple[type[Exception], ...] = (
@@ -126,29 +123,13 @@ def local_name(tag: object) -> str:
 
 
 def xml_parser() -> lxml.etree.XMLParser:
-    """A parser that resolves no entities, loads no DTD and touches no network.
-
-    ``huge_tree=False`` keeps libxml2's limits on depth and text size; a new
-    parser per call, since lxml parsers must not be shared between threads.
-    """
-    return lxml.etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        huge_tree=False,
-        load_dtd=False,
-        dtd_validation=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
+    """The safe parser (see :mod:`culpa.formats.safe_xml`), dropping comments and PIs."""
+    return safe_parser(remove_comments=True, remove_pis=True)
 
 
 #: Keyword arguments for :func:`lxml.etree.iterparse` with the same protections.
 SAFE_ITERPARSE_OPTIONS: dict[str, bool] = {
-    "resolve_entities": False,
-    "no_network": True,
-    "huge_tree": False,
-    "load_dtd": False,
-    "dtd_validation": False,
+    **SAFE_PARSER_OPTIONS,
     "remove_comments": True,
     "remove_pis": True,
 }
@@ -162,7 +143,7 @@ def xml_error(exc: lxml.etree.XMLSyntaxError, label: str, part: str = "") -> Ext
     where = f"{label} part {part!r}" if part else f"a {label} part"
     message = str(exc).strip()
     lowered = message.lower()
-    if any(marker in lowered for marker in _UNSAFE_XML_MARKERS):
+    if is_entity_attack(exc):
         return ExtractionError(
             ErrorKind.UNSAFE, f"{where} tries XML entity expansion (billion laughs); refused"
         )
@@ -335,33 +316,13 @@ class OoxmlPackage:
 
 def check_package(archive: zipfile.ZipFile, context: ExtractContext, label: str) -> None:
     """Refuse a package whose declared part sizes break the limits (a zip bomb)."""
-    limits = context.limits
-    infos = archive.infolist()
-    max_parts = min(MAX_PACKAGE_PARTS, limits.max_members)
-    if len(infos) > max_parts:
-        raise ExtractionError(
-            ErrorKind.LIMIT_EXCEEDED, f"{label} package has {len(infos)} parts (over {max_parts})"
-        )
-    max_total = min(MAX_PACKAGE_BYTES, limits.max_total_bytes)
-    total = sum(info.file_size for info in infos)
-    if total > max_total:
-        raise ExtractionError(
-            ErrorKind.LIMIT_EXCEEDED,
-            f"{label} parts would inflate to {total} bytes (over {max_total})",
-        )
-    for info in infos:
-        if info.file_size > limits.max_member_bytes:
-            raise ExtractionError(
-                ErrorKind.LIMIT_EXCEEDED,
-                f"{label} part {info.filename!r} would inflate to {info.file_size} bytes",
-            )
-        ratio = info.file_size / max(info.compress_size, 1)
-        if info.file_size > RATIO_FLOOR_BYTES and ratio > limits.max_ratio:
-            raise ExtractionError(
-                ErrorKind.LIMIT_EXCEEDED,
-                f"{label} part {info.filename!r} has compression ratio {ratio:.0f} "
-                f"(over {limits.max_ratio:g}; a compression bomb?)",
-            )
+    check_declared_sizes(
+        archive.infolist(),
+        context.limits,
+        label,
+        max_total=MAX_PACKAGE_BYTES,
+        max_parts=MAX_PACKAGE_PARTS,
+    )
 
 
 def open_package(path: Path, context: ExtractContext, label: str) -> OoxmlPackage:

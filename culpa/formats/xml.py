@@ -39,6 +39,7 @@ from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
 from culpa.formats.html import decode_html
 from culpa.formats.registry import register
+from culpa.formats.safe_xml import is_entity_attack, safe_parser
 from culpa.formats.text import normalise_newlines, read_bounded, text_pages
 from culpa.models import Extracted
 
@@ -69,16 +70,9 @@ _GENERATOR = re.compile(r"Generator:\s*(.+?)(?:,|\s*-->|$)")
 
 
 def _parser(*, recover: bool) -> lxml.etree.XMLParser:
-    # resolve_entities=False keeps entity references as nodes (never read, never
-    # expanded into text); load_dtd=False and no_network=True mean no external DTD or
-    # entity is opened, local or remote; huge_tree=False keeps libxml2's size limits.
-    return lxml.etree.XMLParser(
+    # Entity references stay nodes (never read, never expanded into text); see safe_xml.
+    return safe_parser(
         encoding="utf-8",
-        resolve_entities=False,
-        load_dtd=False,
-        no_network=True,
-        huge_tree=False,
-        dtd_validation=False,
         attribute_defaults=False,
         remove_comments=False,
         remove_pis=True,
@@ -88,8 +82,7 @@ def _parser(*, recover: bool) -> lxml.etree.XMLParser:
 
 def _is_entity_attack(error: lxml.etree.XMLSyntaxError) -> bool:
     """libxml2 stopped on exponential entity expansion or an entity loop."""
-    message = str(error.msg or error)
-    return error.code == lxml.etree.ErrorTypes.ERR_ENTITY_LOOP or "amplification" in message
+    return is_entity_attack(error)
 
 
 def parse_xml(data: bytes) -> tuple[lxml.etree._Element, dict[str, str]]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import lxml.etree
 
+from culpa.formats.safe_xml import safe_parser
+
 #: XMP packets larger than this are ignored (bytes of text).
 MAX_XMP_CHARS = 1_000_000
 #: History entries kept.
@@ -38,9 +40,7 @@ _FIELDS = {
     ("xmpMM", "InstanceID"): "instance_id",
     ("xmpMM", "OriginalDocumentID"): "original_document_id",
 }
-_PARSER = lxml.etree.XMLParser(
-    resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False, recover=True
-)
+_PARSER = safe_parser(recover=True)
 
 
 def _value(element: lxml.etree._Element) -> str:

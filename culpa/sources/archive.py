@@ -12,7 +12,8 @@ than after it has filled the disk. Readers that pull bytes use
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -24,6 +25,9 @@ COPY_CHUNK_BYTES = 1024 * 1024
 #: Compression ratios are only judged past this expanded size: small files of
 #: repeated bytes compress enormously and are harmless.
 RATIO_FLOOR_BYTES = 16 * 1024 * 1024
+#: Package parts (Office, ODF XML) over this size are checked for their ratio: XML
+#: compresses well, but not 200:1.
+PACKAGE_RATIO_FLOOR_BYTES = 1024 * 1024
 
 
 def member_name(raw: str) -> str:
@@ -176,3 +180,45 @@ class Unpacker:
 
 def unpacked_size(children: list[Child]) -> int:
     return sum(Path(child.path).stat().st_size for child in children)
+
+
+def check_declared_sizes(
+    infos: Sequence[zipfile.ZipInfo],
+    limits: ArchiveLimits,
+    label: str,
+    *,
+    max_total: int | None = None,
+    max_parts: int | None = None,
+    ratio_floor: int = PACKAGE_RATIO_FLOOR_BYTES,
+) -> None:
+    """Refuse a zip package (Office, ODF) whose declared sizes break the limits.
+
+    Checked before anything is inflated; the sizes a zip declares can lie, so
+    readers still bound what they inflate, but an honest bomb stops here.
+    """
+    parts = len(infos)
+    most_parts = min(max_parts or limits.max_members, limits.max_members)
+    if parts > most_parts:
+        raise ExtractionError(
+            ErrorKind.LIMIT_EXCEEDED, f"{label} package has {parts} parts (over {most_parts})"
+        )
+    most_total = min(max_total or limits.max_total_bytes, limits.max_total_bytes)
+    total = sum(info.file_size for info in infos)
+    if total > most_total:
+        raise ExtractionError(
+            ErrorKind.LIMIT_EXCEEDED,
+            f"{label} parts would inflate to {total} bytes (over {most_total})",
+        )
+    for info in infos:
+        if info.file_size > limits.max_member_bytes:
+            raise ExtractionError(
+                ErrorKind.LIMIT_EXCEEDED,
+                f"{label} part {info.filename!r} would inflate to {info.file_size} bytes",
+            )
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > ratio_floor and ratio > limits.max_ratio:
+            raise ExtractionError(
+                ErrorKind.LIMIT_EXCEEDED,
+                f"{label} part {info.filename!r} has compression ratio {ratio:.0f} "
+                f"(over {limits.max_ratio:g}; a compression bomb?)",
+            )
