@@ -26,6 +26,7 @@ from culpa.formats.html import html_to_text
 from culpa.formats.registry import register
 from culpa.formats.text import decode_text, normalise_newlines, read_bounded, text_pages
 from culpa.models import Child, Extracted
+from culpa.sources.archive import unique_name
 
 #: Larger messages are refused (bytes).
 MAX_EMAIL_BYTES = 1024**3
@@ -134,13 +135,7 @@ class _Walker:
             self._attach(part)  # inline images and other unnamed parts
 
     def _unique(self, name: str) -> str:
-        candidate, n = name, 1
-        stem, dot, suffix = name.rpartition(".")
-        while candidate in self.names:
-            n += 1
-            candidate = f"{stem} ({n}).{suffix}" if dot and stem else f"{name} ({n})"
-        self.names.add(candidate)
-        return candidate
+        return unique_name(name, self.names)
 
     def _write(self, name: str, data: bytes) -> None:
         limits = self.context.limits

@@ -57,7 +57,7 @@ from culpa.formats.text import (
     text_pages,
 )
 from culpa.models import Child, Extracted
-from culpa.sources.archive import check_depth
+from culpa.sources.archive import check_depth, unique_name
 
 #: Larger .msg files are refused (bytes).
 MAX_MSG_BYTES = 1024**3
@@ -315,13 +315,7 @@ class _Attachments:
         self.unreadable = 0
 
     def _unique(self, name: str) -> str:
-        candidate, n = name, 1
-        stem, dot, suffix = name.rpartition(".")
-        while candidate in self.names:
-            n += 1
-            candidate = f"{stem} ({n}).{suffix}" if dot and stem else f"{name} ({n})"
-        self.names.add(candidate)
-        return candidate
+        return unique_name(name, self.names)
 
     def write(self, name: str, data: bytes) -> None:
         limits = self.context.limits

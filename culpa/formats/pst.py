@@ -50,7 +50,7 @@ from culpa.formats.msg import rtf_body_text
 from culpa.formats.registry import register
 from culpa.formats.text import decode_text, text_pages
 from culpa.models import Child, Extracted
-from culpa.sources.archive import check_depth
+from culpa.sources.archive import check_depth, unique_name
 
 #: pffexport gets this many seconds at least, plus PST_SECONDS_PER_GIB per GiB of store.
 PST_MIN_SECONDS = 120.0
@@ -363,13 +363,7 @@ class _Store:
             )
 
     def _unique(self, name: str) -> str:
-        candidate, n = name, 1
-        stem, dot, suffix = name.rpartition(".")
-        while candidate in self.names:
-            n += 1
-            candidate = f"{stem} ({n}).{suffix}" if dot and stem else f"{name} ({n})"
-        self.names.add(candidate)
-        return candidate
+        return unique_name(name, self.names)
 
     def _message(self, item: Path, parts: list[str]) -> None:
         size = sum(f.stat().st_size for f in item.rglob("*") if f.is_file() and not f.is_symlink())

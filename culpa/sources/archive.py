@@ -222,3 +222,18 @@ def check_declared_sizes(
                 f"{label} part {info.filename!r} has compression ratio {ratio:.0f} "
                 f"(over {limits.max_ratio:g}; a compression bomb?)",
             )
+
+
+def unique_name(name: str, taken: set[str]) -> str:
+    """``name``, or ``stem (2).ext``, ``stem (3).ext``, ... the first not in ``taken``.
+
+    Two attachments may carry one name; provenance paths must stay distinct.
+    The name returned is added to ``taken``.
+    """
+    candidate, n = name, 1
+    stem, dot, suffix = name.rpartition(".")
+    while candidate in taken:
+        n += 1
+        candidate = f"{stem} ({n}).{suffix}" if dot and stem else f"{name} ({n})"
+    taken.add(candidate)
+    return candidate
