@@ -53,6 +53,7 @@ from culpa.analysis.language import detect_language
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
 from culpa.formats.external import find_tool, require_tool, run_tool
+from culpa.formats.office_properties import OFFICECRYPTO_ERRORS
 from culpa.formats.pdf import PdfExtractor
 from culpa.formats.registry import register
 from culpa.models import Child, Extracted, Page
@@ -165,22 +166,9 @@ _OLE_ERRORS: tuple[type[Exception], ...] = (
     MemoryError,
     UnicodeDecodeError,
 )
-# msoffcrypto and xlrd parse hostile binary structures and raise nearly anything
-# on a malformed file (struct.error included), so their failures are caught as these.
-_OFFICECRYPTO_ERRORS: tuple[type[Exception], ...] = (
-    msoffcrypto.exceptions.FileFormatError,
-    msoffcrypto.exceptions.ParseError,
-    msoffcrypto.exceptions.DecryptionError,
-    OSError,
-    ValueError,
-    KeyError,
-    IndexError,
-    TypeError,
-    AttributeError,
-    AssertionError,
-    EOFError,
-    struct.error,
-)
+# msoffcrypto (and xlrd, below) parse hostile binary structures and raise nearly
+# anything on a malformed file.
+_OFFICECRYPTO_ERRORS: tuple[type[Exception], ...] = OFFICECRYPTO_ERRORS
 _XLRD_ERRORS: tuple[type[Exception], ...] = (
     xlrd.XLRDError,
     xlrd.compdoc.CompDocError,

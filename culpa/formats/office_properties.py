@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import posixpath
+import struct
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
@@ -444,7 +445,9 @@ _STANDARD_SPIN_COUNT = 50_000
 #: Name of the decrypted package inside the work folder.
 _DECRYPTED_NAME = "decrypted-package"
 _DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY", b"<\x00!\x00D\x00O\x00C\x00", b"<\x00!\x00E\x00N\x00")
-_OFFICECRYPTO_ERRORS: tuple[type[Exception], ...] = (
+#: What msoffcrypto raises on a malformed file: it parses hostile binary structures
+#: and fails with nearly anything (struct.error included).
+OFFICECRYPTO_ERRORS: tuple[type[Exception], ...] = (
     msoffcrypto.exceptions.FileFormatError,
     msoffcrypto.exceptions.ParseError,
     msoffcrypto.exceptions.DecryptionError,
@@ -454,6 +457,9 @@ _OFFICECRYPTO_ERRORS: tuple[type[Exception], ...] = (
     IndexError,
     TypeError,
     AttributeError,
+    AssertionError,
+    EOFError,
+    struct.error,
     ExpatError,
 )
 
@@ -518,7 +524,7 @@ class EncryptedOfficeExtractor:
         with path.open("rb") as stream:
             try:
                 office_file = msoffcrypto.OfficeFile(stream)
-            except _OFFICECRYPTO_ERRORS as exc:
+            except OFFICECRYPTO_ERRORS as exc:
                 raise ExtractionError(
                     ErrorKind.ENCRYPTED,
                     f"password-protected Office file in a form that cannot be opened: {exc}",
@@ -553,7 +559,7 @@ class EncryptedOfficeExtractor:
                 office_file.load_key(password=password, verify_password=True)
             except msoffcrypto.exceptions.InvalidKeyError:
                 continue
-            except _OFFICECRYPTO_ERRORS as exc:
+            except OFFICECRYPTO_ERRORS as exc:
                 raise ExtractionError(
                     ErrorKind.ENCRYPTED,
                     f"password-protected Office file ({scheme}) that cannot be opened: {exc}",
@@ -567,7 +573,7 @@ class EncryptedOfficeExtractor:
             except msoffcrypto.exceptions.InvalidKeyError:
                 target.unlink(missing_ok=True)
                 continue
-            except _OFFICECRYPTO_ERRORS as exc:
+            except OFFICECRYPTO_ERRORS as exc:
                 target.unlink(missing_ok=True)
                 raise ExtractionError(
                     ErrorKind.CORRUPT, f"encrypted Office file could not be decrypted: {exc}"
