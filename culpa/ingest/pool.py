@@ -37,7 +37,7 @@ from typing import Any
 from culpa.ingest.network_guard import forbid_network
 from culpa.ingest.worker import WorkerConfig, WorkItem, WorkResult, init_worker, process
 
-#: Seconds between two heartbeats a busy worker sends.
+#: Seconds between two heartbeats a busy worker sends (less for short timeouts).
 HEARTBEAT_SECONDS = 1.0
 #: How often (seconds) the parent checks memory and progress when nothing arrives.
 CHECK_SECONDS = 0.25
@@ -82,7 +82,7 @@ class _Worker:
     progress_at: float = 0.0
 
 
-def serve(conn: Connection, config: WorkerConfig, ocr_slots: Any) -> None:
+def serve(conn: Connection, config: WorkerConfig, ocr_slots: Any, heartbeat_seconds: float) -> None:
     """A worker's main loop: read files from the pipe until it closes."""
     forbid_network(config.network_log)
     init_worker(ocr_slots)
@@ -94,7 +94,7 @@ def serve(conn: Connection, config: WorkerConfig, ocr_slots: Any) -> None:
     def heartbeat() -> None:
         nonlocal last_beat
         now = time.monotonic()
-        if now - last_beat >= HEARTBEAT_SECONDS:
+        if now - last_beat >= heartbeat_seconds:
             last_beat = now
             with lock, contextlib.suppress(OSError):
                 conn.send(None)
@@ -132,12 +132,16 @@ class WorkerPool:
         self.context.set_forkserver_preload(["culpa.ingest.worker", *preload])
         self.slots = self.context.BoundedSemaphore(workers)
         self.checked_at = 0.0
+        # Several heartbeats fit in a timeout, so a busy machine cannot fake a hang.
+        self.heartbeat_seconds = min(HEARTBEAT_SECONDS, limits.timeout / 5)
         self.workers = [self._start() for _ in range(workers)]
 
     def _start(self) -> _Worker:
         parent_end, child_end = self.context.Pipe()
         worker = self.context.Process(
-            target=serve, args=(child_end, self.config, self.slots), daemon=True
+            target=serve,
+            args=(child_end, self.config, self.slots, self.heartbeat_seconds),
+            daemon=True,
         )
         worker.start()
         child_end.close()
@@ -209,18 +213,18 @@ class WorkerPool:
     ) -> tuple[Failure, str] | None:
         if not worker.queue or worker.process.pid is None:
             return None
-        if now - worker.progress_at > self.limits.timeout:
-            return (
-                Failure.TIMED_OUT,
-                f"no progress for {self.limits.timeout:.0f} s: stopped "
-                "(a parser hang or a very slow file; raise --file-timeout to allow more)",
-            )
         rss = tree_rss(worker.process.pid, processes)
         if rss > self.limits.memory_bytes:
             return (
                 Failure.TOO_LARGE,
                 f"reading it took {rss / 2**20:.0f} MiB of memory, over the "
                 f"{self.limits.memory_bytes / 2**20:.0f} MiB limit (--memory-limit): stopped",
+            )
+        if now - worker.progress_at > self.limits.timeout:
+            return (
+                Failure.TIMED_OUT,
+                f"no progress for {self.limits.timeout:.0f} s: stopped "
+                "(a parser hang or a very slow file; raise --file-timeout to allow more)",
             )
         return None
 

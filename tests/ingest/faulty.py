@@ -27,6 +27,7 @@ SLOW_BUT_ALIVE = b"FAULT slow"
 ORPHAN = b"FAULT orphan "
 #: Bytes allocated by BALLOON (touched, so they are resident).
 BALLOON_BYTES = 1024**3
+CHUNK_BYTES = 32 * 1024**2
 
 
 class FaultyTextExtractor:
@@ -43,9 +44,10 @@ class FaultyTextExtractor:
         elif head.startswith(CRASH):
             os.kill(os.getpid(), signal.SIGSEGV)
         elif head.startswith(BALLOON):
-            hog = bytearray(BALLOON_BYTES)
-            for offset in range(0, len(hog), 4096):
-                hog[offset] = 1
+            hog = []
+            for _ in range(BALLOON_BYTES // CHUNK_BYTES):
+                hog.append(bytearray(CHUNK_BYTES))  # zero-filled, so resident
+                context.progress()  # a slow machine must not make this a timeout
             while True:  # alive and making "progress": only the memory limit can stop it
                 time.sleep(0.25)
                 context.progress()
