@@ -180,17 +180,24 @@ class _Run:
     def _loop(self, sources: Iterator[SourceFile]) -> None:
         limit = self.options.workers * IN_FLIGHT_PER_WORKER
         retry: deque[WorkItem] = deque()
-        pool = WorkerPool(
-            self.config, self.options.workers, self.options.limits, registry.EXTRACTOR_MODULES
-        )
+        # Started at the first file that needs reading: a re-run over unchanged files
+        # never pays for the fork server importing every extractor.
+        pool: WorkerPool | None = None
         try:
             while True:
-                while pool.in_flight < limit:
+                while pool is None or pool.in_flight < limit:
                     item = self._next_item(sources, retry)
                     if item is None:
                         break
+                    if pool is None:
+                        pool = WorkerPool(
+                            self.config,
+                            self.options.workers,
+                            self.options.limits,
+                            registry.EXTRACTOR_MODULES,
+                        )
                     pool.submit(item)
-                if not pool.in_flight:
+                if pool is None or not pool.in_flight:
                     break  # nothing in flight and nothing left to hand out
                 for outcome in pool.collect():
                     if outcome.result is not None:
@@ -204,7 +211,8 @@ class _Run:
                         self._handle(_failed(outcome.item, kind, outcome.detail))
                 self._maybe_flush()
         finally:
-            pool.close()
+            if pool is not None:
+                pool.close()
 
     def _maybe_flush(self) -> None:
         now = time.monotonic()
