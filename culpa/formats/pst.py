@@ -46,8 +46,8 @@ from culpa.formats.eml import safe_name
 from culpa.formats.external import require_tool, run_tool
 from culpa.formats.html import decode_html
 from culpa.formats.mbox import MAX_INDEX_LINES, header_text, iso_date, subject_file_name
-from culpa.formats.msg import rtf_body_text
 from culpa.formats.registry import register
+from culpa.formats.rtf import rtf_to_text
 from culpa.formats.text import decode_text, text_pages
 from culpa.models import Child, Extracted
 from culpa.sources.archive import check_depth, unique_name
@@ -262,7 +262,7 @@ class _Builder:
             html, _codec = decode_html((item / "Message.html").read_bytes())
         if not plain.strip() and not html.strip() and (item / "Message.rtf").is_file():
             try:
-                plain = rtf_body_text((item / "Message.rtf").read_bytes())
+                plain = rtf_to_text((item / "Message.rtf").read_bytes())
             except ExtractionError:
                 plain = ""  # an unreadable RTF body; headers and attachments still count
         if plain.strip() or not html.strip():
