@@ -20,7 +20,7 @@ from typing import Any, ParamSpec, TypeVar
 import click
 
 from culpa import __version__
-from culpa.errors import CulpaError, ExitCode
+from culpa.errors import CulpaError, ErrorKind, ExitCode
 from culpa.store.case import CASE_ENV, Case, init_case, open_case
 
 P = ParamSpec("P")
@@ -123,6 +123,12 @@ def init(directory: Path, as_json: bool) -> None:
     help="A file of passwords to try, one per line.",
 )
 @click.option(
+    "--retry-errors",
+    is_flag=True,
+    help="Read again the files under PATHS that failed in an earlier run (any kind). "
+    "Encrypted files are always tried again when passwords are given.",
+)
+@click.option(
     "--file-timeout",
     type=click.FloatRange(1, None),
     default=300.0,
@@ -146,6 +152,7 @@ def ingest(
     ocr_lang: str,
     passwords: tuple[str, ...],
     password_file: Path | None,
+    retry_errors: bool,
     file_timeout: float,
     memory_limit: int,
     as_json: bool,
@@ -175,6 +182,7 @@ def ingest(
         ocr_languages=tuple(ocr_lang.split("+")),
         passwords=tuple(dict.fromkeys(tried)),
         limits=FileLimits(timeout=file_timeout, memory_bytes=memory_limit * 1024**2),
+        retry_kinds=frozenset(str(kind) for kind in ErrorKind) if retry_errors else frozenset(),
     )
     with ProgressBar(enabled=sys.stderr.isatty()) as bar:
         summary = run_ingest(case, list(paths), options, progress=bar.update)

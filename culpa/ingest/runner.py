@@ -26,7 +26,7 @@ from culpa.ingest.pool import Failure, FileLimits, WorkerPool
 from culpa.ingest.worker import WorkerConfig, WorkItem, WorkResult
 from culpa.ingest.writer import CaseWriter
 from culpa.models import child_provenance
-from culpa.sources.walk import SourceFile, walk_sources
+from culpa.sources.walk import SourceFile, provenance_name, walk_sources
 from culpa.store.case import Case
 
 #: Files handed to the pool per worker before waiting for results: enough that the
@@ -51,6 +51,8 @@ class IngestSummary:
     duplicates: int = 0
     pages_added: int = 0
     ocr_pages_added: int = 0
+    #: Failed documents read again because of --retry or --password.
+    retried: int = 0
     errors: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
 
@@ -69,6 +71,7 @@ class IngestSummary:
             "duplicates": self.duplicates,
             "pages_added": self.pages_added,
             "ocr_pages_added": self.ocr_pages_added,
+            "retried": self.retried,
             "errors": dict(sorted(self.errors.items())),
             "error_count": self.error_count,
             "seconds": round(self.seconds, 3),
@@ -93,6 +96,9 @@ class IngestOptions:
     limits: FileLimits = field(default_factory=FileLimits)
     #: Extra modules registering extractors, imported in every worker.
     extractor_modules: tuple[str, ...] = ()
+    #: Error kinds recorded by earlier runs under the paths to try again (``--retry``);
+    #: ``encrypted`` is always retried when passwords are given.
+    retry_kinds: frozenset[str] = frozenset()
 
 
 ProgressCallback = Callable[[int, int], None]
@@ -129,7 +135,7 @@ def ingest(
     with _IngestLock(case):
         _clear_tmp(case)
         try:
-            summary = _Run(case, options, progress).run(walk_sources(paths))
+            summary = _Run(case, options, progress).run(walk_sources(paths), paths)
         finally:
             _clear_tmp(case)
     os.sync()  # blobs are not fsynced one by one; make the run durable as a whole
@@ -165,10 +171,16 @@ class _Run:
         self.unflushed = 0
         self.last_flush = time.monotonic()
 
-    def run(self, sources: Iterator[SourceFile]) -> IngestSummary:
+    def run(self, sources: Iterator[SourceFile], paths: Sequence[Path] = ()) -> IngestSummary:
         started = time.perf_counter()
         conn = self.case.connect()
         self.writer = CaseWriter(conn)
+        kinds = set(self.options.retry_kinds)
+        if self.options.passwords:
+            kinds.add(str(ErrorKind.ENCRYPTED))
+        # Top-level provenance names, as walk_sources gives them (see sources/walk.py).
+        prefixes = [provenance_name(Path(os.path.abspath(path)).name) for path in paths]
+        self.summary.retried = self.writer.reopen_errors(frozenset(kinds), prefixes)
         try:
             self._loop(sources)
         finally:

@@ -50,6 +50,48 @@ class CaseWriter:
             )
         ]
 
+    def reopen_errors(self, kinds: frozenset[str], prefixes: list[str]) -> int:
+        """Make documents that failed with one of ``kinds`` under ``prefixes`` be read again.
+
+        Each such document, and every container above one of its paths, is marked
+        incomplete, so the run re-extracts it (and opens its containers again,
+        whose other members are then found complete and skipped). Committed at
+        once: a killed run still retries them next time. Returns how many.
+        """
+        if not kinds or not prefixes:
+            return 0
+        ranges = " OR ".join(
+            "(e.path = ? OR (e.path >= ? AND e.path < ?) OR (e.path >= ? AND e.path < ?))"
+            for _ in prefixes
+        )
+        params: list[object] = [*sorted(kinds)]
+        for prefix in prefixes:  # the path itself, a folder's files, a container's members
+            params.extend([prefix, prefix + "/", prefix + "0", prefix + "!/", prefix + "!0"])
+        rows = self.conn.execute(
+            "SELECT e.path, d.id FROM errors e JOIN documents d ON d.sha256 = e.sha256 "
+            f"WHERE d.status = 'error' AND d.error_kind IN ({', '.join('?' * len(kinds))}) "
+            f"AND ({ranges})",
+            params,
+        ).fetchall()
+        if not rows:
+            return 0
+        documents = {doc_id for _, doc_id in rows}
+        for path, _ in rows:
+            parts = path.split("!/")
+            for depth in range(1, len(parts)):
+                container = self.conn.execute(
+                    "SELECT document_id FROM provenance WHERE path = ?",
+                    ("!/".join(parts[:depth]),),
+                ).fetchone()
+                if container is not None:
+                    documents.add(container[0])
+        self.conn.execute("BEGIN IMMEDIATE")
+        self.conn.executemany(
+            "UPDATE documents SET complete = 0 WHERE id = ?", [(d,) for d in documents]
+        )
+        self.conn.execute("COMMIT")
+        return len({doc_id for _, doc_id in rows})
+
     @property
     def pending(self) -> bool:
         return self.conn.in_transaction
@@ -82,8 +124,13 @@ class CaseWriter:
                 "WHERE sha256 = ?",
                 (result.sha256,),
             ).fetchone()
-            if row is None:
-                doc_id = self._insert_document(result)
+            if row is not None and row[2] == "error" and not row[1] and not result.known:
+                # A failed document reopened for a retry (reopen_errors): stored anew,
+                # under the same id (notes and tags on it stay), its paths kept.
+                doc_id = self._store_document(result, row[0])
+                complete = not result.children
+            elif row is None:
+                doc_id = self._store_document(result)
                 complete = not result.children
             else:
                 doc_id, complete = row[0], bool(row[1])
@@ -104,28 +151,41 @@ class CaseWriter:
     def mark_complete(self, doc_id: int) -> None:
         self.conn.execute("UPDATE documents SET complete = 1 WHERE id = ?", (doc_id,))
 
-    def _insert_document(self, result: WorkResult) -> int:
+    def _store_document(self, result: WorkResult, replacing: int | None = None) -> int:
+        """Insert a document, or overwrite the failed one ``replacing`` (it has no pages)."""
         status = "error" if result.error_kind else "ok"
-        cursor = self.conn.execute(
-            "INSERT INTO documents (sha256, size, mime, type, status, error_kind, error_message, "
-            "extractor, metadata, page_count, complete, ingested_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                result.sha256,
-                result.size,
-                result.mime,
-                result.type,
-                status,
-                result.error_kind,
-                result.error_message,
-                result.extractor,
-                json.dumps(result.metadata, ensure_ascii=False, sort_keys=True),
-                len(result.pages),
-                0 if result.children else 1,
-                _now(),
-            ),
+        values = (
+            result.sha256,
+            result.size,
+            result.mime,
+            result.type,
+            status,
+            result.error_kind,
+            result.error_message,
+            result.extractor,
+            json.dumps(result.metadata, ensure_ascii=False, sort_keys=True),
+            len(result.pages),
+            0 if result.children else 1,
+            _now(),
         )
-        doc_id = cursor.lastrowid
+        if replacing is not None:
+            self.conn.execute(
+                "UPDATE documents SET sha256 = ?, size = ?, mime = ?, type = ?, status = ?, "
+                "error_kind = ?, error_message = ?, extractor = ?, metadata = ?, page_count = ?, "
+                "complete = ?, ingested_at = ? WHERE id = ?",
+                (*values, replacing),
+            )
+            if not result.error_kind:  # every path of these bytes now reads fine
+                self.conn.execute("DELETE FROM errors WHERE sha256 = ?", (result.sha256,))
+            doc_id: int | None = replacing
+        else:
+            cursor = self.conn.execute(
+                "INSERT INTO documents (sha256, size, mime, type, status, error_kind, "
+                "error_message, extractor, metadata, page_count, complete, ingested_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                values,
+            )
+            doc_id = cursor.lastrowid
         assert doc_id is not None
         for page in result.pages:
             page_cursor = self.conn.execute(

@@ -228,3 +228,36 @@ def _document_of_path(case: str, path: str) -> int:
     conn.close()
     assert found is not None, path
     return int(found[0])
+
+
+def test_passwords_from_the_command_line_and_a_file(tmp_path: Path) -> None:
+    import pymupdf
+
+    trove = tmp_path / "locked"
+    trove.mkdir()
+    for name, password in (("a.pdf", "first secret"), ("b.pdf", "second")):
+        doc = pymupdf.open()
+        doc.new_page().insert_text((72, 72), f"sealed {name}")
+        doc.save(trove / name, encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw=password)
+    case = str(tmp_path / "case")
+    run("init", case)
+    locked = run("ingest", "--case", case, "--json", str(trove))
+    assert locked.exit_code == 3 and json.loads(locked.stdout)["errors"] == {"encrypted": 2}
+    passwords = tmp_path / "passwords.txt"
+    passwords.write_text("wrong\nfirst secret\n", encoding="utf-8")
+    opened = run(
+        "ingest",
+        "--case",
+        case,
+        "--json",
+        "--password",
+        "second",
+        "--password-file",
+        str(passwords),
+        str(trove),
+    )
+    assert opened.exit_code == 0, opened.output
+    assert {h["path"] for h in _search(case, "sealed")} == {"locked/a.pdf", "locked/b.pdf"}
+    with sqlite3.connect(Path(case) / "case.db") as conn:  # passwords are never stored
+        dump = "\n".join(conn.iterdump())
+    assert "first secret" not in dump and "second" not in dump
