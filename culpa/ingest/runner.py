@@ -297,7 +297,7 @@ class _Run:
             summary.ocr_pages_added += sum(1 for page in result.pages if page.method == "ocr")
         elif doc_id is not None:
             summary.duplicates += 1
-            if not result.error_kind:
+            if not result.error_kind and not awaiting:
                 # Known bytes at a new path carry their errors there (and a known
                 # container's members theirs): the summary counts every failed path.
                 summary.errors.update(self.writer.recorded_errors(item.provenance))

@@ -129,6 +129,7 @@ class CaseWriter:
                 # under the same id (notes and tags on it stay), its paths kept.
                 doc_id = self._store_document(result, row[0])
                 complete = not result.children
+                row = None  # counted as new: its pages are
             elif row is None:
                 doc_id = self._store_document(result)
                 complete = not result.children

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -100,3 +101,50 @@ def test_summary_counts_failed_bytes_found_again_at_new_paths(
     paths = {row[0] for row in conn.execute("SELECT path FROM errors WHERE path LIKE 'later/%'")}
     conn.close()
     assert len(paths) == 3
+
+
+def _locked_pdf(text: str, password: str) -> bytes:
+    import pymupdf
+
+    doc = pymupdf.open()
+    doc.new_page().insert_text((72, 72), text)
+    data: bytes = doc.tobytes(encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw=password)
+    return data
+
+
+def test_a_password_given_later_opens_files_inside_containers(case: Case, tmp_path: Path) -> None:
+    from tests.ingest.trove import zip_bytes
+
+    folder = tmp_path / "leak"
+    folder.mkdir()
+    locked = _locked_pdf("sealed minutes", "pw")
+    (folder / "box.zip").write_bytes(zip_bytes({"a/locked.pdf": locked, "a/open.txt": b"open"}))
+    (folder / "copy.pdf").write_bytes(locked)  # the same bytes at a second path
+    first = ingest(case, [folder], OPTIONS)
+    assert first.errors == {"encrypted": 2}
+    again = ingest(case, [folder], replace(OPTIONS, passwords=("nope", "pw")))
+    assert again.retried == 1 and not again.errors
+    conn = sqlite3.connect(case.db_path)
+    assert conn.execute("SELECT count(*) FROM errors").fetchone()[0] == 0
+    rows = conn.execute(
+        "SELECT p.path, d.status, d.complete, d.page_count FROM provenance p "
+        "JOIN documents d ON d.id = p.document_id ORDER BY p.path"
+    ).fetchall()
+    conn.close()
+    assert rows == [
+        ("leak/box.zip", "ok", 1, 0),
+        ("leak/box.zip!/a/locked.pdf", "ok", 1, 1),
+        ("leak/box.zip!/a/open.txt", "ok", 1, 1),
+        ("leak/copy.pdf", "ok", 1, 1),
+    ]
+    # Nothing left to retry: a third run with the password reads nothing.
+    third = ingest(case, [folder], replace(OPTIONS, passwords=("pw",)))
+    assert third.retried == 0 and third.documents_added == 0 and third.files_unchanged == 2
+
+
+def test_retry_errors_reads_failed_files_again(case: Case, trove: Path) -> None:
+    ingest(case, [trove], OPTIONS)
+    (trove / "mystery.bin").touch()  # unchanged bytes: only a retry reads it again
+    again = ingest(case, [trove], replace(OPTIONS, retry_kinds=frozenset({"unsupported"})))
+    assert again.retried == 1
+    assert again.errors == {"empty": 1, "corrupt": 1, "unsupported": 1}
