@@ -21,6 +21,7 @@ FULL: list[list[str]] = [
     ["ocr_quality.py"],
     ["ingest_memory.py", "--sizes", "1000,4000,16000"],
     ["search_latency.py", "--pages", "200000"],
+    ["web_latency.py", "--pages", "200000"],
     ["ingest_load.py", "--files", "50000", "--kills", "3"],
 ]
 QUICK: list[list[str]] = [
@@ -29,6 +30,7 @@ QUICK: list[list[str]] = [
     ["ocr_quality.py", "--quick"],
     ["ingest_memory.py", "--sizes", "500,2000"],
     ["search_latency.py", "--pages", "20000"],
+    ["web_latency.py", "--pages", "20000"],
     ["ingest_load.py", "--files", "2000", "--kills", "3"],
 ]
 

@@ -12,6 +12,7 @@ APT_PACKAGES=(
   libmagic1 poppler-utils fonts-noto-cjk ocrmypdf
   pff-tools libarchive13 unar
   libreoffice-writer-nogui libreoffice-impress-nogui
+  chromium
 )
 
 say() { printf '[setup] %s\n' "$*" >&2; }

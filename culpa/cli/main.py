@@ -445,3 +445,6 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+from culpa.cli import web as _web  # noqa: E402,F401

@@ -174,8 +174,49 @@ class _Filters:
             self.params.append(key)
             self.params.extend(f"%{_escape_like(v)}%" for v in values)
 
+    def annotations(self, conn: sqlite3.Connection, q: Query) -> None:
+        """``tag:`` (any of the tags), ``starred:`` and ``year:`` (any of the years)."""
+        if q.years:
+            self.sql.append(f"{YEAR_SQL} IN ({', '.join('?' * len(q.years))})")
+            self.params.extend(q.years)
+        if (q.tags or q.starred is not None) and not _has_annotations(conn):
+            # A case from before annotations: nothing is tagged or starred.
+            if q.tags or q.starred:
+                self.sql.append("0")
+            return
+        if q.tags:
+            self.sql.append(
+                "EXISTS (SELECT 1 FROM tags t WHERE t.document_id = p.document_id AND t.tag IN "
+                f"({', '.join('?' * len(q.tags))}))"
+            )
+            self.params.extend(q.tags)
+        if q.starred is not None:
+            self.sql.append(
+                ("" if q.starred else "NOT ")
+                + "EXISTS (SELECT 1 FROM stars s WHERE s.document_id = p.document_id)"
+            )
+
+
+#: Knuth's multiplicative hash (2^32 / golden ratio), for sampling page ids.
+_HASH_MULTIPLIER = 2654435761
+_HASH_MASK = 0xFFFFFFFF
+
+#: A document's year: the first four characters of created, else date_iso, else modified.
+YEAR_SQL = (
+    "substr(coalesce(json_extract(d.metadata, '$.created'), "
+    "json_extract(d.metadata, '$.date_iso'), json_extract(d.metadata, '$.modified')), 1, 4)"
+)
+
+
+def _has_annotations(conn: sqlite3.Connection) -> bool:
+    row = conn.execute(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('tags', 'stars')"
+    ).fetchone()
+    return int(row[0]) == 2
+
 
 def _prepare(
+    conn: sqlite3.Connection,
     query: str | Query,
     types: Sequence[str],
     languages: Sequence[str],
@@ -191,22 +232,23 @@ def _prepare(
     if path_prefix:
         f.path_prefixes([path_prefix])
     f.metadata(q.fields)
+    f.annotations(conn, q)
     return q, f
 
 
-def _from_where(q: Query, f: _Filters) -> tuple[str, list[object]]:
+def _from_where(q: Query, f: _Filters, *, join: bool = False) -> tuple[str, list[object]]:
     if q.expr is None:
         # Filters alone: each matching document once, by its first page.
         sql = (
             "FROM pages p JOIN documents d ON d.id = p.document_id "
-            "WHERE p.number = 1 AND " + " AND ".join(f.sql)
+            "WHERE p.number = 1 AND " + " AND ".join(f.sql or ["1"])
         )
         return sql, list(f.params)
-    if f.sql:
+    if f.sql or join:
         sql = (
             "FROM page_index JOIN pages p ON p.id = page_index.rowid "
             "JOIN documents d ON d.id = p.document_id "
-            "WHERE page_index MATCH ? AND " + " AND ".join(f.sql)
+            "WHERE page_index MATCH ? AND " + " AND ".join(f.sql or ["1"])
         )
     else:
         sql = "FROM page_index WHERE page_index MATCH ?"
@@ -291,7 +333,7 @@ def search(
     """
     if limit < 0 or offset < 0:
         raise ValueError("limit and offset must be >= 0")
-    q, f = _prepare(query, types, languages, path_prefix)
+    q, f = _prepare(conn, query, types, languages, path_prefix)
     if limit == 0:
         return []
     ranked = _ranked(conn, q, f, limit, offset)
@@ -309,10 +351,39 @@ def count(
     path_prefix: str | None = None,
 ) -> int:
     """How many pages match (no ranking, so cheaper than a full search)."""
-    q, f = _prepare(query, types, languages, path_prefix)
+    q, f = _prepare(conn, query, types, languages, path_prefix)
     from_where, params = _from_where(q, f)
     rows = _run(conn, f"SELECT count(*), 0 {from_where}", params)
     return int(rows[0][0])
+
+
+def matching_pages(
+    conn: sqlite3.Connection,
+    query: str | Query,
+    *,
+    every: int = 1,
+    types: Sequence[str] = (),
+    languages: Sequence[str] = (),
+    path_prefix: str | None = None,
+) -> list[tuple[int, str | None]]:
+    """``(document id, page language)`` of every matching page, unranked.
+
+    With ``every`` > 1 about one page in ``every``, chosen by a multiplicative
+    hash of the page id (not a stride, which would fall in step with regular
+    layouts such as a fixed number of pages per document): a sample spread
+    over the whole case, for statistics (facets) on huge result sets.
+    """
+    if every < 1:
+        raise ValueError("every must be >= 1")
+    q, f = _prepare(conn, query, types, languages, path_prefix)
+    from_where, params = _from_where(q, f, join=True)
+    if every > 1:
+        # On the index's rowid, so skipped pages are never read from the pages table.
+        rowid = "page_index.rowid" if q.expr else "p.id"
+        from_where += f" AND (({rowid} * {_HASH_MULTIPLIER}) & {_HASH_MASK}) < ?"
+        params.append((_HASH_MASK + 1) // every)
+    rows = conn.execute(f"SELECT p.document_id, p.language {from_where}", params).fetchall()
+    return [(int(r[0]), r[1]) for r in rows]
 
 
 def _hits(

@@ -12,6 +12,10 @@ anywhere in the field, case-insensitively for Latin letters), or any stored
 key with ``meta:key=value``. A query may be filters alone (``author:李``): it
 then lists documents, each by its first page.
 
+What people added in ``culpa serve`` filters too: ``tag:xinjiang`` (documents
+carrying the tag), ``starred:yes`` / ``starred:no``, and ``year:2017`` (the
+year of the document's ``created``, else ``date_iso``, else ``modified``).
+
 Every user string reaches FTS5 inside double quotes (with ``"`` doubled), so
 no input can inject FTS5 syntax (column filters, NEAR, ^, *); the operators in
 the MATCH string are only the ones written here.
@@ -25,7 +29,9 @@ from culpa.errors import QueryError
 from culpa.index.tokens import has_token_chars, normalize, query_tokens
 
 #: Filter fields and the keyword each fills in :class:`Query`.
-FIELDS = ("type", "lang", "path")
+FIELDS = ("type", "lang", "path", "tag", "starred", "year")
+#: Values of ``starred:``.
+STARRED_VALUES = {"yes": True, "true": True, "1": True, "no": False, "false": False, "0": False}
 #: Metadata keys that work as filters by name (``author:李``); any key works as ``meta:k=v``.
 METADATA_FIELDS = (
     "author",
@@ -102,6 +108,10 @@ class Query:
     terms: tuple[Term, ...] = ()  # positive terms, for locating matches
     #: (metadata key, value to find in it); one key's values are alternatives.
     fields: tuple[tuple[str, str], ...] = ()
+    tags: tuple[str, ...] = ()
+    #: True: starred documents only; False: unstarred only; None: either.
+    starred: bool | None = None
+    years: tuple[str, ...] = ()
 
     def match(self) -> str:
         """The FTS5 MATCH expression (a query of filters alone has none)."""
@@ -317,6 +327,14 @@ def parse(source: str) -> Query:
         raise QueryError(f"query {source!r} has no search term")
     if expr is not None:
         _check(expr)
+    starred = None
+    for value in f["starred"]:
+        if value.lower() not in STARRED_VALUES:
+            raise QueryError(f"filter starred:{value}: write starred:yes or starred:no")
+        starred = STARRED_VALUES[value.lower()]
+    for value in f["year"]:
+        if not (len(value) == 4 and value.isascii() and value.isdigit()):
+            raise QueryError(f"filter year:{value}: write four digits, e.g. year:2017")
     return Query(
         expr,
         types=tuple(v.lower() for v in f["type"]),
@@ -324,6 +342,9 @@ def parse(source: str) -> Query:
         paths=tuple(f["path"]),
         terms=tuple(_positive_terms(expr)) if expr is not None else (),
         fields=tuple(parser.fields),
+        tags=tuple(" ".join(v.split()) for v in f["tag"]),
+        starred=starred,
+        years=tuple(f["year"]),
     )
 
 

@@ -70,3 +70,30 @@ CREATE TABLE IF NOT EXISTS errors (
     recorded_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS errors_kind ON errors(kind);
+
+-- Annotations: what people add in `culpa serve` (culpa/store/annotations.py runs this part
+-- on cases made before it existed, so it must stay last). An ingest never touches them.
+CREATE TABLE IF NOT EXISTS stars (
+    document_id INTEGER PRIMARY KEY REFERENCES documents(id),
+    starred_at  TEXT NOT NULL                -- UTC ISO-8601
+);
+
+CREATE TABLE IF NOT EXISTS tags (
+    document_id INTEGER NOT NULL REFERENCES documents(id),
+    tag         TEXT NOT NULL COLLATE NOCASE, -- free text, as typed (Latin case ignored)
+    tagged_at   TEXT NOT NULL,
+    PRIMARY KEY (document_id, tag)
+);
+CREATE INDEX IF NOT EXISTS tags_tag ON tags(tag);
+
+CREATE TABLE IF NOT EXISTS notes (
+    id          INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents(id),
+    page        INTEGER,                     -- NULL for a note on the whole document
+    span_start  INTEGER,                     -- character span in pages.text; NULL without a passage
+    span_end    INTEGER,
+    quote       TEXT,                        -- the passage, as it read when the note was made
+    body        TEXT NOT NULL,
+    created_at  TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS notes_document ON notes(document_id);

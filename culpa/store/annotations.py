@@ -1,0 +1,282 @@
+"""Stars, tags and notes that people add to a case (in ``culpa serve``).
+
+They live in ``case.db`` beside the documents (tables ``stars``, ``tags`` and
+``notes``, the last section of schema.sql), so they travel with the case and
+survive restarts. An ingest never touches them. A case made before these
+tables existed gets them from :func:`ensure_tables`; the read functions here
+answer "nothing" on such a case rather than write to it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from culpa.errors import UsageError
+from culpa.store.case import schema_sql
+
+#: The line of schema.sql that opens the annotation tables (everything after it is theirs).
+SCHEMA_MARKER = "-- Annotations:"
+ANNOTATION_TABLES = ("stars", "tags", "notes")
+#: Longest tag, in characters.
+MAX_TAG_CHARS = 100
+#: Longest note, in characters.
+MAX_NOTE_CHARS = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A note on a document, or on a passage (page and character span) of it."""
+
+    id: int
+    document_id: int
+    page: int | None
+    start: int | None
+    end: int | None
+    quote: str | None
+    body: str
+    created_at: str
+    sha256: str
+    path: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "document_id": self.document_id,
+            "sha256": self.sha256,
+            "path": self.path,
+            "page": self.page,
+            "start": self.start,
+            "end": self.end,
+            "quote": self.quote,
+            "body": self.body,
+            "created_at": self.created_at,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TaggedDocument:
+    """One document carrying a tag."""
+
+    tag: str
+    document_id: int
+    sha256: str
+    path: str
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def annotation_schema() -> str:
+    """The CREATE statements of the annotation tables (the end of schema.sql)."""
+    sql = schema_sql()
+    at = sql.find(SCHEMA_MARKER)
+    if at < 0:
+        raise RuntimeError(f"schema.sql lost its {SCHEMA_MARKER!r} section")
+    return sql[at:]
+
+
+def has_tables(conn: sqlite3.Connection) -> bool:
+    """Whether this case already has the annotation tables."""
+    rows = conn.execute(
+        f"SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
+        f"({', '.join('?' * len(ANNOTATION_TABLES))})",
+        ANNOTATION_TABLES,
+    ).fetchone()
+    return int(rows[0]) == len(ANNOTATION_TABLES)
+
+
+def ensure_tables(conn: sqlite3.Connection) -> None:
+    """Add the annotation tables to a case made before they existed."""
+    if not has_tables(conn):
+        conn.executescript(annotation_schema())
+
+
+def clean_tag(tag: str) -> str:
+    """A tag as stored: spaces collapsed; refused when empty, too long or holding controls."""
+    cleaned = " ".join(tag.split())
+    if not cleaned:
+        raise UsageError("a tag needs some text")
+    if len(cleaned) > MAX_TAG_CHARS:
+        raise UsageError(f"a tag may have at most {MAX_TAG_CHARS} characters")
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Cs") for c in cleaned):
+        raise UsageError("a tag may not hold control characters")
+    return cleaned
+
+
+def _check_document(conn: sqlite3.Connection, doc_id: int) -> tuple[str, str]:
+    row = conn.execute(
+        "SELECT d.sha256, (SELECT path FROM provenance p WHERE p.document_id = d.id "
+        "ORDER BY length(p.path), p.path LIMIT 1) FROM documents d WHERE d.id = ?",
+        (doc_id,),
+    ).fetchone()
+    if row is None:
+        raise UsageError(f"no document {doc_id} in this case")
+    return str(row[0]), str(row[1] or "")
+
+
+# -- stars ---------------------------------------------------------------------
+
+
+def set_star(conn: sqlite3.Connection, doc_id: int, starred: bool) -> None:
+    _check_document(conn, doc_id)
+    if starred:
+        conn.execute(
+            "INSERT OR IGNORE INTO stars(document_id, starred_at) VALUES (?, ?)", (doc_id, _now())
+        )
+    else:
+        conn.execute("DELETE FROM stars WHERE document_id = ?", (doc_id,))
+
+
+def is_starred(conn: sqlite3.Connection, doc_id: int) -> bool:
+    if not has_tables(conn):
+        return False
+    row = conn.execute("SELECT 1 FROM stars WHERE document_id = ?", (doc_id,)).fetchone()
+    return row is not None
+
+
+# -- tags ----------------------------------------------------------------------
+
+
+def add_tag(conn: sqlite3.Connection, doc_id: int, tag: str) -> str:
+    """Tag a document (a tag it already has, in any Latin case, is kept as it was)."""
+    _check_document(conn, doc_id)
+    cleaned = clean_tag(tag)
+    conn.execute(
+        "INSERT OR IGNORE INTO tags(document_id, tag, tagged_at) VALUES (?, ?, ?)",
+        (doc_id, cleaned, _now()),
+    )
+    return cleaned
+
+
+def remove_tag(conn: sqlite3.Connection, doc_id: int, tag: str) -> None:
+    cleaned = " ".join(tag.split())
+    conn.execute("DELETE FROM tags WHERE document_id = ? AND tag = ?", (doc_id, cleaned))
+
+
+def document_tags(conn: sqlite3.Connection, doc_id: int) -> list[str]:
+    if not has_tables(conn):
+        return []
+    return [
+        str(r[0])
+        for r in conn.execute("SELECT tag FROM tags WHERE document_id = ? ORDER BY tag", (doc_id,))
+    ]
+
+
+def tag_counts(conn: sqlite3.Connection) -> list[tuple[str, int]]:
+    """Every tag with the number of documents carrying it, most used first."""
+    if not has_tables(conn):
+        return []
+    return [
+        (str(r[0]), int(r[1]))
+        for r in conn.execute("SELECT tag, count(*) FROM tags GROUP BY tag ORDER BY 2 DESC, 1")
+    ]
+
+
+def tagged_documents(conn: sqlite3.Connection) -> list[TaggedDocument]:
+    """Every (tag, document) pair, by tag then path."""
+    if not has_tables(conn):
+        return []
+    rows = conn.execute(
+        "SELECT t.tag, d.id, d.sha256, (SELECT path FROM provenance p WHERE p.document_id = d.id "
+        "ORDER BY length(p.path), p.path LIMIT 1) AS path FROM tags t "
+        "JOIN documents d ON d.id = t.document_id ORDER BY t.tag, path, d.id"
+    )
+    return [TaggedDocument(str(r[0]), int(r[1]), str(r[2]), str(r[3] or "")) for r in rows]
+
+
+# -- notes ---------------------------------------------------------------------
+
+
+def add_note(
+    conn: sqlite3.Connection,
+    doc_id: int,
+    body: str,
+    *,
+    page: int | None = None,
+    start: int | None = None,
+    end: int | None = None,
+) -> Note:
+    """Attach a note to a document, to one of its pages, or to a span of a page's text."""
+    _check_document(conn, doc_id)
+    text = body.strip()
+    if not text:
+        raise UsageError("a note needs some text")
+    if len(text) > MAX_NOTE_CHARS:
+        raise UsageError(f"a note may have at most {MAX_NOTE_CHARS} characters")
+    quote: str | None = None
+    if (start is None) != (end is None):
+        raise UsageError("a passage needs both its start and its end")
+    if start is not None and end is not None:
+        if page is None:
+            raise UsageError("a passage needs its page")
+        if start < 0 or end <= start:
+            raise UsageError(f"bad span {start}:{end}: need 0 <= start < end")
+    if page is not None:
+        row = conn.execute(
+            "SELECT text FROM pages WHERE document_id = ? AND number = ?", (doc_id, page)
+        ).fetchone()
+        if row is None:
+            raise UsageError(f"document {doc_id} has no page {page}")
+        if start is not None and end is not None:
+            if end > len(row[0]):
+                raise UsageError(f"span {start}:{end} runs past the end of page {page}")
+            quote = str(row[0])[start:end]
+    cur = conn.execute(
+        "INSERT INTO notes(document_id, page, span_start, span_end, quote, body, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (doc_id, page, start, end, quote, text, _now()),
+    )
+    assert cur.lastrowid is not None
+    return _notes(conn, "n.id = ?", (cur.lastrowid,))[0]
+
+
+def delete_note(conn: sqlite3.Connection, note_id: int) -> int | None:
+    """Delete a note; return the document it was on (None if there was no such note)."""
+    row = conn.execute("SELECT document_id FROM notes WHERE id = ?", (note_id,)).fetchone()
+    if row is None:
+        return None
+    conn.execute("DELETE FROM notes WHERE id = ?", (note_id,))
+    return int(row[0])
+
+
+def _notes(conn: sqlite3.Connection, where: str, params: tuple[object, ...]) -> list[Note]:
+    rows = conn.execute(
+        "SELECT n.id, n.document_id, n.page, n.span_start, n.span_end, n.quote, n.body, "
+        "n.created_at, d.sha256, (SELECT path FROM provenance p WHERE p.document_id = d.id "
+        "ORDER BY length(p.path), p.path LIMIT 1) FROM notes n "
+        f"JOIN documents d ON d.id = n.document_id WHERE {where} "
+        "ORDER BY n.document_id, coalesce(n.page, 0), coalesce(n.span_start, -1), n.id",
+        params,
+    )
+    return [
+        Note(
+            id=r[0],
+            document_id=r[1],
+            page=r[2],
+            start=r[3],
+            end=r[4],
+            quote=r[5],
+            body=r[6],
+            created_at=r[7],
+            sha256=r[8],
+            path=r[9] or "",
+        )
+        for r in rows
+    ]
+
+
+def document_notes(conn: sqlite3.Connection, doc_id: int) -> list[Note]:
+    if not has_tables(conn):
+        return []
+    return _notes(conn, "n.document_id = ?", (doc_id,))
+
+
+def all_notes(conn: sqlite3.Connection) -> list[Note]:
+    if not has_tables(conn):
+        return []
+    return _notes(conn, "1", ())

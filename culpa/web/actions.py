@@ -1,0 +1,147 @@
+"""The state-changing requests: star, tag, untag, note, delete a note.
+
+Each is a POST from a form of the app's own pages, checked for the CSRF
+secret and its origin (:func:`culpa.web.security.check_csrf`), and answered
+with a redirect back to the page it came from (``next``, accepted only as a
+path on this server). Work on the database runs in the thread pool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from culpa.errors import UsageError
+from culpa.store import annotations as notes_store
+from culpa.web.app import state_of
+from culpa.web.security import CSRF_FIELD, CsrfError, check_csrf
+
+
+def safe_next(value: str | None, fallback: str) -> str:
+    """A redirect target only if it is a path on this server (never another host)."""
+    if (
+        not value
+        or not value.startswith("/")
+        or value.startswith("//")
+        or "\\" in value
+        or any(ord(c) < 0x20 for c in value)
+    ):
+        return fallback
+    return value
+
+
+def _field(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def _optional_int(form: FormData, name: str) -> int | None:
+    value = _field(form, name).strip()
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise UsageError(f"{name} must be a whole number") from exc
+
+
+async def _handle(request: Request, work: Callable[[FormData], Any], fallback: str) -> Response:
+    state = state_of(request)
+    form = await request.form()
+    try:
+        check_csrf(request, _field(form, CSRF_FIELD), token=state.token, cookie=state.cookie)
+    except CsrfError as exc:
+        raise HTTPException(403, f"refused: {exc}") from exc
+    try:
+        result = await run_in_threadpool(work, form)
+        state.generation += 1  # tags and stars are facets: recount them
+    except UsageError as exc:
+        if "application/json" in request.headers.get("accept", ""):
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        raise HTTPException(400, str(exc)) from exc
+    if "application/json" in request.headers.get("accept", ""):
+        return JSONResponse({"ok": True, "result": result})
+    return RedirectResponse(safe_next(_field(form, "next"), fallback), status_code=303)
+
+
+async def star_view(request: Request) -> Response:
+    doc_id = int(request.path_params["doc_id"])
+    state = state_of(request)
+
+    def work(form: FormData) -> bool:
+        starred = _field(form, "starred") in ("1", "yes", "true", "on")
+        notes_store.set_star(state.conn(), doc_id, starred)
+        return starred
+
+    return await _handle(request, work, f"/doc/{doc_id}")
+
+
+async def tag_view(request: Request) -> Response:
+    doc_id = int(request.path_params["doc_id"])
+    state = state_of(request)
+
+    def work(form: FormData) -> str:
+        return notes_store.add_tag(state.conn(), doc_id, _field(form, "tag"))
+
+    return await _handle(request, work, f"/doc/{doc_id}")
+
+
+async def untag_view(request: Request) -> Response:
+    doc_id = int(request.path_params["doc_id"])
+    state = state_of(request)
+
+    def work(form: FormData) -> None:
+        notes_store.remove_tag(state.conn(), doc_id, _field(form, "tag"))
+
+    return await _handle(request, work, f"/doc/{doc_id}")
+
+
+async def note_view(request: Request) -> Response:
+    doc_id = int(request.path_params["doc_id"])
+    state = state_of(request)
+
+    def work(form: FormData) -> dict[str, Any]:
+        page = _optional_int(form, "page")
+        start = _optional_int(form, "start")
+        end = _optional_int(form, "end")
+        # "scope" says what the note is on; without it, whatever the fields give.
+        scope = _field(form, "scope")
+        if scope == "document":
+            page = start = end = None
+        elif scope == "page":
+            start = end = None
+        elif scope == "passage" and (start is None or end is None):
+            raise UsageError("select a passage of the page text first")
+        note = notes_store.add_note(
+            state.conn(), doc_id, _field(form, "body"), page=page, start=start, end=end
+        )
+        return note.as_dict()
+
+    return await _handle(request, work, f"/doc/{doc_id}")
+
+
+async def delete_note_view(request: Request) -> Response:
+    note_id = int(request.path_params["note_id"])
+    state = state_of(request)
+
+    def work(form: FormData) -> int | None:
+        return notes_store.delete_note(state.conn(), note_id)
+
+    return await _handle(request, work, "/notes")
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/doc/{doc_id:int}/star", star_view, methods=["POST"]),
+        Route("/doc/{doc_id:int}/tags", tag_view, methods=["POST"]),
+        Route("/doc/{doc_id:int}/tags/remove", untag_view, methods=["POST"]),
+        Route("/doc/{doc_id:int}/notes", note_view, methods=["POST"]),
+        Route("/notes/{note_id:int}/delete", delete_note_view, methods=["POST"]),
+    ]

@@ -1,0 +1,110 @@
+"""An e-mail's HTML body for the viewer, sanitised.
+
+The HTML comes from the original ``.eml`` blob, parsed with Python's
+``email`` package and decoded by culpa's charset rules. It is hostile input:
+nh3 (Rust's ammonia) keeps only plain formatting elements, drops scripts,
+styles, forms, frames and every attribute that could load or run anything.
+Images are dropped (a remote image is a tracking beacon), and links keep their
+text but lose their target, so nothing in a message can reach the network or
+be clicked away to. The page's Content-Security-Policy forbids the same a
+second time.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+from dataclasses import dataclass
+from email.message import Message
+from pathlib import Path
+
+import nh3
+
+from culpa.formats.text import decode_text
+
+#: Messages larger than this are not parsed for display (bytes).
+MAX_EMAIL_VIEW_BYTES = 64 * 1024**2
+#: HTML bodies longer than this are cut before sanitising (characters).
+MAX_HTML_CHARS = 2_000_000
+
+#: Formatting elements kept; everything else loses its tag (the text stays).
+ALLOWED_TAGS = frozenset(
+    {
+        "a", "abbr", "b", "blockquote", "br", "caption", "center", "cite", "code", "dd",
+        "del", "div", "dl", "dt", "em", "font", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
+        "i", "ins", "kbd", "li", "ol", "p", "pre", "q", "s", "small", "span", "strike",
+        "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "tt",
+        "u", "ul",
+    }
+)  # fmt: skip
+#: Elements removed with their content.
+REMOVED_WITH_CONTENT = frozenset(
+    {"script", "style", "title", "head", "template", "noscript", "iframe", "object", "svg"}
+)
+#: The only attributes kept: table structure. No href, src, style, class or event handler.
+ALLOWED_ATTRIBUTES = {"td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}}
+
+_IMG = re.compile(r"<img\b", re.IGNORECASE)
+_LINK = re.compile(r"<a\b[^>]*\bhref\s*=", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class MailBody:
+    html: str  # sanitised: safe to insert as markup
+    images_dropped: int
+    links_disabled: int
+
+
+def _is_attachment(part: Message) -> bool:
+    try:
+        return part.get_content_disposition() == "attachment" or bool(part.get_filename())
+    except (ValueError, TypeError, IndexError, AttributeError):
+        return True
+
+
+def html_part(data: bytes) -> str | None:
+    """The first HTML body part of a message (not an attachment), decoded."""
+    try:
+        message = email.message_from_bytes(data, policy=email.policy.default)
+        parts = list(message.walk())
+    except (ValueError, TypeError, IndexError, AttributeError, LookupError):
+        return None
+    for part in parts:
+        if part.get_content_type() != "text/html" or _is_attachment(part):
+            continue
+        try:
+            payload = part.get_payload(decode=True)
+        except (ValueError, TypeError, IndexError, AttributeError, LookupError):
+            continue
+        if isinstance(payload, bytes):
+            text, _codec = decode_text(payload, declared=part.get_content_charset())
+            return text
+    return None
+
+
+def sanitize(html: str) -> MailBody:
+    """Markup safe to show inside the app's own page."""
+    html = html[:MAX_HTML_CHARS]
+    cleaned = nh3.clean(
+        html,
+        tags=set(ALLOWED_TAGS),
+        clean_content_tags=set(REMOVED_WITH_CONTENT),
+        attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()},
+        strip_comments=True,
+        link_rel=None,
+        url_schemes=set(),
+    )
+    return MailBody(cleaned, len(_IMG.findall(html)), len(_LINK.findall(html)))
+
+
+def email_body(blob: Path) -> MailBody | None:
+    """The sanitised HTML body of the ``.eml`` at ``blob``; None when it has none."""
+    try:
+        if blob.stat().st_size > MAX_EMAIL_VIEW_BYTES:
+            return None
+        data = blob.read_bytes()
+    except OSError:
+        return None
+    html = html_part(data)
+    return sanitize(html) if html is not None and html.strip() else None

@@ -1,0 +1,309 @@
+"""The search page (``/``), and the case overview it shows before a query.
+
+The whole search lives in the URL (``/?q=...&offset=...``), so a search can
+be bookmarked and shared. The query language is the CLI's; facets add their
+filters to the query text (``type:pdf``), so what a click did stays readable
+and editable in the search box.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from markupsafe import Markup, escape
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from culpa.errors import QueryError
+from culpa.models import Hit
+from culpa.search.engine import match_pattern, search
+from culpa.search.query import Query, parse
+from culpa.store.annotations import all_notes, has_tables, tag_counts
+from culpa.store.queries import status_counts
+from culpa.web.app import state_of
+from culpa.web.facets import Facets
+from culpa.web.marks import find_spans, marked_snippet
+
+#: Result pages (hits) per screen.
+PAGE_SIZE = 30
+#: Deepest offset offered (paging that far is a sign to refine the query).
+MAX_OFFSET = 10_000
+#: Characters shown for a hit without a located match (a query of filters alone).
+LEAD_CHARS = 160
+#: Starred documents listed on the overview.
+MAX_STARRED_LISTED = 50
+
+
+@dataclass(frozen=True, slots=True)
+class PageHit:
+    page: int
+    snippet: Markup
+    matches: int
+    href: str
+
+
+@dataclass(slots=True)
+class DocGroup:
+    document_id: int
+    file_name: str
+    path: str
+    type: str
+    title: str
+    page_count: int
+    starred: bool
+    tags: list[str]
+    href: str
+    hits: list[PageHit] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class FacetLink:
+    label: str
+    count: str
+    href: str | None
+    active: bool
+
+
+def search_url(q: str, offset: int = 0) -> str:
+    params: dict[str, str | int] = {"q": q}
+    if offset:
+        params["offset"] = offset
+    return "/?" + urlencode(params)
+
+
+def viewer_url(doc_id: int, q: str, page: int) -> str:
+    params: dict[str, str | int] = {"page": page}
+    if q:
+        params["q"] = q
+    return f"/doc/{doc_id}?" + urlencode(params)
+
+
+def _with_token(q: str, token: str) -> tuple[str, bool]:
+    """The query narrowed by ``token``, or widened again when it is already there."""
+    words = q.split(" ")
+    if token in words:
+        return " ".join(w for w in words if w != token).strip(), True
+    return f"{q} {token}".strip(), False
+
+
+def facet_links(q: str, facets: Facets) -> list[tuple[str, str, list[FacetLink], int]]:
+    """(name, title, links, more) per facet, each link narrowing (or widening) the query."""
+    out = []
+    for facet in facets.facets:
+        links = []
+        for value in facet.values:
+            shown = f"≈{value.count:,}" if facets.approximate else f"{value.count:,}"
+            if value.token is None:
+                links.append(FacetLink(value.label, shown, None, False))
+                continue
+            new_q, active = _with_token(q, value.token)
+            links.append(FacetLink(value.label, shown, search_url(new_q), active))
+        out.append((facet.name, facet.title, links, facet.more))
+    return out
+
+
+def _escape_lead(text: str) -> Markup:
+    lead = " ".join(text[:LEAD_CHARS].split())
+    return escape(lead + ("…" if len(text) > LEAD_CHARS else ""))
+
+
+def group_hits(request: Request, q: str, query: Query, hits: list[Hit]) -> list[DocGroup]:
+    """Hits grouped by document, in the order each document first ranks."""
+    if not hits:
+        return []
+    state = state_of(request)
+    conn = state.conn()
+    doc_ids = list(dict.fromkeys(h.document_id for h in hits))
+    ids_json = json.dumps(doc_ids)
+    docs = {
+        r[0]: r
+        for r in conn.execute(
+            "SELECT id, type, page_count, metadata FROM documents "
+            "WHERE id IN (SELECT value FROM json_each(?))",
+            (ids_json,),
+        )
+    }
+    tags: dict[int, list[str]] = {}
+    starred: set[int] = set()
+    if has_tables(conn):
+        for doc_id, tag in conn.execute(
+            "SELECT document_id, tag FROM tags WHERE document_id IN "
+            "(SELECT value FROM json_each(?)) ORDER BY tag",
+            (ids_json,),
+        ):
+            tags.setdefault(doc_id, []).append(tag)
+        starred = {
+            r[0]
+            for r in conn.execute(
+                "SELECT document_id FROM stars WHERE document_id IN "
+                "(SELECT value FROM json_each(?))",
+                (ids_json,),
+            )
+        }
+    pairs = [(h.document_id, h.page) for h in hits]
+    where = " OR ".join("(document_id = ? AND number = ?)" for _ in pairs)
+    texts = {
+        (r[0], r[1]): r[2]
+        for r in conn.execute(
+            f"SELECT document_id, number, text FROM pages WHERE {where}",
+            [v for pair in pairs for v in pair],
+        )
+    }
+    pattern = match_pattern(query.terms)
+    groups: dict[int, DocGroup] = {}
+    for hit in hits:
+        group = groups.get(hit.document_id)
+        if group is None:
+            row = docs.get(hit.document_id)
+            metadata = json.loads(row[3]) if row else {}
+            file_name = hit.path.rsplit("!/", 1)[-1].rsplit("/", 1)[-1] if hit.path else hit.sha256
+            group = DocGroup(
+                document_id=hit.document_id,
+                file_name=file_name,
+                path=hit.path,
+                type=hit.type,
+                title=str(metadata.get("title") or metadata.get("subject") or ""),
+                page_count=int(row[2]) if row else 0,
+                starred=hit.document_id in starred,
+                tags=tags.get(hit.document_id, []),
+                href=viewer_url(hit.document_id, q, hit.page),
+            )
+            groups[hit.document_id] = group
+        text = texts.get((hit.document_id, hit.page), "")
+        spans = find_spans(text, pattern)
+        if hit.end > hit.start:
+            snippet = marked_snippet(text, spans, (hit.start, hit.end))
+        elif spans:
+            snippet = marked_snippet(text, spans, spans[0])
+        else:
+            snippet = _escape_lead(text)
+        group.hits.append(
+            PageHit(hit.page, snippet, len(spans), viewer_url(hit.document_id, q, hit.page))
+        )
+    return list(groups.values())
+
+
+def search_view(request: Request) -> Response:
+    state = state_of(request)
+    q = request.query_params.get("q", "").strip()
+    try:
+        offset = min(MAX_OFFSET, max(0, int(request.query_params.get("offset", "0"))))
+    except ValueError:
+        offset = 0
+    if not q:
+        return overview(request)
+    conn = state.conn()
+    marks: list[tuple[str, float]] = []
+    started = last = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal last
+        now = time.perf_counter()
+        marks.append((name, (now - last) * 1000))
+        last = now
+
+    try:
+        query = parse(q)
+        # Counting and facets run beside the ranked search and the snippets (their own
+        # thread and connection; SQLite lets go of the GIL while it reads).
+        generation = state.generation
+        counting = state.pool.submit(lambda: state.facets.get(state.conn(), q, query, generation))
+        hits = search(conn, query, limit=PAGE_SIZE, offset=offset)
+        lap("search")
+        groups = group_hits(request, q, query, hits)
+        lap("snippets")
+        facets = counting.result()
+        lap("count-facets (rest)")
+    except QueryError as exc:
+        return state.page(
+            request, "search.html", {"q": q, "error": str(exc), "total": 0}, status=400
+        )
+    total = facets.total_pages
+    took_ms = (time.perf_counter() - started) * 1000
+    context = {
+        "q": q,
+        "error": None,
+        "total": total,
+        "total_exact": facets.total_exact,
+        "documents": facets.documents,
+        "facets_exact": not facets.approximate,
+        "sampled_pages": facets.sampled_pages,
+        "took_ms": took_ms,
+        "groups": groups,
+        "facets": facet_links(q, facets),
+        "first": offset + 1,
+        "last": offset + len(hits),
+        "prev_href": search_url(q, max(0, offset - PAGE_SIZE)) if offset > 0 else None,
+        "next_href": (
+            search_url(q, offset + PAGE_SIZE)
+            if offset + PAGE_SIZE < min(total, MAX_OFFSET + PAGE_SIZE)
+            else None
+        ),
+    }
+    response = state.page(request, "search.html", context)
+    lap("render")
+    # Where the time went, for the browser's developer tools (and bench/web_latency.py).
+    response.headers["Server-Timing"] = ", ".join(f"{n};dur={ms:.1f}" for n, ms in marks)
+    return response
+
+
+def overview(request: Request) -> Response:
+    """The case at a glance: counts, tags, starred documents, latest notes."""
+    state = state_of(request)
+    conn = state.conn()
+    counts = status_counts(conn)
+    starred: list[tuple[int, str]] = []
+    if has_tables(conn):
+        starred = [
+            (int(r[0]), str(r[1] or ""))
+            for r in conn.execute(
+                "SELECT s.document_id, (SELECT path FROM provenance p WHERE p.document_id = "
+                "s.document_id ORDER BY length(p.path), p.path LIMIT 1) FROM stars s "
+                "ORDER BY s.starred_at DESC LIMIT ?",
+                (MAX_STARRED_LISTED,),
+            )
+        ]
+    notes = all_notes(conn)
+    notes.sort(key=lambda n: n.created_at, reverse=True)
+    return state.page(
+        request,
+        "overview.html",
+        {
+            "autofocus": True,
+            "counts": counts,
+            "tags": [
+                (tag, n, search_url(f"tag:{_token_value(tag)}")) for tag, n in tag_counts(conn)
+            ],
+            "starred": starred,
+            "notes": notes[:20],
+            "note_total": len(notes),
+            "type_links": [
+                (t, n, search_url(f"type:{t}")) for t, n in counts["documents_by_type"].items()
+            ],
+        },
+    )
+
+
+def _token_value(value: str) -> str:
+    from culpa.web.facets import filter_token
+
+    token = filter_token("x", value)
+    return token[2:] if token else value
+
+
+def notes_view(request: Request) -> Response:
+    """Every note in the case, by document."""
+    state = state_of(request)
+    notes = all_notes(state.conn())
+    return state.page(request, "notes.html", {"notes": notes})
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/", search_view, methods=["GET", "HEAD"]),
+        Route("/notes", notes_view, methods=["GET", "HEAD"]),
+    ]

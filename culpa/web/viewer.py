@@ -1,0 +1,435 @@
+"""The document viewer: a page image with the query's matches boxed, the page text with
+the same matches marked, hit and page navigation, provenance and metadata, stars,
+tags and notes, citations, and the original as a download.
+
+Documents are reached only by their id (``/doc/17``) or SHA-256
+(``/sha256/<hex>``); nothing in a URL is ever used as a file path.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from markupsafe import Markup, escape
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from culpa.errors import QueryError, UsageError
+from culpa.publish.citation import cite
+from culpa.search.engine import match_pattern
+from culpa.search.query import Query, parse
+from culpa.store.annotations import document_notes, document_tags, is_starred
+from culpa.store.case import Case
+from culpa.store.queries import DocumentInfo, PageInfo, document_info, email_thread, page_info
+from culpa.web.app import state_of
+from culpa.web.mail import MailBody, email_body
+from culpa.web.marks import (
+    Box,
+    Refine,
+    Segment,
+    boxes_for_span,
+    char_refiner,
+    find_spans,
+    segments,
+)
+from culpa.web.render import RenderError, can_render, page_image, pdf_chars, pdf_rotation
+
+#: Members listed for an archive or mailbox (the rest are counted).
+MAX_MEMBERS = 2000
+#: Above this many matching pages, hits are not counted across the whole document.
+MAX_PAGES_COUNTED = 200
+#: Metadata values longer than this are cut in the panel (the full value is in `culpa show`).
+MAX_META_VALUE_CHARS = 2000
+#: Metadata keys shown as e-mail headers, in this order.
+EMAIL_HEADERS = ("from", "to", "cc", "bcc", "date", "subject")
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_ASCII_NAME = re.compile(r"[^A-Za-z0-9._ ()\-]")
+
+
+@dataclass(frozen=True, slots=True)
+class HitBoxes:
+    hit: int
+    boxes: tuple[Box, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    path: str
+    name: str
+    document_id: int
+    type: str
+    size: int
+    status: str
+
+
+def _int_param(request: Request, name: str, default: int) -> int:
+    try:
+        return int(request.query_params.get(name, default))
+    except ValueError:
+        return default
+
+
+def _document(conn: sqlite3.Connection, doc_id: int) -> DocumentInfo:
+    try:
+        return document_info(conn, doc_id)
+    except UsageError as exc:
+        raise HTTPException(404, f"no document {doc_id} in this case") from exc
+
+
+def viewer_url(doc_id: int, q: str, page: int | None = None, hit: int | None = None) -> str:
+    params: dict[str, str | int] = {}
+    if q:
+        params["q"] = q
+    if page is not None:
+        params["page"] = page
+    if hit is not None:
+        params["hit"] = hit
+    return f"/doc/{doc_id}" + (f"?{urlencode(params)}" if params else "")
+
+
+def matching_page_numbers(conn: sqlite3.Connection, doc_id: int, query: Query | None) -> list[int]:
+    """Numbers of this document's pages that match the query's full-text part."""
+    if query is None or query.expr is None:
+        return []
+    lo, hi = conn.execute(
+        "SELECT min(id), max(id) FROM pages WHERE document_id = ?", (doc_id,)
+    ).fetchone()
+    if lo is None:
+        return []
+    try:
+        rows = conn.execute(
+            "SELECT p.number FROM page_index JOIN pages p ON p.id = page_index.rowid "
+            "WHERE page_index MATCH ? AND page_index.rowid BETWEEN ? AND ? "
+            "AND p.document_id = ? ORDER BY p.number",
+            (query.match(), lo, hi, doc_id),
+        ).fetchall()
+    except sqlite3.OperationalError as exc:
+        raise QueryError(f"full-text search failed: {exc}") from exc
+    return [int(r[0]) for r in rows]
+
+
+def render_text(parts: list[Segment], current: int | None) -> Markup:
+    """The page text as escaped spans and marks, each carrying its character offset.
+
+    The text is exactly the stored page text (a CR shows as a line feed, one
+    character for one), so the script can turn a selection back into a span.
+    """
+    out: list[str] = []
+    for seg in parts:
+        text = escape(seg.text.replace("\r", "\n"))
+        if seg.hit is None:
+            out.append(f'<span data-o="{seg.start}">{text}</span>')
+        else:
+            cls = "hit current" if seg.hit == current else "hit"
+            out.append(
+                f'<mark id="hit-{seg.hit}" class="{cls}" data-o="{seg.start}" '
+                f'data-hit="{seg.hit}">{text}</mark>'
+            )
+    return Markup("".join(out))
+
+
+def _rotate(box: Box, m: tuple[float, ...]) -> Box:
+    a, b, c, d, e, f = m
+    xs, ys = [], []
+    for x, y in ((box.x0, box.y0), (box.x1, box.y1)):
+        xs.append(a * x + c * y + e)
+        ys.append(b * x + d * y + f)
+    return Box(min(xs), min(ys), max(xs), max(ys))
+
+
+def _members(conn: sqlite3.Connection, info: DocumentInfo) -> tuple[list[Member], int]:
+    paths = json.dumps(list(info.paths))
+    total = conn.execute(
+        "SELECT count(*) FROM provenance WHERE parent_path IN (SELECT value FROM json_each(?))",
+        (paths,),
+    ).fetchone()[0]
+    if not total:
+        return [], 0
+    rows = conn.execute(
+        "SELECT pr.path, pr.parent_path, pr.document_id, d.type, d.size, d.status "
+        "FROM provenance pr JOIN documents d ON d.id = pr.document_id "
+        "WHERE pr.parent_path IN (SELECT value FROM json_each(?)) ORDER BY pr.path LIMIT ?",
+        (paths, MAX_MEMBERS),
+    ).fetchall()
+    members = [
+        Member(
+            path=r[0],
+            name=r[0][len(r[1]) + 2 :] if r[0].startswith(r[1] + "!/") else r[0],
+            document_id=r[2],
+            type=r[3],
+            size=r[4],
+            status=r[5],
+        )
+        for r in rows
+    ]
+    return members, int(total)
+
+
+def _containers(conn: sqlite3.Connection, doc_id: int) -> list[tuple[str, int]]:
+    return [
+        (str(r[0]), int(r[1]))
+        for r in conn.execute(
+            "SELECT DISTINCT pr.parent_path, par.document_id FROM provenance pr "
+            "JOIN provenance par ON par.path = pr.parent_path WHERE pr.document_id = ? "
+            "ORDER BY pr.parent_path",
+            (doc_id,),
+        )
+    ]
+
+
+def document_view(request: Request) -> Response:
+    state = state_of(request)
+    conn = state.conn()
+    doc_id = int(request.path_params["doc_id"])
+    info = _document(conn, doc_id)
+    q = request.query_params.get("q", "").strip()
+    query: Query | None = None
+    query_error = None
+    if q:
+        try:
+            query = parse(q)
+        except QueryError as exc:
+            query_error = str(exc)
+    try:
+        match_pages = matching_page_numbers(conn, doc_id, query)
+    except QueryError as exc:
+        query_error, match_pages = str(exc), []
+    page_count = info.page_count
+    default_page = match_pages[0] if match_pages else 1
+    number = min(max(1, _int_param(request, "page", default_page)), max(1, page_count))
+    page: PageInfo | None = None
+    if page_count:
+        try:
+            page = page_info(conn, doc_id, number)
+        except UsageError:
+            page = None
+    pattern = match_pattern(query.terms) if query is not None else None
+    spans = find_spans(page.text, pattern) if page is not None else []
+    hit = _int_param(request, "hit", 0)
+    if hit < 0:
+        hit = len(spans) + hit
+    current = min(max(0, hit), len(spans) - 1) if spans else None
+
+    # Boxes on the page image.
+    image_url = None
+    page_width = page_height = 0.0
+    hit_boxes: list[HitBoxes] = []
+    blob_present = state.case.blobs.has(info.sha256)
+    if (
+        page is not None
+        and can_render(info.type, info.mime)
+        and blob_present
+        and page.width
+        and page.height
+    ):
+        image_url = f"/doc/{doc_id}/page/{number}/image?v={info.sha256[:16]}"
+        page_width, page_height = float(page.width), float(page.height)
+        rotation = None
+        refine: Refine | None = None
+        if info.mime == "application/pdf" and page.method != "ocr" and spans:
+            rotation = pdf_rotation(state.case, info.sha256, number)
+            refine = _lazy_refiner(state.case, info.sha256, number)
+        for index, (start, end) in enumerate(spans):
+            boxes = boxes_for_span(page.words, page.text, start, end, refine)
+            if rotation is not None:
+                boxes = [_rotate(b, rotation) for b in boxes]
+            if boxes:
+                hit_boxes.append(HitBoxes(index, tuple(boxes)))
+
+    # Navigation between hits (across pages) and pages.
+    before = [n for n in match_pages if n < number]
+    after = [n for n in match_pages if n > number]
+    prev_hit_url = next_hit_url = None
+    if current is not None and current > 0:
+        prev_hit_url = viewer_url(doc_id, q, number, current - 1)
+    elif before:
+        prev_hit_url = viewer_url(doc_id, q, before[-1], -1)
+    if current is not None and current + 1 < len(spans):
+        next_hit_url = viewer_url(doc_id, q, number, current + 1)
+    elif after:
+        next_hit_url = viewer_url(doc_id, q, after[0], 0)
+    hit_position = None
+    if current is not None and len(match_pages) <= MAX_PAGES_COUNTED:
+        hit_position = _hit_position(conn, doc_id, match_pages, number, current, pattern)
+
+    members, member_total = _members(conn, info)
+    mail: MailBody | None = None
+    thread: list[Any] = []
+    if info.type == "email":
+        if info.mime == "message/rfc822" and blob_present:
+            mail = email_body(state.case.blobs.path_for(info.sha256))
+        try:
+            thread = email_thread(conn, doc_id)
+        except UsageError:
+            thread = []
+    metadata = sorted(
+        (k, v if len(v) <= MAX_META_VALUE_CHARS else v[:MAX_META_VALUE_CHARS] + "…")
+        for k, v in info.metadata.items()
+    )
+    cite_span = spans[current] if current is not None else None
+    context = {
+        "q": q,
+        "query_error": query_error,
+        "doc": info,
+        "page": page,
+        "number": number,
+        "page_count": page_count,
+        "text_html": render_text(segments(page.text, spans), current) if page else Markup(""),
+        "spans": spans,
+        "current": current,
+        "cite_span": cite_span,
+        "image_url": image_url,
+        "page_width": page_width,
+        "page_height": page_height,
+        "hit_boxes": hit_boxes,
+        "match_pages": match_pages,
+        "hit_position": hit_position,
+        "prev_hit_url": prev_hit_url,
+        "next_hit_url": next_hit_url,
+        "prev_page_url": viewer_url(doc_id, q, number - 1) if number > 1 else None,
+        "next_page_url": viewer_url(doc_id, q, number + 1) if number < page_count else None,
+        "back_url": "/?" + urlencode({"q": q}) if q else "/",
+        "members": members,
+        "member_total": member_total,
+        "containers": _containers(conn, doc_id),
+        "mail": mail,
+        "email_headers": [(h, info.metadata[h]) for h in EMAIL_HEADERS if h in info.metadata],
+        "thread": thread,
+        "metadata": metadata,
+        "starred": is_starred(conn, doc_id),
+        "tags": document_tags(conn, doc_id),
+        "notes": document_notes(conn, doc_id),
+        "blob_present": blob_present,
+        "download_url": f"/doc/{doc_id}/download",
+        "tag_search_url": lambda tag: "/?" + urlencode({"q": _tag_token(tag)}),
+    }
+    return state.page(request, "document.html", context)
+
+
+def _lazy_refiner(case: Case, sha256: str, number: int) -> Refine:
+    """Exact character boxes from the PDF, read only if some match covers part of a word."""
+    loaded: list[Refine] = []
+
+    def refine(box: Box, word: str, lo: int, hi: int) -> Box | None:
+        if not loaded:
+            loaded.append(char_refiner(pdf_chars(case, sha256, number)))
+        return loaded[0](box, word, lo, hi)
+
+    return refine
+
+
+def _tag_token(tag: str) -> str:
+    from culpa.web.facets import filter_token
+
+    return filter_token("tag", tag) or tag
+
+
+def _hit_position(
+    conn: sqlite3.Connection,
+    doc_id: int,
+    match_pages: list[int],
+    number: int,
+    current: int,
+    pattern: re.Pattern[str] | None,
+) -> tuple[int, int]:
+    """(this hit's 1-based rank in the document, hits in the document)."""
+    rows = conn.execute(
+        "SELECT number, text FROM pages WHERE document_id = ? AND number IN "
+        "(SELECT value FROM json_each(?))",
+        (doc_id, json.dumps(match_pages)),
+    ).fetchall()
+    counts = {int(n): len(find_spans(text, pattern)) for n, text in rows}
+    before = sum(c for n, c in counts.items() if n < number)
+    return before + current + 1, sum(counts.values())
+
+
+def page_image_view(request: Request) -> Response:
+    state = state_of(request)
+    doc_id = int(request.path_params["doc_id"])
+    number = int(request.path_params["number"])
+    info = _document(state.conn(), doc_id)
+    if not 1 <= number <= max(1, info.page_count):
+        raise HTTPException(404, f"document {doc_id} has no page {number}")
+    try:
+        rendered = page_image(state.case, info.sha256, info.type, info.mime, number)
+    except RenderError as exc:
+        raise HTTPException(404, f"no image of this page: {exc}") from exc
+    return FileResponse(
+        rendered.path,
+        media_type=rendered.media_type,
+        headers={"Cache-Control": "private, max-age=86400"},
+    )
+
+
+def content_disposition(name: str) -> str:
+    """``attachment`` with an ASCII fallback name and the exact name in RFC 5987 form."""
+    fallback = _ASCII_NAME.sub("_", name).strip() or "document"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def download_view(request: Request) -> Response:
+    state = state_of(request)
+    doc_id = int(request.path_params["doc_id"])
+    info = _document(state.conn(), doc_id)
+    blob = state.case.blobs.path_for(info.sha256)
+    if not _SHA256.fullmatch(info.sha256) or not blob.is_file():
+        raise HTTPException(404, "the original is not in this case's blobs")
+    return FileResponse(
+        blob,
+        media_type="application/octet-stream",
+        headers={"Content-Disposition": content_disposition(info.file_name)},
+    )
+
+
+def cite_view(request: Request) -> Response:
+    """The citation `culpa cite` prints for a span, as JSON ({"text": ..., "citation": ...})."""
+    state = state_of(request)
+    doc_id = int(request.path_params["doc_id"])
+    try:
+        page = int(request.query_params["page"])
+        start = int(request.query_params["start"])
+        end = int(request.query_params["end"])
+    except (KeyError, ValueError):
+        return JSONResponse({"error": "give page, start and end as integers"}, status_code=400)
+    if start < 0 or end <= start:
+        return JSONResponse({"error": "need 0 <= start < end"}, status_code=400)
+    try:
+        citation = cite(state.conn(), doc_id, page, start, end)
+    except UsageError as exc:
+        return JSONResponse({"error": str(exc)}, status_code=400)
+    return JSONResponse({"text": citation.as_text(), "citation": citation.as_dict()})
+
+
+def by_sha256_view(request: Request) -> Response:
+    sha = str(request.path_params["sha256"]).lower()
+    if not _SHA256.fullmatch(sha):
+        raise HTTPException(404, "give a full SHA-256 in hex")
+    row = (
+        state_of(request)
+        .conn()
+        .execute("SELECT id FROM documents WHERE sha256 = ?", (sha,))
+        .fetchone()
+    )
+    if row is None:
+        raise HTTPException(404, "no document with this SHA-256 in this case")
+    return RedirectResponse(f"/doc/{int(row[0])}", status_code=303)
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/doc/{doc_id:int}", document_view, methods=["GET", "HEAD"]),
+        Route(
+            "/doc/{doc_id:int}/page/{number:int}/image", page_image_view, methods=["GET", "HEAD"]
+        ),
+        Route("/doc/{doc_id:int}/download", download_view, methods=["GET", "HEAD"]),
+        Route("/doc/{doc_id:int}/cite", cite_view, methods=["GET"]),
+        Route("/sha256/{sha256:str}", by_sha256_view, methods=["GET", "HEAD"]),
+    ]

@@ -1,0 +1,95 @@
+"""Stars, tags and notes in the case database."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from culpa.errors import UsageError
+from culpa.index.fts import index_page
+from culpa.store import annotations as notes
+from culpa.store.case import Case, schema_sql
+
+
+def _add_doc(conn: sqlite3.Connection, text: str, path: str) -> int:
+    n: int = conn.execute("SELECT count(*) FROM documents").fetchone()[0] + 1
+    conn.execute(
+        "INSERT INTO documents(id, sha256, size, mime, type, status, page_count, ingested_at)"
+        " VALUES (?, ?, 0, '', 'text', 'ok', 1, '')",
+        (n, f"{n:064x}"),
+    )
+    conn.execute("INSERT INTO provenance(path, document_id) VALUES (?, ?)", (path, n))
+    cur = conn.execute(
+        "INSERT INTO pages(document_id, number, text, method) VALUES (?, 1, ?, 'text')", (n, text)
+    )
+    assert cur.lastrowid is not None
+    index_page(conn, cur.lastrowid, text)
+    return n
+
+
+def test_annotations_survive_reopening_the_case(case: Case) -> None:
+    conn = case.connect()
+    doc = _add_doc(conn, "关于新疆工作的通知", "trove/通知.txt")
+    notes.set_star(conn, doc, True)
+    assert notes.add_tag(conn, doc, "  Xinjiang   camps ") == "Xinjiang camps"
+    notes.add_tag(conn, doc, "xinjiang CAMPS")  # the same tag, Latin case aside
+    note = notes.add_note(conn, doc, "the key sentence", page=1, start=2, end=4)
+    assert note.quote == "新疆" and note.path == "trove/通知.txt"
+    conn.close()
+    again = case.connect()
+    assert notes.is_starred(again, doc)
+    assert notes.document_tags(again, doc) == ["Xinjiang camps"]
+    assert notes.tag_counts(again) == [("Xinjiang camps", 1)]
+    (kept,) = notes.document_notes(again, doc)
+    assert (kept.page, kept.start, kept.end, kept.body) == (1, 2, 4, "the key sentence")
+    assert [n.id for n in notes.all_notes(again)] == [kept.id]
+    notes.remove_tag(again, doc, "XINJIANG camps")
+    notes.set_star(again, doc, False)
+    assert notes.delete_note(again, kept.id) == doc
+    assert notes.delete_note(again, kept.id) is None
+    assert not notes.is_starred(again, doc) and notes.document_tags(again, doc) == []
+    again.close()
+
+
+@pytest.mark.parametrize(
+    ("body", "page", "start", "end"),
+    [
+        ("", None, None, None),
+        ("x", None, 1, 3),
+        ("x", 1, 3, 2),
+        ("x", 1, 0, 999),
+        ("x", 9, None, None),
+    ],
+)
+def test_bad_notes_are_refused(
+    case: Case, body: str, page: int | None, start: int | None, end: int | None
+) -> None:
+    conn = case.connect()
+    doc = _add_doc(conn, "短文", "a.txt")
+    with pytest.raises(UsageError):
+        notes.add_note(conn, doc, body, page=page, start=start, end=end)
+    conn.close()
+
+
+def test_bad_tags_and_unknown_documents_are_refused(case: Case) -> None:
+    conn = case.connect()
+    doc = _add_doc(conn, "短文", "a.txt")
+    for tag in ("", "   ", "x" * 101, "a\x00b", "a\u200eb"):
+        with pytest.raises(UsageError):
+            notes.add_tag(conn, doc, tag)
+    with pytest.raises(UsageError):
+        notes.set_star(conn, 999, True)
+    conn.close()
+
+
+def test_an_older_case_gets_the_tables_and_reads_as_empty_before(tmp_path: object) -> None:
+    conn = sqlite3.connect(":memory:")
+    before = schema_sql()[: schema_sql().index(notes.SCHEMA_MARKER)]
+    conn.executescript(before)
+    assert not notes.has_tables(conn)
+    assert notes.all_notes(conn) == [] and notes.tag_counts(conn) == []
+    assert not notes.is_starred(conn, 1) and notes.tagged_documents(conn) == []
+    notes.ensure_tables(conn)
+    assert notes.has_tables(conn)
+    notes.ensure_tables(conn)  # idempotent
