@@ -36,9 +36,15 @@ from culpa.formats.sniff import detect_mime
 from culpa.models import Extracted
 from tests.conftest import CORPUS
 
-needs_office = pytest.mark.skipif(
-    shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed"
-)
+# scripts/setup.sh installs LibreOffice: a missing one is a failure, not a skip.
+needs_office = pytest.mark.usefixtures("_libreoffice_installed")
+
+
+@pytest.fixture
+def _libreoffice_installed() -> None:
+    assert shutil.which("soffice"), "LibreOffice (soffice) is missing: run scripts/setup.sh"
+
+
 needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
 
 NAMESPACES = (
