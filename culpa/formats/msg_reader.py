@@ -269,17 +269,35 @@ def _rtf_body(msg: MSGFile) -> bytes | None:
     return data or None
 
 
+def _html_stream(msg: MSGFile) -> str | None:
+    html_bytes = msg.getStream("__substg1.0_10130102")
+    if html_bytes:
+        return decode_html(html_bytes)[0]
+    text = msg.getStringStream("__substg1.0_1013")
+    return text if isinstance(text, str) else None
+
+
+def html_body(path: Path) -> str | None:
+    """The message's HTML body as it was sent (for a viewer to sanitise); None if none."""
+    try:
+        msg = _open(path)
+    except _LIBRARY_ERRORS:
+        return None
+    try:
+        html = _html_stream(msg)
+    except _LIBRARY_ERRORS:
+        return None
+    finally:
+        msg.close()
+    return html if html and html.strip() else None
+
+
 def _body(msg: MSGFile, metadata: dict[str, str]) -> str:
     """Plain body, else HTML rendered to text, else RTF converted to text."""
     plain = msg.getStringStream("__substg1.0_1000")
     if plain and plain.strip():
         return plain
-    html_bytes = msg.getStream("__substg1.0_10130102")
-    html_text: str | None = None
-    if html_bytes:
-        html_text, _codec = decode_html(html_bytes)
-    else:
-        html_text = msg.getStringStream("__substg1.0_1013")
+    html_text = _html_stream(msg)
     if html_text and html_text.strip():
         text, html_meta = html_to_text(html_text)
         if "title" in html_meta:

@@ -1,7 +1,8 @@
 """An e-mail's HTML body for the viewer, sanitised.
 
-The HTML comes from the original ``.eml`` blob, parsed with Python's
-``email`` package and decoded by culpa's charset rules. It is hostile input:
+The HTML comes from the original blob: an ``.eml`` parsed with Python's
+``email`` package and decoded by culpa's charset rules, or an Outlook ``.msg``
+read with extract-msg. It is hostile input:
 nh3 (Rust's ammonia) keeps only plain formatting elements, drops scripts,
 styles, forms, frames and every attribute that could load or run anything.
 Images are dropped (a remote image is a tracking beacon), and links keep their
@@ -23,6 +24,8 @@ import nh3
 
 from culpa.formats.text import decode_text
 
+#: Outlook messages: their HTML body is read with extract-msg.
+OUTLOOK_MIME = "application/vnd.ms-outlook"
 #: Messages larger than this are not parsed for display (bytes).
 MAX_EMAIL_VIEW_BYTES = 64 * 1024**2
 #: HTML bodies longer than this are cut before sanitising (characters).
@@ -98,13 +101,18 @@ def sanitize(html: str) -> MailBody:
     return MailBody(cleaned, len(_IMG.findall(html)), len(_LINK.findall(html)))
 
 
-def email_body(blob: Path) -> MailBody | None:
-    """The sanitised HTML body of the ``.eml`` at ``blob``; None when it has none."""
+def email_body(blob: Path, mime: str = "message/rfc822") -> MailBody | None:
+    """The sanitised HTML body of the message at ``blob`` (.eml, or Outlook .msg when
+    ``mime`` says so); None when it has none."""
     try:
         if blob.stat().st_size > MAX_EMAIL_VIEW_BYTES:
             return None
-        data = blob.read_bytes()
+        if mime == OUTLOOK_MIME:
+            from culpa.formats.msg_reader import html_body
+
+            html = html_body(blob)
+        else:
+            html = html_part(blob.read_bytes())
     except OSError:
         return None
-    html = html_part(data)
     return sanitize(html) if html is not None and html.strip() else None

@@ -29,7 +29,7 @@ from culpa.store.annotations import document_notes, document_tags, is_starred
 from culpa.store.case import Case
 from culpa.store.queries import DocumentInfo, PageInfo, document_info, email_thread, page_info
 from culpa.web.app import state_of
-from culpa.web.mail import MailBody, email_body
+from culpa.web.mail import OUTLOOK_MIME, MailBody, email_body
 from culpa.web.marks import (
     Box,
     Refine,
@@ -264,8 +264,8 @@ def document_view(request: Request) -> Response:
     mail: MailBody | None = None
     thread: list[Any] = []
     if info.type == "email":
-        if info.mime == "message/rfc822" and blob_present:
-            mail = email_body(state.case.blobs.path_for(info.sha256))
+        if info.mime in ("message/rfc822", OUTLOOK_MIME) and blob_present:
+            mail = email_body(state.case.blobs.path_for(info.sha256), info.mime)
         try:
             thread = email_thread(conn, doc_id)
         except UsageError:
