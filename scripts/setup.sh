@@ -57,5 +57,5 @@ if [ "${1:-}" = "--demo" ]; then
   culpa search --case demo-case '"points system" OR detention' --limit 5
   say "demo: culpa status --case demo-case"
   culpa status --case demo-case
-  say "done. Try: .venv/bin/culpa search --case demo-case 刻不容缓"
+  say "done. Try: .venv/bin/culpa search --case demo-case 刻不容缓  or, in a browser: .venv/bin/culpa serve --case demo-case"
 fi
