@@ -38,6 +38,7 @@ EXTRACTOR_MODULES: tuple[str, ...] = (
     "culpa.formats.rar",
     "culpa.formats.xml",
     "culpa.formats.tnef",
+    "culpa.formats.libarchive_formats",
 )
 #: Modules that may not exist yet; only their own absence is tolerated.
 OPTIONAL_MODULES: frozenset[str] = frozenset(
