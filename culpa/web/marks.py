@@ -14,6 +14,7 @@ Everything that reaches HTML here is escaped first and only then wrapped in
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -59,11 +60,15 @@ class Box:
 
 @dataclass(frozen=True, slots=True)
 class Segment:
-    """A run of page text: plain (``hit`` None) or the ``hit``-th match on the page."""
+    """A run of page text: plain (``hit`` None) or the ``hit``-th match on the page.
+
+    ``noted`` when it lies in a passage someone wrote a note on.
+    """
 
     start: int
     text: str
     hit: int | None
+    noted: bool = False
 
 
 def find_spans(text: str, pattern: re.Pattern[str] | None) -> list[tuple[int, int]]:
@@ -191,6 +196,23 @@ def segments(text: str, spans: Sequence[tuple[int, int]]) -> list[Segment]:
         pos = end
     if pos < len(text):
         out.append(Segment(pos, text[pos:], None))
+    return out
+
+
+def with_notes(parts: list[Segment], noted: Sequence[tuple[int, int]]) -> list[Segment]:
+    """``parts`` cut again at the edges of noted passages, the pieces inside them flagged."""
+    if not noted:
+        return parts
+    edges = sorted({e for span in noted for e in span})
+    out: list[Segment] = []
+    for seg in parts:
+        cuts = [seg.start, *(e for e in edges if seg.start < e < seg.start + len(seg.text))]
+        cuts.append(seg.start + len(seg.text))
+        for lo, hi in itertools.pairwise(cuts):
+            if hi <= lo:
+                continue
+            inside = any(a <= lo and hi <= b for a, b in noted)
+            out.append(Segment(lo, seg.text[lo - seg.start : hi - seg.start], seg.hit, inside))
     return out
 
 

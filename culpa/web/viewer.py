@@ -38,6 +38,7 @@ from culpa.web.marks import (
     char_refiner,
     find_spans,
     segments,
+    with_notes,
 )
 from culpa.web.render import RenderError, can_render, page_image, pdf_chars, pdf_rotation
 
@@ -126,9 +127,11 @@ def render_text(parts: list[Segment], current: int | None) -> Markup:
     for seg in parts:
         text = escape(seg.text.replace("\r", "\n"))
         if seg.hit is None:
-            out.append(f'<span data-o="{seg.start}">{text}</span>')
+            noted = ' class="noted"' if seg.noted else ""
+            out.append(f'<span{noted} data-o="{seg.start}">{text}</span>')
         else:
             cls = "hit current" if seg.hit == current else "hit"
+            cls += " noted" if seg.noted else ""
             out.append(
                 f'<mark id="hit-{seg.hit}" class="{cls}" data-o="{seg.start}" '
                 f'data-hit="{seg.hit}">{text}</mark>'
@@ -275,6 +278,12 @@ def document_view(request: Request) -> Response:
         for k, v in info.metadata.items()
     )
     cite_span = spans[current] if current is not None else None
+    notes = document_notes(conn, doc_id)
+    noted = [
+        (note.start, note.end)
+        for note in notes
+        if note.page == number and note.start is not None and note.end is not None
+    ]
     context = {
         "q": q,
         "query_error": query_error,
@@ -282,7 +291,9 @@ def document_view(request: Request) -> Response:
         "page": page,
         "number": number,
         "page_count": page_count,
-        "text_html": render_text(segments(page.text, spans), current) if page else Markup(""),
+        "text_html": render_text(with_notes(segments(page.text, spans), noted), current)
+        if page
+        else Markup(""),
         "spans": spans,
         "current": current,
         "cite_span": cite_span,
@@ -306,7 +317,7 @@ def document_view(request: Request) -> Response:
         "metadata": metadata,
         "starred": is_starred(conn, doc_id),
         "tags": document_tags(conn, doc_id),
-        "notes": document_notes(conn, doc_id),
+        "notes": notes,
         "blob_present": blob_present,
         "download_url": f"/doc/{doc_id}/download",
         "tag_search_url": lambda tag: "/?" + urlencode({"q": _tag_token(tag)}),

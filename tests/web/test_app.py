@@ -305,6 +305,8 @@ def test_notes_round_trip_and_show_in_the_cli(
     assert note["document_id"] == doc
     if scope == "passage":
         assert (note["page"], note["start"], note["end"]) == (1, 0, 5) and note["quote"]
+        # The passage is marked in the page text, from its first character to its fifth.
+        assert '<span class="noted" data-o="0">' in page
     elif scope == "page":
         assert (note["page"], note["start"]) == (1, None)
     else:

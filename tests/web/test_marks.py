@@ -16,6 +16,7 @@ from culpa.web.marks import (
     flat_quote,
     marked_snippet,
     segments,
+    with_notes,
 )
 from culpa.web.search_page import _with_token
 from culpa.web.viewer import content_disposition
@@ -133,3 +134,16 @@ def test_the_sanitiser_keeps_formatting_and_drops_everything_active() -> None:
         '<table><tbody><tr><td colspan="2">c</td></tr></tbody></table>'
     )
     assert (body.images_dropped, body.links_disabled) == (1, 1)
+
+
+def test_noted_passages_cut_segments_and_keep_offsets() -> None:
+    text = "新疆会议纪要 detention"
+    parts = with_notes(segments(text, [(0, 2)]), [(1, 4)])
+    assert [(p.start, p.text, p.hit, p.noted) for p in parts] == [
+        (0, "新", 0, False),
+        (1, "疆", 0, True),
+        (2, "会议", None, True),
+        (4, "纪要 detention", None, False),
+    ]
+    assert "".join(p.text for p in parts) == text
+    assert with_notes(parts, []) == parts
