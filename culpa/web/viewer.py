@@ -23,7 +23,7 @@ from starlette.routing import BaseRoute, Route
 
 from culpa.errors import QueryError, UsageError
 from culpa.publish.citation import cite
-from culpa.search.engine import match_pattern
+from culpa.search.engine import match_pattern, search
 from culpa.search.query import Query, parse
 from culpa.store.annotations import document_notes, document_tags, is_starred
 from culpa.store.case import Case
@@ -42,6 +42,8 @@ from culpa.web.marks import (
 )
 from culpa.web.render import RenderError, can_render, page_image, pdf_chars, pdf_rotation
 
+#: Ranked hits looked through for the documents before and after this one in the results.
+NEIGHBOUR_HITS = 200
 #: Members listed for an archive or mailbox (the rest are counted).
 MAX_MEMBERS = 2000
 #: Above this many matching pages, hits are not counted across the whole document.
@@ -137,6 +139,27 @@ def render_text(parts: list[Segment], current: int | None) -> Markup:
                 f'data-hit="{seg.hit}">{text}</mark>'
             )
     return Markup("".join(out))
+
+
+def neighbour_documents(
+    conn: sqlite3.Connection, query: Query, doc_id: int
+) -> tuple[int | None, int | None]:
+    """The documents just before and after ``doc_id`` in the search results, as ranked.
+
+    The results page groups hits by document in rank order; stepping from one
+    document to the next follows the same order (within the first NEIGHBOUR_HITS hits).
+    """
+    try:
+        hits = search(conn, query, limit=NEIGHBOUR_HITS)
+    except QueryError:
+        return None, None
+    order = list(dict.fromkeys(hit.document_id for hit in hits))
+    if doc_id not in order:
+        return None, None
+    index = order.index(doc_id)
+    before = order[index - 1] if index > 0 else None
+    after = order[index + 1] if index + 1 < len(order) else None
+    return before, after
 
 
 def _rotate(box: Box, m: tuple[float, ...]) -> Box:
@@ -259,6 +282,11 @@ def document_view(request: Request) -> Response:
         next_hit_url = viewer_url(doc_id, q, number, current + 1)
     elif after:
         next_hit_url = viewer_url(doc_id, q, after[0], 0)
+    prev_doc_url = next_doc_url = None
+    if query is not None:
+        before_doc, after_doc = neighbour_documents(conn, query, doc_id)
+        prev_doc_url = viewer_url(before_doc, q) if before_doc is not None else None
+        next_doc_url = viewer_url(after_doc, q) if after_doc is not None else None
     hit_position = None
     if current is not None and len(match_pages) <= MAX_PAGES_COUNTED:
         hit_position = _hit_position(conn, doc_id, match_pages, number, current, pattern)
@@ -318,6 +346,8 @@ def document_view(request: Request) -> Response:
         "starred": is_starred(conn, doc_id),
         "tags": document_tags(conn, doc_id),
         "notes": notes,
+        "prev_doc_url": prev_doc_url,
+        "next_doc_url": next_doc_url,
         "blob_present": blob_present,
         "download_url": f"/doc/{doc_id}/download",
         "tag_search_url": lambda tag: "/?" + urlencode({"q": _tag_token(tag)}),

@@ -357,3 +357,24 @@ def test_even_a_crash_answers_with_the_security_headers(web_case: Case) -> None:
         response = crashing.get("/boom")
     assert response.status_code == 500 and "RuntimeError" not in response.text
     assert response.headers["content-security-policy"].startswith("default-src 'self'")
+
+
+def test_viewer_steps_to_the_next_and_previous_document_of_the_results(
+    client: TestClient, web_case: Case
+) -> None:
+    import sqlite3
+    from urllib.parse import urlencode
+
+    from culpa.search.engine import search
+
+    with sqlite3.connect(web_case.db_path) as conn:
+        hits = search(conn, "新疆", limit=200)
+    order = list(dict.fromkeys(hit.document_id for hit in hits))
+    assert len(order) >= 3
+    q = urlencode({"q": "新疆"})
+    first = client.get(f"/doc/{order[0]}", params={"q": "新疆"}).text
+    assert f'id="next-doc" href="/doc/{order[1]}?{q}"' in first
+    assert 'id="prev-doc"' not in first  # the first result has none before it
+    middle = client.get(f"/doc/{order[1]}", params={"q": "新疆"}).text
+    assert f'id="prev-doc" href="/doc/{order[0]}?{q}"' in middle
+    assert f'id="next-doc" href="/doc/{order[2]}?{q}"' in middle
