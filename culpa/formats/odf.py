@@ -30,6 +30,7 @@ Password-protected packages are reported as ``encrypted`` (not decrypted).
 from __future__ import annotations
 
 import contextlib
+import io
 import re
 import zipfile
 from collections.abc import Callable, Iterator
@@ -42,6 +43,7 @@ import lxml.etree
 from culpa.analysis.language import detect_language
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
+from culpa.formats.odf_crypto import PartEncryption, decrypt_part, encrypted_parts, find_password
 from culpa.formats.registry import register
 from culpa.formats.safe_xml import SAFE_PARSER_OPTIONS, is_entity_attack
 from culpa.models import Child, Extracted, Page
@@ -258,6 +260,9 @@ class _Package:
         self.path = path
         self.flat: Any = None
         self.zip: zipfile.ZipFile | None = None
+        #: Encrypted parts and the password that opens them (see odf_crypto).
+        self.encrypted: dict[str, PartEncryption] = {}
+        self.password: str | None = None
         try:
             is_zip = zipfile.is_zipfile(path)
         except OSError as exc:
@@ -272,7 +277,7 @@ class _Package:
             raise ExtractionError(ErrorKind.CORRUPT, f"not a readable ODF package: {exc}") from exc
         self._check_sizes(infos, context)
         self.names = {info.filename for info in infos}
-        self._check_encryption()
+        self._check_encryption(context.passwords)
 
     def _open_flat(self) -> None:
         size = self.path.stat().st_size
@@ -289,16 +294,39 @@ class _Package:
     def _check_sizes(infos: list[zipfile.ZipInfo], context: ExtractContext) -> None:
         check_declared_sizes(infos, context.limits, "ODF", max_total=MAX_PACKAGE_BYTES)
 
-    def _check_encryption(self) -> None:
-        """Password-protected packages list encryption data for their parts in the manifest."""
+    def _check_encryption(self, passwords: tuple[str, ...]) -> None:
+        """Find the password of a protected package (its manifest lists encrypted parts)."""
         manifest = self.read("META-INF/manifest.xml")
         if manifest is None:
             return
-        for entry in manifest.iter(_q("manifest:file-entry")):
-            if entry.find(_q("manifest:encryption-data")) is not None:
-                raise ExtractionError(
-                    ErrorKind.ENCRYPTED, "ODF document is password-protected (encrypted parts)"
-                )
+        encrypted = encrypted_parts(manifest)
+        if not encrypted:
+            return
+        probe = "content.xml" if "content.xml" in encrypted else next(iter(encrypted))
+        if passwords and probe in self.names:
+            self.password = find_password(passwords, encrypted[probe], self._raw(probe))
+        if self.password is None:
+            tried = (
+                f"none of the {len(passwords)} passwords given opens it"
+                if passwords
+                else "give its password with --password or --password-file"
+            )
+            raise ExtractionError(
+                ErrorKind.ENCRYPTED,
+                f"ODF document is password-protected (encrypted parts); {tried}",
+            )
+        self.encrypted = encrypted
+
+    def _raw(self, name: str) -> bytes:
+        assert self.zip is not None
+        try:
+            return self.zip.read(name)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+            raise ExtractionError(ErrorKind.CORRUPT, f"ODF part {name} is damaged: {exc}") from exc
+
+    def _decrypted(self, name: str, max_bytes: int) -> bytes:
+        assert self.password is not None
+        return decrypt_part(self._raw(name), self.encrypted[name], self.password, max_bytes)
 
     def read(self, name: str) -> Any:
         """The root element of part ``name`` (a tree), or None if the package lacks it."""
@@ -307,6 +335,8 @@ class _Package:
         assert self.zip is not None
         if name not in self.names:
             return None
+        if name in self.encrypted:
+            return parse_xml(self._decrypted(name, MAX_TREE_PART_BYTES), name)
         info = self.zip.getinfo(name)
         if info.file_size > MAX_TREE_PART_BYTES:
             raise ExtractionError(
@@ -327,6 +357,11 @@ class _Package:
         assert self.zip is not None
         if name not in self.names:
             yield None
+            return
+        if name in self.encrypted:
+            data = self._decrypted(name, MAX_STREAMED_PART_BYTES)
+            _refuse_dtd(data[:PROLOG_BYTES], name)
+            yield io.BytesIO(data)
             return
         info = self.zip.getinfo(name)
         if info.file_size > MAX_STREAMED_PART_BYTES:
@@ -1089,6 +1124,8 @@ def _extract(path: Path, context: ExtractContext, kind: str) -> Extracted:
     finally:
         package.close()
     metadata.update(extra)
+    if package.encrypted:
+        metadata["decrypted"] = "yes (a --password opened it)"
     if budget.exhausted:
         metadata["truncated"] = f"text cut at {MAX_TEXT_CHARS} characters"
     if children:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import time
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -402,6 +403,22 @@ def test_corpus_encrypted_documents(tmp_path: Path, name: str) -> None:
     with pytest.raises(ExtractionError) as caught:
         OdtExtractor().extract(CORPUS / name, _context(tmp_path))
     assert caught.value.kind == ErrorKind.ENCRYPTED
+    wrong = replace(_context(tmp_path), passwords=("wrong", "guess"))
+    with pytest.raises(ExtractionError) as caught:
+        OdtExtractor().extract(CORPUS / name, wrong)
+    assert caught.value.kind == ErrorKind.ENCRYPTED
+    assert "none of the 2 passwords" in caught.value.message
+
+
+@needs_corpus
+def test_the_right_password_opens_an_encrypted_odt(tmp_path: Path) -> None:
+    """Tika's sample (AES-256-CBC, PBKDF2 with 100,000 rounds), password "tika"."""
+    context = replace(_context(tmp_path), passwords=("wrong", "tika"))
+    result = OdtExtractor().extract(CORPUS / "office/tika_testODTEncrypted.odt", context)
+    assert result.pages[0].text.startswith("Shhhhhhhhhhh!")
+    assert "This should be encrypted." in result.pages[0].text
+    assert result.metadata["decrypted"].startswith("yes")
+    assert result.metadata["application"].startswith("LibreOffice/6.4")
 
 
 @needs_corpus
