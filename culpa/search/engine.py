@@ -32,6 +32,8 @@ SNIPPET_OPEN = "[["
 SNIPPET_CLOSE = "]]"
 #: Matching pages above which the first results are ranked on a sample (see _ranked).
 RANK_WINDOW = 2500
+#: Filters that keep at most this many documents are searched document by document.
+MAX_SELECTIVE_DOCUMENTS = 32
 
 # unicode61 token characters, approximately: letters and digits (not "_").
 _TOK = r"[^\W_]"
@@ -133,6 +135,8 @@ class _Filters:
         self.sql: list[str] = []
         self.params: list[object] = []
         self.paths: list[str] = []
+        #: True when a condition is on pages (language), not only on documents.
+        self.page_level = False
 
     def types(self, values: Sequence[str]) -> None:
         if values:
@@ -142,6 +146,7 @@ class _Filters:
     def languages(self, values: Sequence[str]) -> None:
         # "zh" matches zh, zh-Hans and zh-Hant.
         if values:
+            self.page_level = True
             ors = []
             for v in values:
                 ors.append("(lower(p.language) = ? OR lower(p.language) LIKE ? ESCAPE '\\')")
@@ -263,6 +268,55 @@ def _run(conn: sqlite3.Connection, sql: str, params: Sequence[object]) -> list[t
         raise QueryError(f"full-text search failed: {e}") from e
 
 
+def _selective_documents(conn: sqlite3.Connection, f: _Filters) -> list[int] | None:
+    """The documents the filters allow, when they are few enough to search one by one.
+
+    A filter that keeps few documents (a tag, a star, a narrow path) on a word
+    found on most pages would otherwise walk and join every match. Only
+    document-level filters qualify; None means "use the ordinary plan".
+    """
+    if not f.sql or f.page_level or MAX_SELECTIVE_DOCUMENTS <= 0:
+        return None
+    rows = conn.execute(
+        "SELECT d.id FROM documents d JOIN pages p ON p.document_id = d.id AND p.number = 1 "
+        f"WHERE {' AND '.join(f.sql)} LIMIT ?",
+        [*f.params, MAX_SELECTIVE_DOCUMENTS + 1],
+    ).fetchall()
+    if len(rows) > MAX_SELECTIVE_DOCUMENTS:
+        return None
+    return [row[0] for row in rows]
+
+
+def _ranked_in_documents(
+    conn: sqlite3.Connection, q: Query, documents: Sequence[int]
+) -> list[tuple[int, float]] | None:
+    """Every matching page of ``documents`` with its bm25, best first (exact order).
+
+    A document's pages have consecutive ids (the writer stores them together),
+    and a rowid range is the one restriction FTS5 applies while walking a
+    doclist, so each document costs one short query. None if some document's
+    pages are not one run of ids (then the ordinary plan is used).
+    """
+    match = q.match()
+    rows: list[tuple[int, float]] = []
+    for document in documents:
+        low, high, pages = conn.execute(
+            "SELECT min(id), max(id), count(*) FROM pages WHERE document_id = ?", (document,)
+        ).fetchone()
+        if low is None:
+            continue
+        if high - low + 1 != pages:
+            return None
+        rows += _run(
+            conn,
+            "SELECT rowid, bm25(page_index) FROM page_index WHERE page_index MATCH ? "
+            "AND rowid BETWEEN ? AND ?",
+            [match, low, high],
+        )
+    rows.sort(key=lambda row: (row[1], row[0]))
+    return rows
+
+
 def _ranked(
     conn: sqlite3.Connection, q: Query, f: _Filters, limit: int, offset: int
 ) -> list[tuple[int, float]]:
@@ -285,6 +339,9 @@ def _ranked(
             f"SELECT p.id, 0 {from_where} ORDER BY p.id LIMIT ? OFFSET ?",
             [*params, limit, offset],
         )
+    documents = _selective_documents(conn, f)
+    if documents is not None and (rows := _ranked_in_documents(conn, q, documents)) is not None:
+        return rows[offset : offset + limit]
     want = offset + limit
     # bm25() rather than the rank column: SQLite then applies the filters before
     # ranking, where FTS5 would rank every match first.
@@ -352,6 +409,10 @@ def count(
 ) -> int:
     """How many pages match (no ranking, so cheaper than a full search)."""
     q, f = _prepare(conn, query, types, languages, path_prefix)
+    if q.expr is not None and (documents := _selective_documents(conn, f)) is not None:
+        rows = _ranked_in_documents(conn, q, documents)
+        if rows is not None:
+            return len(rows)
     from_where, params = _from_where(q, f)
     rows = _run(conn, f"SELECT count(*), 0 {from_where}", params)
     return int(rows[0][0])

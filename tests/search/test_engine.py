@@ -193,3 +193,34 @@ def test_metadata_fields_filter_and_stand_alone(conn: sqlite3.Connection, add_do
     assert count(conn, "author:%") == 0  # LIKE wildcards are literal
     assert count(conn, "新疆 type:email") == 1
     assert _words(search(conn, "http://example.org")) == set()  # not a field: a term
+
+
+def test_selective_filters_give_the_ordinary_plans_results(
+    conn: sqlite3.Connection, add_doc: AddDoc, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Few documents allowed by the filters: searched one by one, same hits, same order."""
+    rng = random.Random(5)
+    for n in range(40):
+        pages = _random_pages(rng, 3)
+        add_doc(
+            pages,
+            type="pdf" if n % 3 else "docx",
+            paths=(f"leak/{n % 4}/doc{n}.pdf",),
+            metadata={"author": "李四" if n % 7 == 0 else "王五"},
+        )
+    queries = ["新疆", "中央 author:李四", "新疆 type:docx author:李四", "干部 path:leak/2", "的了"]
+    monkeypatch.setattr(engine, "MAX_SELECTIVE_DOCUMENTS", 0)  # the ordinary plan
+    expected = {
+        q: ([(h.document_id, h.page, h.start) for h in search(conn, q, limit=50)], count(conn, q))
+        for q in queries
+    }
+    monkeypatch.setattr(engine, "MAX_SELECTIVE_DOCUMENTS", 32)
+    used = []
+    real = engine._ranked_in_documents
+    monkeypatch.setattr(engine, "_ranked_in_documents", lambda *a: used.append(a[2]) or real(*a))
+    for q in queries:
+        hits = search(conn, q, limit=50)
+        assert ([(h.document_id, h.page, h.start) for h in hits], count(conn, q)) == expected[q]
+        assert search(conn, q, limit=3, offset=2) == search(conn, q, limit=50)[2:5]
+    assert used  # the selective plan did run for the filtered queries
+    assert expected["中央 author:李四"][1] > 0
