@@ -91,16 +91,51 @@ def _is_attachment(part: Message) -> bool:
     return disposition == "attachment" or _filename(part) is not None
 
 
-class _Walker:
+class AttachmentWriter:
+    """Writes a message's attachments into the work folder, within the archive limits.
+
+    Files get generated names (``attachment-00001.pdf``); the name the sender
+    gave is provenance text only, made unique. Shared by the .eml and .msg readers.
+    """
+
+    def __init__(self, context: ExtractContext, *, limit_each: bool = False) -> None:
+        self.context = context
+        #: Also hold each attachment to ``max_member_bytes`` (not only the total).
+        self.limit_each = limit_each
+        self.children: list[Child] = []
+        self.names: set[str] = set()
+        self.total_bytes = 0
+
+    def write(self, name: str, data: bytes) -> None:
+        """Store ``data`` as the attachment named ``name`` (already made safe by the caller)."""
+        limits = self.context.limits
+        if len(self.children) >= limits.max_members:
+            raise ExtractionError(ErrorKind.LIMIT_EXCEEDED, "too many attachments")
+        if self.limit_each and len(data) > limits.max_member_bytes:
+            raise ExtractionError(
+                ErrorKind.LIMIT_EXCEEDED, f"attachment {name!r} is over {limits.max_member_bytes}"
+            )
+        self.total_bytes += len(data)
+        if self.total_bytes > limits.max_total_bytes:
+            raise ExtractionError(ErrorKind.LIMIT_EXCEEDED, "attachments are too large in total")
+        provenance = unique_name(name, self.names)
+        suffix = Path(provenance).suffix
+        if not _SAFE_SUFFIX.match(suffix):
+            suffix = ".bin"
+        self.context.workdir.mkdir(parents=True, exist_ok=True)
+        target = self.context.workdir / f"attachment-{len(self.children) + 1:05d}{suffix}"
+        with target.open("xb") as f:
+            f.write(data)
+        self.children.append(Child(name=provenance, path=target))
+
+
+class _Walker(AttachmentWriter):
     """Collects body text and attachments from a message tree."""
 
     def __init__(self, context: ExtractContext) -> None:
-        self.context = context
+        super().__init__(context)
         self.plain: list[str] = []
         self.html: list[str] = []
-        self.children: list[Child] = []
-        self.total_bytes = 0
-        self.names: set[str] = set()
 
     def walk(self, part: Message, depth: int = 0, in_alternative: bool = False) -> None:
         if depth > MAX_MIME_DEPTH:
@@ -134,26 +169,6 @@ class _Walker:
         elif not content_type.startswith(("text/", "multipart/")) and not in_alternative:
             self._attach(part)  # inline images and other unnamed parts
 
-    def _unique(self, name: str) -> str:
-        return unique_name(name, self.names)
-
-    def _write(self, name: str, data: bytes) -> None:
-        limits = self.context.limits
-        if len(self.children) >= limits.max_members:
-            raise ExtractionError(ErrorKind.LIMIT_EXCEEDED, "too many attachments")
-        self.total_bytes += len(data)
-        if self.total_bytes > limits.max_total_bytes:
-            raise ExtractionError(ErrorKind.LIMIT_EXCEEDED, "attachments are too large in total")
-        provenance = self._unique(safe_name(name))
-        suffix = Path(provenance).suffix
-        if not _SAFE_SUFFIX.match(suffix):
-            suffix = ".bin"
-        self.context.workdir.mkdir(parents=True, exist_ok=True)
-        target = self.context.workdir / f"attachment-{len(self.children) + 1:05d}{suffix}"
-        with target.open("xb") as f:
-            f.write(data)
-        self.children.append(Child(name=provenance, path=target))
-
     def _attach(self, part: Message) -> None:
         data = part.get_payload(decode=True)
         if not isinstance(data, bytes):
@@ -163,7 +178,7 @@ class _Walker:
         if name is None:
             extension = mimetypes.guess_extension(part.get_content_type()) or ".bin"
             name = f"part-{len(self.children) + 1}{extension}"
-        self._write(name, data)
+        self.write(safe_name(name), data)
 
     def _attach_message(self, part: Message) -> None:
         payload = part.get_payload()
@@ -176,7 +191,7 @@ class _Walker:
             data = raw if isinstance(raw, bytes) else b""
             subject = None
         name = _filename(part) or f"{(subject or 'message')[:100]}.eml"
-        self._write(name, data)
+        self.write(safe_name(name), data)
 
 
 def _choose_alternative(parts: list[Message]) -> Message | None:

@@ -43,7 +43,7 @@ from extract_msg.msg_classes import MessageBase, MSGFile
 
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
-from culpa.formats.eml import HEADERS, safe_name
+from culpa.formats.eml import HEADERS, AttachmentWriter, safe_name
 from culpa.formats.html import decode_html, html_to_text
 from culpa.formats.mbox import header_text, iso_date, subject_file_name
 from culpa.formats.rtf import rtf_to_text
@@ -55,8 +55,8 @@ from culpa.formats.text import (
     normalise_newlines,
     text_pages,
 )
-from culpa.models import Child, Extracted
-from culpa.sources.archive import check_depth, unique_name
+from culpa.models import Extracted
+from culpa.sources.archive import check_depth
 
 #: Larger .msg files are refused (bytes).
 MAX_MSG_BYTES = 1024**3
@@ -99,7 +99,6 @@ _STRING8_SAMPLES = (
 )
 _MESSAGE_CODEPAGE = "3FFD0003"
 _INTERNET_CODEPAGE = "3FDE0003"
-_SAFE_SUFFIX = re.compile(r"^\.[A-Za-z0-9]{1,10}$")
 _SPECIALS = re.compile(r'[()<>@,;:\\".\[\]]')
 #: striprtf's converter (untyped upstream).
 _rtf_to_text: Callable[..., str] = rtf_to_text
@@ -309,39 +308,12 @@ def _body(msg: MSGFile, metadata: dict[str, str]) -> str:
     return plain or ""
 
 
-class _Attachments:
-    """Writes attachments into the work folder under generated names, within the limits."""
+class _Attachments(AttachmentWriter):
+    """An Outlook message's attachments and attached messages, as children."""
 
     def __init__(self, context: ExtractContext) -> None:
-        self.context = context
-        self.children: list[Child] = []
-        self.names: set[str] = set()
-        self.total_bytes = 0
+        super().__init__(context, limit_each=True)
         self.unreadable = 0
-
-    def _unique(self, name: str) -> str:
-        return unique_name(name, self.names)
-
-    def write(self, name: str, data: bytes) -> None:
-        limits = self.context.limits
-        if len(self.children) >= limits.max_members:
-            raise ExtractionError(ErrorKind.LIMIT_EXCEEDED, "too many attachments")
-        if len(data) > limits.max_member_bytes:
-            raise ExtractionError(
-                ErrorKind.LIMIT_EXCEEDED, f"attachment {name!r} is over {limits.max_member_bytes}"
-            )
-        self.total_bytes += len(data)
-        if self.total_bytes > limits.max_total_bytes:
-            raise ExtractionError(ErrorKind.LIMIT_EXCEEDED, "attachments are too large in total")
-        provenance = self._unique(name)
-        suffix = Path(provenance).suffix
-        if not _SAFE_SUFFIX.match(suffix):
-            suffix = ".bin"
-        self.context.workdir.mkdir(parents=True, exist_ok=True)
-        target = self.context.workdir / f"attachment-{len(self.children) + 1:05d}{suffix}"
-        with target.open("xb") as f:
-            f.write(data)
-        self.children.append(Child(name=provenance, path=target))
 
     def add(self, attachment: AttachmentBase | SignedAttachment) -> None:
         data: Any = attachment.data
