@@ -231,13 +231,11 @@ class OoxmlPackage:
     def info(self, name: str) -> zipfile.ZipInfo | None:
         return self._infos.get(name.lower())
 
-    def read(self, name: str) -> bytes | None:
-        """A part's bytes, or None if the package has no such part."""
-        info = self.info(name)
-        if info is None:
-            return None
+    @contextlib.contextmanager
+    def _part_errors(self, name: str) -> Iterator[None]:
+        """Turn zipfile's failures on part ``name`` into file errors of the right kind."""
         try:
-            return self.archive.read(info)
+            yield
         except RuntimeError as exc:  # zipfile's "password required" for encrypted members
             raise ExtractionError(
                 ErrorKind.ENCRYPTED, f"{self.label} part {name!r} is zip-encrypted"
@@ -251,25 +249,21 @@ class OoxmlPackage:
                 ErrorKind.CORRUPT, f"{self.label} part {name!r} is damaged: {exc}"
             ) from exc
 
+    def read(self, name: str) -> bytes | None:
+        """A part's bytes, or None if the package has no such part."""
+        info = self.info(name)
+        if info is None:
+            return None
+        with self._part_errors(name):
+            return self.archive.read(info)
+
     def open(self, name: str) -> IO[bytes]:
         """A part as a stream (for iterparse), or raise ``corrupt`` if it is missing."""
         info = self.info(name)
         if info is None:
             raise ExtractionError(ErrorKind.CORRUPT, f"{self.label} has no part {name!r}")
-        try:
+        with self._part_errors(name):
             return self.archive.open(info)
-        except RuntimeError as exc:
-            raise ExtractionError(
-                ErrorKind.ENCRYPTED, f"{self.label} part {name!r} is zip-encrypted"
-            ) from exc
-        except NotImplementedError as exc:
-            raise ExtractionError(
-                ErrorKind.UNSUPPORTED, f"{self.label} part {name!r}: {exc}"
-            ) from exc
-        except ZIP_READ_ERRORS as exc:
-            raise ExtractionError(
-                ErrorKind.CORRUPT, f"{self.label} part {name!r} is damaged: {exc}"
-            ) from exc
 
     def parse(self, name: str) -> Element | None:
         """A part's root element (safe parser, DTD refused), or None if it is missing."""
