@@ -40,23 +40,6 @@ EXTRACTOR_MODULES: tuple[str, ...] = (
     "culpa.formats.tnef",
     "culpa.formats.libarchive_formats",
 )
-#: Modules that may not exist yet; only their own absence is tolerated.
-OPTIONAL_MODULES: frozenset[str] = frozenset(
-    {
-        "culpa.formats.xlsx",
-        "culpa.formats.pptx",
-        "culpa.formats.odf",
-        "culpa.formats.legacy_office",
-        "culpa.formats.rtf",
-        "culpa.formats.msg",
-        "culpa.formats.mbox",
-        "culpa.formats.pst",
-        "culpa.formats.sevenzip",
-        "culpa.formats.rar",
-        "culpa.formats.xml",
-    }
-)
-
 #: Family names for MIME types nothing claims, so they are still grouped sensibly.
 UNCLAIMED_FAMILIES: dict[str, str] = {
     "application/x-empty": "empty",
@@ -119,12 +102,7 @@ def _load() -> None:
         if _loaded:
             return
         for name in EXTRACTOR_MODULES:
-            try:
-                importlib.import_module(name)
-            except ModuleNotFoundError as exc:
-                if name in OPTIONAL_MODULES and exc.name == name:
-                    continue
-                raise
+            importlib.import_module(name)
         _loaded = True
 
 
