@@ -93,7 +93,10 @@ class Hit:
     """One search result: a page of a document, with the first match located.
 
     ``start``/``end`` index the page's stored text; ``snippet`` marks the
-    match with ``[[`` and ``]]`` (the CLI may render it otherwise).
+    match with ``[[`` and ``]]`` (the CLI may render it otherwise), and on an
+    OCR'd page each doubtful word with ``[?`` and ``?]``. ``doubtful`` gives
+    those words as ``(start, end, confidence)`` in the page text, so a reader
+    of OCR'd text is never shown a machine's guess as if it were printed.
     """
 
     document_id: int
@@ -106,3 +109,9 @@ class Hit:
     score: float
     type: str = ""
     language: str | None = None
+    #: "text" (text layer) or "ocr", with the engine and mean word confidence (0-100).
+    method: str = "text"
+    ocr_engine: str | None = None
+    ocr_confidence: float | None = None
+    #: Doubtful OCR words inside the snippet: (start, end, confidence) in the page text.
+    doubtful: tuple[tuple[int, int, float], ...] = ()

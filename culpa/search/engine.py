@@ -24,6 +24,7 @@ from culpa.index.tokens import (
     normalize,
 )
 from culpa.models import Hit
+from culpa.search.doubt import DOUBT_CLOSE, DOUBT_OPEN, doubtful_words, page_words
 from culpa.search.query import Query, Term, parse
 
 #: Characters of context on each side of the match in a snippet.
@@ -100,21 +101,48 @@ def locate(text: str, pattern: re.Pattern[str] | None) -> tuple[int, int] | None
     return starts[m.start()], ends[m.end() - 1]
 
 
-def snippet(text: str, start: int, end: int, context: int = SNIPPET_CONTEXT) -> str:
-    """The match with ``context`` characters each side, marked, on one line."""
-    lo = max(0, start - context)
-    hi = min(len(text), end + context)
+def snippet_window(
+    text: str, start: int, end: int, context: int = SNIPPET_CONTEXT
+) -> tuple[int, int]:
+    """The characters of ``text`` a snippet around ``start``..``end`` shows."""
+    return max(0, start - context), min(len(text), end + context)
 
-    def flat(s: str) -> str:
-        return _SPACES.sub(" ", s)
+
+def snippet(
+    text: str,
+    start: int,
+    end: int,
+    context: int = SNIPPET_CONTEXT,
+    doubtful: Sequence[tuple[int, int, float]] = (),
+) -> str:
+    """The match with ``context`` characters each side, marked, on one line.
+
+    ``doubtful`` OCR words (spans in ``text``) are marked ``[?…?]``, inside or
+    outside the match, so a quoted snippet never hides that a machine guessed.
+    """
+    lo, hi = snippet_window(text, start, end, context)
+
+    def flat(a: int, b: int) -> str:
+        # Cut [a, b) at the doubtful words' edges and mark the words.
+        out: list[str] = []
+        pos = a
+        for w_start, w_end, _ in doubtful:
+            w_start, w_end = max(w_start, pos), min(w_end, b)
+            if w_start >= w_end:
+                continue
+            out.append(_SPACES.sub(" ", text[pos:w_start]))
+            out.append(DOUBT_OPEN + _SPACES.sub(" ", text[w_start:w_end]) + DOUBT_CLOSE)
+            pos = w_end
+        out.append(_SPACES.sub(" ", text[pos:b]))
+        return "".join(out)
 
     return (
         ("…" if lo > 0 else "")
-        + flat(text[lo:start])
+        + flat(lo, start)
         + SNIPPET_OPEN
-        + flat(text[start:end])
+        + flat(start, end)
         + SNIPPET_CLOSE
-        + flat(text[end:hi])
+        + flat(end, hi)
         + ("…" if hi < len(text) else "")
     ).strip()
 
@@ -135,7 +163,7 @@ class _Filters:
         self.sql: list[str] = []
         self.params: list[object] = []
         self.paths: list[str] = []
-        #: True when a condition is on pages (language), not only on documents.
+        #: True when a condition is on pages (language, OCR), not only on documents.
         self.page_level = False
 
     def types(self, values: Sequence[str]) -> None:
@@ -152,6 +180,28 @@ class _Filters:
                 ors.append("(lower(p.language) = ? OR lower(p.language) LIKE ? ESCAPE '\\')")
                 self.params.extend([v.lower(), _escape_like(v.lower()) + "-%"])
             self.sql.append("(" + " OR ".join(ors) + ")")
+
+    def ocr(self, values: Sequence[str]) -> None:
+        """``ocr:yes`` / ``ocr:no`` / ``ocr:low`` (alternatives), on ``pages.method``.
+
+        Low is :func:`culpa.analysis.ocr.quality.is_low_page` in SQL: an OCR'd
+        page below the threshold, or one with no confidence at all.
+        """
+        if not values:
+            return
+        from culpa.analysis.ocr.quality import LOW_PAGE_CONFIDENCE  # see search.doubt
+
+        self.page_level = True
+        ors = []
+        for v in values:
+            if v == "yes":
+                ors.append("p.method = 'ocr'")
+            elif v == "no":
+                ors.append("p.method <> 'ocr'")
+            else:
+                ors.append("(p.method = 'ocr' AND coalesce(p.ocr_confidence < ?, 1))")
+                self.params.append(LOW_PAGE_CONFIDENCE)
+        self.sql.append("(" + " OR ".join(ors) + ")")
 
     def path_prefixes(self, values: Sequence[str]) -> None:
         if values:
@@ -233,6 +283,7 @@ def _prepare(
     f.types(types)
     f.languages(q.languages)
     f.languages(languages)
+    f.ocr(q.ocr)
     f.path_prefixes(q.paths)
     if path_prefix:
         f.path_prefixes([path_prefix])
@@ -243,10 +294,11 @@ def _prepare(
 
 def _from_where(q: Query, f: _Filters, *, join: bool = False) -> tuple[str, list[object]]:
     if q.expr is None:
-        # Filters alone: each matching document once, by its first page.
+        # Filters alone: each matching document once, by its first page; but OCR
+        # quality is a page's, so ocr: alone lists every page it keeps.
         sql = (
             "FROM pages p JOIN documents d ON d.id = p.document_id "
-            "WHERE p.number = 1 AND " + " AND ".join(f.sql or ["1"])
+            f"WHERE {'1' if q.ocr else 'p.number = 1'} AND " + " AND ".join(f.sql or ["1"])
         )
         return sql, list(f.params)
     if f.sql or join:
@@ -461,20 +513,27 @@ def _hits(
     path_sql += " ORDER BY length(pr.path), pr.path LIMIT 1"
     rows = conn.execute(
         f"SELECT p.id, p.document_id, d.sha256, ({path_sql}), p.number, p.text, d.type, "
-        f"p.language FROM pages p JOIN documents d ON d.id = p.document_id "
+        f"p.language, p.method, p.ocr_engine, p.ocr_confidence "
+        f"FROM pages p JOIN documents d ON d.id = p.document_id "
         f"WHERE p.id IN ({', '.join('?' * len(ids))})",
         [*path_params, *ids],
     ).fetchall()
     by_id = {row[0]: row for row in rows}
+    # Word confidences are read for OCR'd pages only: text-layer hits cost nothing more.
+    ocr_pages = [row[0] for row in rows if row[8] == "ocr"]
+    words = page_words(conn, ocr_pages)
     pattern = match_pattern(q.terms)
     hits = []
     for rowid, rank in ranked:
         row = by_id.get(rowid)
         if row is None:  # indexed but no longer stored: skip rather than cite nothing
             continue
-        _, document_id, sha256, path, number, text, doc_type, language = row
+        _, document_id, sha256, path, number, text, doc_type, language = row[:8]
+        method, engine, confidence = row[8:]
         span = locate(text, pattern)
         start, end = span if span is not None else (0, 0)
+        lo, hi = snippet_window(text, start, end)
+        doubtful = tuple(doubtful_words(words[rowid], lo, hi)) if rowid in words else ()
         hits.append(
             Hit(
                 document_id=document_id,
@@ -483,10 +542,14 @@ def _hits(
                 page=number,
                 start=start,
                 end=end,
-                snippet=snippet(text, start, end),
+                snippet=snippet(text, start, end, doubtful=doubtful),
                 score=-rank,
                 type=doc_type,
                 language=language,
+                method=method,
+                ocr_engine=engine,
+                ocr_confidence=confidence,
+                doubtful=doubtful,
             )
         )
     return hits

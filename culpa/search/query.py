@@ -16,6 +16,11 @@ What people added in ``culpa serve`` filters too: ``tag:xinjiang`` (documents
 carrying the tag), ``starred:yes`` / ``starred:no``, and ``year:2017`` (the
 year of the document's ``created``, else ``date_iso``, else ``modified``).
 
+How a page's text was read filters too: ``ocr:yes`` (OCR'd pages), ``ocr:no``
+(text-layer pages) and ``ocr:low`` (OCR'd pages whose confidence is below
+:data:`culpa.analysis.ocr.quality.LOW_PAGE_CONFIDENCE`), so a reporter can
+find the pages whose text most needs checking against the image.
+
 Every user string reaches FTS5 inside double quotes (with ``"`` doubled), so
 no input can inject FTS5 syntax (column filters, NEAR, ^, *); the operators in
 the MATCH string are only the ones written here.
@@ -29,9 +34,11 @@ from culpa.errors import QueryError
 from culpa.index.tokens import has_token_chars, normalize, query_tokens
 
 #: Filter fields and the keyword each fills in :class:`Query`.
-FIELDS = ("type", "lang", "path", "tag", "starred", "year")
+FIELDS = ("type", "lang", "path", "tag", "starred", "year", "ocr")
 #: Values of ``starred:``.
 STARRED_VALUES = {"yes": True, "true": True, "1": True, "no": False, "false": False, "0": False}
+#: Values of ``ocr:``: OCR'd pages, text-layer pages, OCR'd pages of low confidence.
+OCR_VALUES = ("yes", "no", "low")
 #: Metadata keys that work as filters by name (``author:李``); any key works as ``meta:k=v``.
 METADATA_FIELDS = (
     "author",
@@ -112,6 +119,8 @@ class Query:
     #: True: starred documents only; False: unstarred only; None: either.
     starred: bool | None = None
     years: tuple[str, ...] = ()
+    #: Values of ``ocr:`` (see :data:`OCR_VALUES`); several are alternatives.
+    ocr: tuple[str, ...] = ()
 
     def match(self) -> str:
         """The FTS5 MATCH expression (a query of filters alone has none)."""
@@ -335,6 +344,9 @@ def parse(source: str) -> Query:
     for value in f["year"]:
         if not (len(value) == 4 and value.isascii() and value.isdigit()):
             raise QueryError(f"filter year:{value}: write four digits, e.g. year:2017")
+    for value in f["ocr"]:
+        if value.lower() not in OCR_VALUES:
+            raise QueryError(f"filter ocr:{value}: write ocr:yes, ocr:no or ocr:low")
     return Query(
         expr,
         types=tuple(v.lower() for v in f["type"]),
@@ -345,6 +357,7 @@ def parse(source: str) -> Query:
         tags=tuple(" ".join(v.split()) for v in f["tag"]),
         starred=starred,
         years=tuple(f["year"]),
+        ocr=tuple(dict.fromkeys(v.lower() for v in f["ocr"])),
     )
 
 
