@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 import traceback
 from collections.abc import Callable, Iterator
@@ -202,10 +203,34 @@ def ingest(
         sys.exit(int(ExitCode.FILE_ERRORS))
 
 
+#: ANSI styles on a terminal: the match bold red, a doubtful OCR word underlined magenta.
+_HIT_STYLE, _DOUBT_STYLE = "\x1b[1;31m", "\x1b[4;35m"
+
+
 def _render_snippet(snippet: str, color: bool) -> str:
-    if color:
-        return snippet.replace("[[", "\x1b[1;31m").replace("]]", "\x1b[0m")
-    return snippet
+    """The snippet with its marks as colours on a terminal; plain ``[[…]]``/``[?…?]`` otherwise."""
+    if not color:
+        return snippet
+    from culpa.search.doubt import DOUBT_CLOSE, DOUBT_OPEN
+
+    out: list[str] = []
+    in_hit = False
+    for piece in re.split(
+        f"({re.escape(DOUBT_OPEN)}|{re.escape(DOUBT_CLOSE)}|\\[\\[|\\]\\])", snippet
+    ):
+        if piece == "[[":
+            in_hit = True
+            out.append(_HIT_STYLE)
+        elif piece == "]]":
+            in_hit = False
+            out.append("\x1b[0m")
+        elif piece == DOUBT_OPEN:
+            out.append(_DOUBT_STYLE)
+        elif piece == DOUBT_CLOSE:
+            out.append("\x1b[0m" + (_HIT_STYLE if in_hit else ""))
+        else:
+            out.append(piece)
+    return "".join(out)
 
 
 @cli.command()
@@ -237,7 +262,9 @@ def search(
     """Search every page: words, "phrases", Chinese of any length, AND/OR/NOT.
 
     Simplified and traditional Chinese match each other. Filters can also be
-    written in the query: type:pdf lang:zh path:leak.zip!/2017
+    written in the query: type:pdf lang:zh path:leak.zip!/2017 ocr:low. On
+    OCR'd pages a hit says "OCR 71%" ("low" when doubtful), and words the OCR
+    was unsure of are marked [?like this?] in the snippet.
     """
     from culpa.search.engine import search as run_search
 
@@ -261,21 +288,38 @@ def search(
         "score",
         "type",
         "language",
+        "method",
+        "ocr_engine",
+        "ocr_confidence",
         "snippet",
     ]
+
+    def doubtful(hit: Any) -> list[dict[str, Any]]:
+        return [{"start": s, "end": e, "confidence": c} for s, e, c in hit.doubtful]
+
     if as_json:
-        _emit_json([{name: getattr(hit, name) for name in fields} for hit in hits])
+        _emit_json(
+            [
+                {**{name: getattr(hit, name) for name in fields}, "doubtful": doubtful(hit)}
+                for hit in hits
+            ]
+        )
     elif as_csv:
         writer = csv.writer(sys.stdout)
-        writer.writerow(fields)
+        writer.writerow([*fields, "doubtful"])
         for hit in hits:
-            writer.writerow([getattr(hit, name) for name in fields])
+            spans = " ".join(f"{s}:{e}@{c:.0f}" for s, e, c in hit.doubtful)
+            writer.writerow([*(getattr(hit, name) for name in fields), spans])
     else:
+        from culpa.search.doubt import ocr_label
+
         color = sys.stdout.isatty()
         for rank, hit in enumerate(hits, start=offset + 1):
+            label = ocr_label(hit.method, hit.ocr_engine, hit.ocr_confidence)
             click.echo(
                 f"{rank}. {hit.path}  page {hit.page}  [{hit.start}:{hit.end}]  "
                 f"doc {hit.document_id} {hit.sha256[:12]}  score {hit.score:.3g}"
+                + (f"  {label}" if label else "")
             )
             click.echo(f"   {_render_snippet(hit.snippet, color)}")
         if not hits:

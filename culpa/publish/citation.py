@@ -3,6 +3,13 @@
 A citation names the file, every path it was found at, its SHA-256 (so the
 original can be verified byte for byte), the page and character span, and
 quotes the text exactly as stored.
+
+Text read by OCR is a machine's reading, not the document's own text: such a
+citation says so, with the engine, the page's confidence and the lowest word
+confidence inside the quote, names every doubtful word (confidence under
+:data:`culpa.analysis.ocr.quality.LOW_WORD_CONFIDENCE`), and tells the editor
+to check the quotation against the page image. A text-layer citation is as it
+always was.
 """
 
 from __future__ import annotations
@@ -12,7 +19,32 @@ from dataclasses import dataclass
 from typing import Any
 
 from culpa.errors import UsageError
+from culpa.search.doubt import words_in
 from culpa.store.queries import document_info, page_info
+
+#: What an OCR citation tells the editor to do.
+CHECK_AGAINST_IMAGE = (
+    "This text was read by OCR, not taken from the document's own text: "
+    "check the quotation against the page image before publishing it."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DoubtfulWord:
+    """A word inside the quote that OCR read with low confidence."""
+
+    text: str
+    start: int
+    end: int
+    confidence: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "start": self.start,
+            "end": self.end,
+            "confidence": self.confidence,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,9 +57,20 @@ class Citation:
     start: int
     end: int
     quote: str
+    #: "text" (text layer) or "ocr"; the OCR fields are None/empty for a text layer.
+    method: str = "text"
+    ocr_engine: str | None = None
+    ocr_confidence: float | None = None
+    #: The lowest confidence of the words inside the quote (None when no word is known).
+    min_word_confidence: float | None = None
+    doubtful: tuple[DoubtfulWord, ...] = ()
+
+    @property
+    def is_ocr(self) -> bool:
+        return self.method == "ocr"
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "document_id": self.document_id,
             "file_name": self.file_name,
             "paths": list(self.paths),
@@ -37,20 +80,60 @@ class Citation:
             "end": self.end,
             "quote": self.quote,
         }
+        if self.is_ocr:
+            from culpa.analysis.ocr.quality import is_low_page  # see search.doubt
+
+            data.update(
+                {
+                    "method": self.method,
+                    "ocr_engine": self.ocr_engine,
+                    "ocr_confidence": self.ocr_confidence,
+                    "ocr_low": is_low_page(self.method, self.ocr_confidence),
+                    "min_word_confidence": self.min_word_confidence,
+                    "doubtful_words": [word.as_dict() for word in self.doubtful],
+                    "check": CHECK_AGAINST_IMAGE,
+                }
+            )
+        return data
 
     def as_text(self) -> str:
-        quote = (
-            " ".join(self.quote.split())
-            if not _is_cjk_heavy(self.quote)
-            else "".join(self.quote.split())
-        )
         lines = [
-            f"“{quote}”",
+            f"“{_flat(self.quote)}”",
             f"— {self.file_name}, page {self.page}, characters {self.start}–{self.end}",
             f"  SHA-256: {self.sha256}",
         ]
         lines += [f"  found at: {path}" for path in self.paths]
+        if self.is_ocr:
+            lines += self._ocr_lines()
         return "\n".join(lines)
+
+    def _ocr_lines(self) -> list[str]:
+        from culpa.analysis.ocr.quality import LOW_WORD_CONFIDENCE, is_low_page
+
+        low = " (low)" if is_low_page(self.method, self.ocr_confidence) else ""
+        parts = [f"OCR by {self.ocr_engine or 'an unknown engine'}"]
+        parts.append(f"page confidence {_percent(self.ocr_confidence)}{low}")
+        if self.min_word_confidence is not None:
+            parts.append(
+                f"lowest word confidence in the quote {_percent(self.min_word_confidence)}"
+            )
+        lines = ["  " + ", ".join(parts) + "."]
+        if self.doubtful:
+            words = "; ".join(
+                f"“{_flat(w.text)}” ({_percent(w.confidence)}, characters {w.start}–{w.end})"
+                for w in self.doubtful
+            )
+            lines.append(f"  Doubtful words (under {LOW_WORD_CONFIDENCE:.0f}%): {words}.")
+        lines.append(f"  {CHECK_AGAINST_IMAGE}")
+        return lines
+
+
+def _percent(value: float | None) -> str:
+    return "unknown" if value is None else f"{value:.0f}%"
+
+
+def _flat(text: str) -> str:
+    return "".join(text.split()) if _is_cjk_heavy(text) else " ".join(text.split())
 
 
 def _is_cjk_heavy(text: str) -> bool:
@@ -72,9 +155,24 @@ def parse_span(span: str) -> tuple[int, int]:
 
 def cite(conn: sqlite3.Connection, doc_id: int, page: int, start: int, end: int) -> Citation:
     info = document_info(conn, doc_id)
-    text = page_info(conn, doc_id, page).text
+    stored = page_info(conn, doc_id, page)
+    text = stored.text
     if end > len(text):
         raise UsageError(f"span {start}:{end} runs past the end of page {page} ({len(text)} chars)")
+    ocr: dict[str, Any] = {}
+    if stored.method == "ocr":
+        from culpa.analysis.ocr.quality import is_low_word  # see search.doubt
+
+        inside = words_in(stored.words, start, end)
+        ocr = {
+            "method": stored.method,
+            "ocr_engine": stored.ocr_engine,
+            "ocr_confidence": stored.ocr_confidence,
+            "min_word_confidence": min((c for _, _, c in inside), default=None),
+            "doubtful": tuple(
+                DoubtfulWord(text[s:e], s, e, c) for s, e, c in inside if is_low_word(c)
+            ),
+        }
     return Citation(
         document_id=info.id,
         file_name=info.file_name,
@@ -84,4 +182,5 @@ def cite(conn: sqlite3.Connection, doc_id: int, page: int, start: int, end: int)
         start=start,
         end=end,
         quote=text[start:end],
+        **ocr,
     )
