@@ -27,6 +27,9 @@ UNDETERMINED = "und"
 _CLD2_CODES = {"zh": "zh-Hans", "zh-Hant": "zh-Hant", "iw": "he", "jw": "jv"}
 # cld2 chokes on C0 controls (other than whitespace) and on surrogates.
 _BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_LETTERS = re.compile(
+    rb"[^\x00-\x40\x5b-\x60\x7b-\x7f]"
+)  # bytes of letters: not ASCII digits or punctuation
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 
 
@@ -69,8 +72,29 @@ def chinese_script(text: str) -> str | None:
     return None
 
 
-def detect_language(text: str) -> str:
-    """BCP 47 code of ``text``'s main language ('zh-Hans', 'zh-Hant', 'en', 'ug', ...), or 'und'."""
+#: What an OCR'd page may be tagged: the languages culpa's OCR models read.
+#: Anything else cld2 guesses on OCR text ('sco', 'cy', 'war' on degraded
+#: Chinese read as Latin letters) is noise, so the page is 'und'.
+OCR_LANGUAGES = frozenset({"zh-Hans", "zh-Hant", "en", "ug"})
+#: OCR'd text with fewer letter bytes than this is 'und' (a page number, a stamp).
+MIN_OCR_LETTERS = 30
+
+
+def detect_language(text: str, *, ocr: bool = False) -> str:
+    """BCP 47 code of ``text``'s main language ('zh-Hans', 'zh-Hant', 'en', 'ug', ...), or 'und'.
+
+    ``ocr``: the text was recognised, not read from a file, so only a language
+    the OCR models read is believed, and only on a reasonable amount of text.
+    """
+    language = _detect(text)
+    if ocr and language not in OCR_LANGUAGES:
+        return UNDETERMINED
+    if ocr and len(_LETTERS.findall(text[:MAX_SAMPLE_CHARS].encode())) < MIN_OCR_LETTERS:
+        return UNDETERMINED
+    return language
+
+
+def _detect(text: str) -> str:
     sample = text[:MAX_SAMPLE_CHARS]
     if _BAD_CHARS.search(sample) is not None:
         sample = _BAD_CHARS.sub(" ", sample)

@@ -107,9 +107,9 @@ def init(directory: Path, as_json: bool) -> None:
 @click.option("--no-ocr", is_flag=True, help="Do not OCR scans and images (much faster).")
 @click.option(
     "--ocr-lang",
-    default="chi_sim+chi_tra+eng",
+    default="chi_sim+chi_tra+eng+uig",
     show_default=True,
-    help="Tesseract languages, '+'-separated (e.g. chi_sim+eng, uig).",
+    help="OCR languages (Tesseract's names), '+'-separated; each page is read with those of its script.",
 )
 @click.option(
     "--password",

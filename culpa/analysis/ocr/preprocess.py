@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-import numpy.typing as npt
 from PIL import Image
+
+from culpa.analysis.ocr.engine import GreyArray
 
 #: Resolution the OCR models expect.
 TARGET_DPI = 300
@@ -37,8 +38,6 @@ BACKGROUND_KERNEL = 9
 #: applied. Benchmark pages: clean 0, scanned 1-2, poor 8-9. The filter halved
 #: errors on noisy pages and tripled them on a clean one (thin serif strokes).
 NOISE_THRESHOLD = 1.0
-
-GreyArray = npt.NDArray[np.uint8]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +73,9 @@ def prepare_page(image: Image.Image, dpi: int | None) -> Prepared:
         # Never upscale past the pixel budget (a poster rendered at low dpi stays low).
         budget = (MAX_PREPARED_PIXELS / max(1, width * height)) ** 0.5
         scale = min(TARGET_DPI / dpi, max(1.0, budget))
-        pixels = _grey(cv2.resize(pixels, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC))
+        pixels = _as_grey(
+            cv2.resize(pixels, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+        )
         dpi = round(dpi * scale)
     angle = estimate_skew(pixels)
     if abs(angle) >= MIN_SKEW_DEGREES:
@@ -83,7 +84,7 @@ def prepare_page(image: Image.Image, dpi: int | None) -> Prepared:
         angle = 0.0
     pixels = flatten_background(pixels)
     if noisy:
-        pixels = _grey(cv2.medianBlur(pixels, 3))
+        pixels = _as_grey(cv2.medianBlur(pixels, 3))
     return Prepared(pixels, scale, angle, dpi)
 
 
@@ -126,7 +127,7 @@ def rotate(pixels: GreyArray, angle: float) -> GreyArray:
     """Rotate about the centre, same size, filling with white paper."""
     height, width = pixels.shape
     matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
-    return _grey(
+    return _as_grey(
         cv2.warpAffine(pixels, matrix, (width, height), flags=cv2.INTER_CUBIC, borderValue=255)
     )
 
@@ -142,9 +143,21 @@ def flatten_background(pixels: GreyArray) -> GreyArray:
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (BACKGROUND_KERNEL, BACKGROUND_KERNEL))
     paper = cv2.medianBlur(cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel), BACKGROUND_KERNEL)
     paper = cv2.resize(paper, (width, height), interpolation=cv2.INTER_LINEAR)
-    return _grey(cv2.divide(pixels, np.maximum(paper, 1).astype(np.uint8), scale=255))
+    return _as_grey(cv2.divide(pixels, np.maximum(paper, 1).astype(np.uint8), scale=255))
 
 
-def _grey(array: object) -> GreyArray:
+def _as_grey(array: object) -> GreyArray:
     """OpenCV's result typed as the 8-bit array it is."""
     return np.asarray(array, dtype=np.uint8)
+
+
+def grey(image: Image.Image) -> Image.Image:
+    """8-bit greyscale, with transparency flattened onto white (as printed)."""
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(background, rgba)
+    if image.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
+        # 16-bit/float scans: scale to 8 bits rather than clip.
+        image = image.point(lambda v: v / 256).convert("L")
+    return image.convert("L")
