@@ -71,6 +71,10 @@ class Extracted:
     pages: tuple[Page, ...] = ()
     metadata: dict[str, str] = field(default_factory=dict)
     children: tuple[Child, ...] = ()
+    #: Numbers of the pages to OCR (no usable text layer, or an image): the OCR
+    #: stage (culpa/ingest/ocr_stage.py) renders them with the extractor's
+    #: ``render_pages`` and replaces them; they stay as they are without OCR.
+    ocr_pages: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,15 +8,18 @@ returned as children; the ingest stores and extracts them in turn.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar, Protocol
+from typing import ClassVar, Protocol, runtime_checkable
+
+from PIL import Image
 
 from culpa.models import Extracted
 
-#: Tesseract languages used when nothing else is asked for.
-DEFAULT_OCR_LANGUAGES: tuple[str, ...] = ("chi_sim", "chi_tra", "eng")
+#: OCR languages (Tesseract's names) used when nothing else is asked for; each
+#: page is read with those of its own script only (docs/ocr.md).
+DEFAULT_OCR_LANGUAGES: tuple[str, ...] = ("chi_sim", "chi_tra", "eng", "uig")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,4 +75,37 @@ class Extractor(Protocol):
 
     def extract(self, path: Path, context: ExtractContext) -> Extracted:
         """Read ``path``; raise :class:`~culpa.errors.ExtractionError` if it can't be read."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class PageImage:
+    """A page rendered for OCR, or why it could not be.
+
+    ``scale`` maps the image's pixels to page units (72/dpi for a PDF page in
+    points, 1 for an image whose pages are in pixels); ``width``/``height`` are
+    the page's size in page units.
+    """
+
+    number: int
+    image: Image.Image | None
+    dpi: int | None = None
+    scale: float = 1.0
+    width: float = 0.0
+    height: float = 0.0
+    error: str | None = None
+
+
+@runtime_checkable
+class PageRenderer(Protocol):
+    """An extractor whose pages can be rendered for OCR (PDF, images, legacy Office)."""
+
+    def render_pages(
+        self, path: Path, numbers: Sequence[int], context: ExtractContext
+    ) -> Iterator[PageImage]:
+        """Render pages ``numbers`` of ``path`` in that order, one at a time (bounds memory).
+
+        A page that cannot be rendered comes back with ``image=None`` and an ``error``;
+        a file that cannot be opened at all raises ExtractionError.
+        """
         ...

@@ -1,15 +1,18 @@
-"""Images: each page (every frame of a multi-page TIFF) OCR'd, EXIF kept.
+"""Images: each page (every frame of a multi-page TIFF) marked for OCR, EXIF kept.
 
 Photos of documents are often taken sideways and carry the fix in EXIF
 Orientation, so pages are turned upright before OCR and boxes refer to the
 upright image. Pillow's decompression-bomb guard is backed by our own pixel
-limit, checked before any frame is decoded.
+limit, checked before any frame is decoded. The OCR stage
+(culpa/ingest/ocr_stage.py) reads the frames back through
+:meth:`ImageExtractor.render_pages`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from struct import error as struct_error
 from typing import ClassVar
@@ -17,9 +20,8 @@ from typing import ClassVar
 import pillow_heif
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
-from culpa.analysis.ocr import ocr_image
 from culpa.errors import ErrorKind, ExtractionError
-from culpa.formats.base import ExtractContext
+from culpa.formats.base import ExtractContext, PageImage
 from culpa.formats.registry import register
 from culpa.formats.xmp import xmp_fields
 from culpa.models import Extracted, Page
@@ -189,23 +191,32 @@ class ImageExtractor:
         pillow_heif.register_heif_opener()
 
     def extract(self, path: Path, context: ExtractContext) -> Extracted:
-        """One page per frame, OCR'd when the context asks for OCR."""
-        with warnings.catch_warnings():
-            # Our own pixel limit applies; Pillow's warning would only be noise.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            try:
-                with Image.open(path) as image:
-                    return self._extract(image, context)
-            except ExtractionError:
-                raise
-            except Image.DecompressionBombError as exc:
-                raise ExtractionError(ErrorKind.LIMIT_EXCEEDED, str(exc)) from exc
-            except UnidentifiedImageError as exc:
-                raise ExtractionError(ErrorKind.CORRUPT, "not a readable image") from exc
-            except (OSError, ValueError, SyntaxError, EOFError, struct_error) as exc:
-                raise ExtractionError(ErrorKind.CORRUPT, f"image is damaged: {exc}") from exc
-            except MemoryError as exc:
-                raise ExtractionError(ErrorKind.TOO_LARGE, "image is too large to decode") from exc
+        """One page per frame, each marked for OCR when the context asks for OCR."""
+        with _decoding(), Image.open(path) as image:
+            return self._extract(image, context)
+
+    def render_pages(
+        self, path: Path, numbers: Sequence[int], context: ExtractContext
+    ) -> Iterator[PageImage]:
+        """Frames ``numbers`` turned upright; boxes are in the upright image's pixels."""
+        wanted = set(numbers)
+        found: dict[int, PageImage] = {}
+        with _decoding(), Image.open(path) as image:
+            for number, frame in enumerate(_frames(image), start=1):
+                if number not in wanted:
+                    continue
+                context.progress()
+                upright = _upright(frame)
+                width, height = upright.size
+                # A copy: the frame's pixels go with the file handle.
+                found[number] = PageImage(
+                    number, upright.copy(), _dpi(frame), 1.0, float(width), float(height)
+                )
+                if len(found) == len(wanted):
+                    break
+        for number in numbers:
+            missing = PageImage(number, None, error=f"the image has no page {number}")
+            yield found.get(number) or missing
 
     def _extract(self, image: Image.Image, context: ExtractContext) -> Extracted:
         exif = exif_metadata(image)
@@ -218,27 +229,32 @@ class ImageExtractor:
         if image.format in MULTIPAGE_FORMATS and frames > MAX_FRAMES:
             metadata["frames_skipped"] = str(frames - MAX_FRAMES)
         pages: list[Page] = []
-        ocr_errors: list[str] = []
         for number, frame in enumerate(_frames(image), start=1):
             context.progress()
-            dpi = _dpi(frame)
-            upright = _upright(frame)
-            width, height = upright.size
-            if not context.ocr:
-                pages.append(Page(number=number, text="", width=width, height=height))
-                continue
-            try:
-                result = ocr_image(upright, context.ocr_languages, dpi=dpi)
-            except ExtractionError as exc:
-                ocr_errors.append(f"page {number}: {exc.message}")
-                pages.append(Page(number=number, text="", width=width, height=height))
-                continue
-            pages.append(result.page(number, width=width, height=height))
-        if ocr_errors:
-            if len(ocr_errors) == len(pages):
-                raise ExtractionError(ErrorKind.OCR_FAILED, ocr_errors[0])
-            metadata["ocr_errors"] = "\n".join(ocr_errors)
-        return Extracted(pages=tuple(pages), metadata=metadata)
+            width, height = _upright(frame).size
+            pages.append(Page(number=number, text="", width=width, height=height))
+        ocr_pages = tuple(page.number for page in pages) if context.ocr else ()
+        return Extracted(pages=tuple(pages), metadata=metadata, ocr_pages=ocr_pages)
+
+
+@contextlib.contextmanager
+def _decoding() -> Iterator[None]:
+    """Pillow's failures on a damaged or hostile image, as ExtractionErrors."""
+    with warnings.catch_warnings():
+        # Our own pixel limit applies; Pillow's warning would only be noise.
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            yield
+        except ExtractionError:
+            raise
+        except Image.DecompressionBombError as exc:
+            raise ExtractionError(ErrorKind.LIMIT_EXCEEDED, str(exc)) from exc
+        except UnidentifiedImageError as exc:
+            raise ExtractionError(ErrorKind.CORRUPT, "not a readable image") from exc
+        except (OSError, ValueError, SyntaxError, EOFError, struct_error) as exc:
+            raise ExtractionError(ErrorKind.CORRUPT, f"image is damaged: {exc}") from exc
+        except MemoryError as exc:
+            raise ExtractionError(ErrorKind.TOO_LARGE, "image is too large to decode") from exc
 
 
 register(ImageExtractor)

@@ -38,7 +38,7 @@ import io
 import shutil
 import struct
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -51,7 +51,7 @@ import xlrd
 
 from culpa.analysis.language import detect_language
 from culpa.errors import ErrorKind, ExtractionError
-from culpa.formats.base import ExtractContext
+from culpa.formats.base import ExtractContext, PageImage
 from culpa.formats.external import find_tool, require_tool, run_tool
 from culpa.formats.office_properties import OFFICECRYPTO_ERRORS
 from culpa.formats.pdf import PdfExtractor
@@ -552,7 +552,26 @@ def _convert_and_read(
     metadata["converted_from"] = suffix.lstrip(".")
     metadata["converter"] = producer
     metadata.update(_embedded_metadata(children, skipped))
-    return Extracted(pages=pages, metadata=metadata, children=children)
+    return Extracted(
+        pages=pages, metadata=metadata, children=children, ocr_pages=converted.ocr_pages
+    )
+
+
+def _convert_and_render(
+    path: Path,
+    numbers: Sequence[int],
+    context: ExtractContext,
+    *,
+    application: str,
+    suffix: str,
+    label: str,
+) -> Iterator[PageImage]:
+    """Pages of the PDF LibreOffice makes from ``path`` (converted again: the first
+    conversion is gone by the time the OCR stage asks; rare, as few such pages need OCR)."""
+    with tempfile.TemporaryDirectory(prefix="culpa-legacy-") as scratch:
+        source, _encryption = _decrypted_copy(path, context, Path(scratch), label)
+        with libreoffice_converted(source, _PDF_FILTERS[application], suffix=suffix) as pdf:
+            yield from PdfExtractor().render_pages(pdf, numbers, context)
 
 
 class DocExtractor:
@@ -567,6 +586,14 @@ class DocExtractor:
         """LibreOffice's page layout, word boxes, comments; OLE properties."""
         return _convert_and_read(path, context, application="writer", suffix=".doc", label="Word")
 
+    def render_pages(
+        self, path: Path, numbers: Sequence[int], context: ExtractContext
+    ) -> Iterator[PageImage]:
+        """Pages of LibreOffice's PDF, for OCR."""
+        return _convert_and_render(
+            path, numbers, context, application="writer", suffix=".doc", label="Word"
+        )
+
 
 class PptExtractor:
     """PowerPoint 97-2003 presentations (.ppt, .pps, .pot): one page per slide."""
@@ -580,6 +607,14 @@ class PptExtractor:
         """One page per slide (hidden ones included), with comments; OLE properties."""
         return _convert_and_read(
             path, context, application="impress", suffix=".ppt", label="PowerPoint"
+        )
+
+    def render_pages(
+        self, path: Path, numbers: Sequence[int], context: ExtractContext
+    ) -> Iterator[PageImage]:
+        """Slides of LibreOffice's PDF, for OCR."""
+        return _convert_and_render(
+            path, numbers, context, application="impress", suffix=".ppt", label="PowerPoint"
         )
 
 

@@ -5,17 +5,18 @@ which both the page text and the word boxes are built, so every word's
 offsets index the stored text exactly, at close to the cost of
 ``page.get_text()``. A page whose text layer is missing, garbage (unmapped
 glyphs come out as U+FFFD) or a few characters over a page-size image is a
-scan: it is rendered at 300 dpi in greyscale and OCR'd. One page failing to
-OCR is recorded in metadata, not fatal to the document.
+scan: it is rendered at 300 dpi in greyscale and marked for OCR. The OCR itself is a
+stage after extraction (culpa/ingest/ocr_stage.py): it calls
+:meth:`PdfExtractor.render_pages`, so ingest and ``culpa ocr`` render pages
+the same way. One page failing to render is recorded in metadata, not fatal
+to the document.
 """
 
 from __future__ import annotations
 
 import gc
-import os
 import re
-from collections.abc import Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import ClassVar
@@ -24,9 +25,8 @@ import pymupdf
 from PIL import Image
 
 from culpa.analysis.language import detect_language
-from culpa.analysis.ocr import ocr_image
 from culpa.errors import ErrorKind, ExtractionError
-from culpa.formats.base import ExtractContext
+from culpa.formats.base import ExtractContext, PageImage
 from culpa.formats.registry import register
 from culpa.formats.xmp import xmp_fields
 from culpa.models import Extracted, Page, Word
@@ -38,8 +38,6 @@ MAX_RENDER_PIXELS = 20_000_000
 #: A page holding an image larger than this is not rendered: MuPDF would decode it
 #: whole (a hostile 35000 x 35000 px page needs gigabytes). The text layer is kept.
 MAX_SOURCE_IMAGE_PIXELS = 400_000_000
-#: Pages of one PDF OCR'd at once; the OCR module bounds engines per machine.
-OCR_THREADS = max(1, os.cpu_count() or 1)
 #: A text layer with fewer non-space characters than this may be a scan's stray label.
 FEW_CHARS = 50
 #: An image covering at least this share of the page makes a few-char page a scan.
@@ -198,16 +196,6 @@ def _largest_image_pixels(page: pymupdf.Page) -> int:
     return max((int(item[2]) * int(item[3]) for item in images), default=0)
 
 
-def _ocr_rendered(
-    image: Image.Image, dpi: int, number: int, rect: pymupdf.Rect, context: ExtractContext
-) -> Page:
-    """OCR a rendered page (thread-safe: no MuPDF calls); word boxes scaled to PDF points."""
-    if image.getextrema() == (255, 255):
-        return Page(number=number, text="", width=rect.width, height=rect.height, language="und")
-    result = ocr_image(image, context.ocr_languages, dpi=dpi)
-    return result.page(number, width=rect.width, height=rect.height, scale=72.0 / dpi)
-
-
 def pdf_date(value: str) -> str | None:
     """ISO 8601 form of a PDF date (``D:20170725180000+08'00'``), or None if it isn't one."""
     match = _PDF_DATE.match(value.strip())
@@ -278,7 +266,7 @@ class PdfExtractor:
     score: ClassVar[int] = 50
 
     def extract(self, path: Path, context: ExtractContext) -> Extracted:
-        """Text layer per page, OCR for pages that have none usable."""
+        """Text layer per page; pages with none usable are marked for OCR."""
         if path.stat().st_size == 0:
             raise ExtractionError(ErrorKind.EMPTY, "file is empty")
         doc = _open(path, context.passwords)
@@ -296,25 +284,22 @@ class PdfExtractor:
             raise ExtractionError(ErrorKind.CORRUPT, f"PDF structure is broken: {exc}") from exc
         if page_count == 0:
             raise ExtractionError(ErrorKind.CORRUPT, "PDF has no pages (broken page tree)")
-        pages: list[Page | None] = [None] * page_count
+        pages: list[Page] = []
         page_errors: list[str] = []
-        ocr_errors: list[str] = []
-        # Rendering needs MuPDF (one thread); OCR runs in threads, as Tesseract is
-        # a subprocess, so a long scanned PDF uses every core the machine lets it.
-        pending: dict[Future[Page], tuple[int, Page]] = {}
-        with ThreadPoolExecutor(max_workers=OCR_THREADS) as pool:
-            for index in range(page_count):
-                number = index + 1
-                context.progress()
-                try:
-                    page = doc.load_page(index)  # type: ignore[no-untyped-call]
-                    rect = page.rect
-                    text, words = layer_text(page.get_textpage(flags=TEXT_FLAGS).extractWORDS())
-                except _PDF_ERRORS as exc:
-                    page_errors.append(f"page {number}: {exc}")
-                    pages[index] = Page(number=number, text="")
-                    continue
-                layer = Page(
+        ocr_pages: list[int] = []
+        for index in range(page_count):
+            number = index + 1
+            context.progress()
+            try:
+                page = doc.load_page(index)  # type: ignore[no-untyped-call]
+                rect = page.rect
+                text, words = layer_text(page.get_textpage(flags=TEXT_FLAGS).extractWORDS())
+            except _PDF_ERRORS as exc:
+                page_errors.append(f"page {number}: {exc}")
+                pages.append(Page(number=number, text=""))
+                continue
+            pages.append(
+                Page(
                     number=number,
                     text=text,
                     words=words,
@@ -322,54 +307,44 @@ class PdfExtractor:
                     height=rect.height,
                     language=detect_language(text),
                 )
-                pages[index] = layer
-                if not (context.ocr and _needs_ocr(page, text)):
-                    continue
-                try:
-                    largest = _largest_image_pixels(page)
-                    if largest > MAX_SOURCE_IMAGE_PIXELS:
-                        ocr_errors.append(
-                            f"page {number}: an image of {largest} pixels is too large to render"
-                        )
-                        continue
-                    image, dpi = _render(page)
-                except _RENDER_ERRORS as exc:
-                    ocr_errors.append(f"page {number}: rendering failed: {exc}")
-                    continue
-                future = pool.submit(_ocr_rendered, image, dpi, number, rect, context)
-                pending[future] = (index, layer)
-                if len(pending) >= 2 * OCR_THREADS:  # bound the rendered pages held
-                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                    self._collect(context, done, pending, pages, ocr_errors)
-            self._collect(context, list(pending), pending, pages, ocr_errors)
+            )
+            if context.ocr and _needs_ocr(page, text):
+                ocr_pages.append(number)
         if page_errors:
             if len(page_errors) == page_count:
                 raise ExtractionError(
                     ErrorKind.CORRUPT, f"no page of the PDF could be read ({page_errors[0]})"
                 )
             metadata["page_errors"] = "\n".join(page_errors)
-        if ocr_errors:
-            # Threads finish in any order; keep the record the same from run to run.
-            ocr_errors.sort(key=lambda line: int(line.split(":", 1)[0].removeprefix("page ")))
-            metadata["ocr_errors"] = "\n".join(ocr_errors)
-        return Extracted(pages=tuple(p for p in pages if p is not None), metadata=metadata)
+        return Extracted(pages=tuple(pages), metadata=metadata, ocr_pages=tuple(ocr_pages))
 
-    @staticmethod
-    def _collect(
-        context: ExtractContext,
-        done: Iterable[Future[Page]],
-        pending: dict[Future[Page], tuple[int, Page]],
-        pages: list[Page | None],
-        ocr_errors: list[str],
-    ) -> None:
-        """Put finished OCR pages in place; a failed page keeps its text layer."""
-        for future in done:
-            index, _layer = pending.pop(future)
-            context.progress()
-            try:
-                pages[index] = future.result()
-            except ExtractionError as exc:
-                ocr_errors.append(f"page {index + 1}: {exc.message}")
+    def render_pages(
+        self, path: Path, numbers: Sequence[int], context: ExtractContext
+    ) -> Iterator[PageImage]:
+        """Pages ``numbers`` rendered in greyscale at 300 dpi (less for huge pages)."""
+        doc = _open(path, context.passwords)
+        try:
+            for number in numbers:
+                yield _render_page(doc, number)
+        finally:
+            doc.close()  # type: ignore[no-untyped-call]
+
+
+def _render_page(doc: pymupdf.Document, number: int) -> PageImage:
+    if not 1 <= number <= doc.page_count:
+        return PageImage(number, None, error=f"the PDF has no page {number}")
+    try:
+        page = doc.load_page(number - 1)  # type: ignore[no-untyped-call]
+        rect = page.rect
+        largest = _largest_image_pixels(page)
+        if largest > MAX_SOURCE_IMAGE_PIXELS:
+            return PageImage(
+                number, None, error=f"an image of {largest} pixels is too large to render"
+            )
+        image, dpi = _render(page)
+    except _RENDER_ERRORS as exc:
+        return PageImage(number, None, error=f"rendering failed: {exc}")
+    return PageImage(number, image, dpi, 72.0 / dpi, rect.width, rect.height)
 
 
 register(PdfExtractor)

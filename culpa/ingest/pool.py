@@ -13,6 +13,9 @@ worker is on, so it can
 * notice a worker that died (a crash in a C library) and tell the caller,
 
 and start a fresh worker for the files that were queued behind it. Workers
+also tell how many pages they have to OCR and have OCR'd (a ``(known, done)``
+message), so the progress bar can count pages while a long scan is read.
+Workers
 come from a fork server that has already imported the extractors, so a new
 one starts in milliseconds.
 """
@@ -80,6 +83,9 @@ class _Worker:
     queue: deque[WorkItem] = field(default_factory=deque)
     #: When the first file in the queue last showed progress (monotonic seconds).
     progress_at: float = 0.0
+    #: Pages to OCR announced, and OCR'd, for the file being read (see WorkerPool.pages).
+    file_pages_known: int = 0
+    file_pages_done: int = 0
 
 
 def serve(conn: Connection, config: WorkerConfig, ocr_slots: Any, heartbeat_seconds: float) -> None:
@@ -99,6 +105,10 @@ def serve(conn: Connection, config: WorkerConfig, ocr_slots: Any, heartbeat_seco
             with lock, contextlib.suppress(OSError):
                 conn.send(None)
 
+    def pages(known: int, done: int) -> None:
+        with lock, contextlib.suppress(OSError):
+            conn.send((known, done))
+
     while True:
         try:
             item = conn.recv()
@@ -106,7 +116,7 @@ def serve(conn: Connection, config: WorkerConfig, ocr_slots: Any, heartbeat_seco
             return
         if item is None:
             return
-        result = process(item, config, heartbeat)
+        result = process(item, config, heartbeat, pages)
         with lock:
             try:
                 conn.send(result)
@@ -135,6 +145,9 @@ class WorkerPool:
         # Several heartbeats fit in a timeout, so a busy machine cannot fake a hang.
         self.heartbeat_seconds = min(HEARTBEAT_SECONDS, limits.timeout / 5)
         self.workers = [self._start() for _ in range(workers)]
+        #: Pages to OCR that workers announced, and those OCR'd, over the whole run.
+        self.pages_known = 0
+        self.pages_done = 0
 
     def _start(self) -> _Worker:
         parent_end, child_end = self.context.Pipe()
@@ -179,6 +192,8 @@ class WorkerPool:
                 lost = self._check_limits(worker, now, processes)
             if lost is not None:
                 failure, detail = lost
+                # The lost file's unread pages will never be read (or are announced anew).
+                self.pages_known -= worker.file_pages_known - worker.file_pages_done
                 if worker.queue:
                     outcomes.append(Outcome(worker.queue.popleft(), None, failure, detail))
                 orphans.extend(worker.queue)
@@ -198,7 +213,15 @@ class WorkerPool:
                 worker.progress_at = now
                 if message is None:
                     continue  # a heartbeat
+                if isinstance(message, tuple):  # pages to OCR found, or OCR'd
+                    known, done = message
+                    worker.file_pages_known += known
+                    worker.file_pages_done += done
+                    self.pages_known += known
+                    self.pages_done += done
+                    continue
                 item = worker.queue.popleft()
+                worker.file_pages_known = worker.file_pages_done = 0
                 outcomes.append(Outcome(item, message))
         except (EOFError, OSError):
             pass  # died mid-message; handled below

@@ -10,6 +10,7 @@ however large the trove.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import shutil
 import sqlite3
@@ -55,6 +56,12 @@ class IngestSummary:
     retried: int = 0
     errors: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
+    #: OCR pages announced and read during the run (the progress bar's count).
+    ocr_pages_known: int = 0
+    ocr_pages_done: int = 0
+    #: The OCR settings the case was ingested with, when this run asked for other
+    #: ones and found files unchanged: those keep their old OCR (``culpa ocr``).
+    earlier_ocr: OcrSettings | None = None
 
     @property
     def error_count(self) -> int:
@@ -75,7 +82,48 @@ class IngestSummary:
             "errors": dict(sorted(self.errors.items())),
             "error_count": self.error_count,
             "seconds": round(self.seconds, 3),
+            "earlier_ocr": None if self.earlier_ocr is None else self.earlier_ocr.as_dict(),
         }
+
+
+@dataclass(frozen=True, slots=True)
+class OcrSettings:
+    """The OCR a case was ingested with, kept in its meta table (key ``ocr_settings``)."""
+
+    languages: tuple[str, ...]
+    engine: str = "auto"
+
+    def as_dict(self) -> dict[str, str]:
+        return {"languages": "+".join(self.languages), "engine": self.engine}
+
+    @classmethod
+    def from_json(cls, text: str) -> OcrSettings | None:
+        try:
+            data = json.loads(text)
+            return cls(tuple(str(data["languages"]).split("+")), str(data["engine"]))
+        except (ValueError, KeyError, TypeError):
+            return None
+
+
+#: The meta key holding the case's OCR settings (JSON of OcrSettings.as_dict()).
+OCR_SETTINGS_KEY = "ocr_settings"
+
+
+def recorded_ocr_settings(conn: sqlite3.Connection) -> OcrSettings | None:
+    """The OCR settings the case was first ingested with (or last re-OCR'd with)."""
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (OCR_SETTINGS_KEY,)).fetchone()
+    return None if row is None else OcrSettings.from_json(row[0])
+
+
+def record_ocr_settings(
+    conn: sqlite3.Connection, settings: OcrSettings, *, replace: bool = False
+) -> None:
+    """Keep ``settings`` as the case's OCR settings (only if none are kept, unless ``replace``)."""
+    verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
+    conn.execute(
+        f"{verb} INTO meta (key, value) VALUES (?, ?)",
+        (OCR_SETTINGS_KEY, json.dumps(settings.as_dict(), sort_keys=True)),
+    )
 
 
 @dataclass(slots=True)
@@ -89,7 +137,9 @@ class _Container:
 class IngestOptions:
     workers: int = max(1, os.cpu_count() or 1)
     ocr: bool = True
-    ocr_languages: tuple[str, ...] = ("chi_sim", "chi_tra", "eng")
+    ocr_languages: tuple[str, ...] = ("chi_sim", "chi_tra", "eng", "uig")
+    #: OCR engine: auto, tesseract or ppocr.
+    ocr_engine: str = "auto"
     #: Tried on encrypted archives, PDFs and Office files; never written to the case.
     passwords: tuple[str, ...] = ()
     #: Time and memory one file may take before its worker is stopped.
@@ -101,7 +151,8 @@ class IngestOptions:
     retry_kinds: frozenset[str] = frozenset()
 
 
-ProgressCallback = Callable[[int, int], None]
+#: Told (files done, files known, OCR pages done, OCR pages known) as the run goes.
+ProgressCallback = Callable[[int, int, int, int], None]
 
 
 class _IngestLock:
@@ -161,6 +212,7 @@ class _Run:
             options.passwords,
             options.extractor_modules,
             network_log=Path(log) if (log := os.environ.get(AUDIT_ENV)) else None,
+            ocr_engine=options.ocr_engine,
         )
         self.summary = IngestSummary()
         self.children: deque[WorkItem] = deque()
@@ -181,11 +233,22 @@ class _Run:
         # Top-level provenance names, as walk_sources gives them (see sources/walk.py).
         prefixes = [provenance_name(Path(os.path.abspath(path)).name) for path in paths]
         self.summary.retried = self.writer.reopen_errors(frozenset(kinds), prefixes)
+        settings = OcrSettings(self.options.ocr_languages, self.options.ocr_engine)
+        earlier = recorded_ocr_settings(conn)
+        if self.options.ocr:
+            record_ocr_settings(conn, settings)
         try:
             self._loop(sources)
         finally:
             self.writer.flush()  # whole files handled before an interrupt are kept
             conn.close()
+        if (
+            self.options.ocr
+            and earlier is not None
+            and earlier != settings
+            and self.summary.files_unchanged
+        ):
+            self.summary.earlier_ocr = earlier
         self.summary.seconds = time.perf_counter() - started
         return self.summary
 
@@ -221,6 +284,7 @@ class _Run:
                         if outcome.failure is Failure.TOO_LARGE:
                             kind = ErrorKind.TOO_LARGE
                         self._handle(_failed(outcome.item, kind, outcome.detail))
+                self._count_pages(pool)
                 self._maybe_flush()
         finally:
             if pool is not None:
@@ -335,10 +399,21 @@ class _Run:
             del self.containers[parent]
             parent = container.parent
 
+    def _count_pages(self, pool: WorkerPool) -> None:
+        """Pages the workers have to OCR and have OCR'd: the bar counts these while OCR runs."""
+        summary = self.summary
+        if (pool.pages_done, pool.pages_known) != (summary.ocr_pages_done, summary.ocr_pages_known):
+            summary.ocr_pages_done, summary.ocr_pages_known = pool.pages_done, pool.pages_known
+            self._report()
+
     def _tick(self) -> None:
         self.done += 1
+        self._report()
+
+    def _report(self) -> None:
         if self.progress is not None:
-            self.progress(self.done, self.total)
+            summary = self.summary
+            self.progress(self.done, self.total, summary.ocr_pages_done, summary.ocr_pages_known)
 
 
 def _failed(item: WorkItem, kind: ErrorKind, message: str) -> WorkResult:

@@ -24,6 +24,7 @@ from culpa.formats import registry
 from culpa.formats.base import ExtractContext, no_progress
 from culpa.formats.sniff import detect_mime
 from culpa.index.tokens import index_text
+from culpa.ingest.ocr_stage import PagesCallback, extract_with_ocr, no_pages
 from culpa.models import Page, Word
 from culpa.store.blobs import BlobStore, sha256_file
 from culpa.store.case import Case
@@ -89,13 +90,15 @@ class WorkResult:
 class WorkerConfig:
     case_root: Path
     ocr: bool = True
-    ocr_languages: tuple[str, ...] = ("chi_sim", "chi_tra", "eng")
+    ocr_languages: tuple[str, ...] = ("chi_sim", "chi_tra", "eng", "uig")
     passwords: tuple[str, ...] = ()
     #: Extra modules that register extractors, imported by each worker (plugins;
     #: the tests inject faulty extractors this way).
     extractor_modules: tuple[str, ...] = ()
     #: File where refused network attempts are written (``CULPA_AUDIT_NETWORK``).
     network_log: Path | None = None
+    #: OCR engine: auto, tesseract or ppocr (``--ocr-engine``).
+    ocr_engine: str = "auto"
 
 
 _readonly: sqlite3.Connection | None = None
@@ -152,14 +155,18 @@ def page_row(page: Page) -> PageRow:
 
 
 def process(
-    item: WorkItem, config: WorkerConfig, progress: Callable[[], None] = no_progress
+    item: WorkItem,
+    config: WorkerConfig,
+    progress: Callable[[], None] = no_progress,
+    pages: PagesCallback = no_pages,
 ) -> WorkResult:
     """Ingest one file as far as a worker can; never raises for a bad file.
 
-    ``progress`` is called as extraction advances (see ExtractContext.progress).
+    ``progress`` is called as extraction advances (see ExtractContext.progress),
+    ``pages`` as pages to OCR are found and read (the progress bar counts them).
     """
     try:
-        return _process(item, config, progress)
+        return _process(item, config, progress, pages)
     except Exception as exc:  # a bug in culpa: record it against the file, keep going
         detail = traceback.format_exception_only(exc)[-1].strip()
         return WorkResult(
@@ -171,7 +178,9 @@ def process(
         )
 
 
-def _process(item: WorkItem, config: WorkerConfig, progress: Callable[[], None]) -> WorkResult:
+def _process(
+    item: WorkItem, config: WorkerConfig, progress: Callable[[], None], pages: PagesCallback
+) -> WorkResult:
     case = Case(config.case_root)
     blobs: BlobStore = case.blobs
     staged: Path | None = None
@@ -225,7 +234,9 @@ def _process(item: WorkItem, config: WorkerConfig, progress: Callable[[], None])
         progress=progress,
     )
     try:
-        extracted = extractor.extract(blob, context)
+        extracted = extract_with_ocr(
+            extractor, blob, context, engine=config.ocr_engine, on_pages=pages
+        )
         children = tuple(
             ChildItem(child.name, child.path, *sha256_file(child.path))
             for child in extracted.children

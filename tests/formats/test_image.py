@@ -9,6 +9,7 @@ from PIL import Image, ImageDraw, ImageFont
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
 from culpa.formats.image import ImageExtractor
+from culpa.ingest.ocr_stage import extract_with_ocr
 
 CJK_FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 
@@ -27,7 +28,7 @@ def _context(tmp_path: Path, languages: tuple[str, ...] = ("eng",)) -> ExtractCo
 def test_png_is_ocrd(tmp_path: Path) -> None:
     path = tmp_path / "a.png"
     _text_image("Secret memo 2017").save(path)
-    result = ImageExtractor().extract(path, _context(tmp_path))
+    result = extract_with_ocr(ImageExtractor(), path, _context(tmp_path))
     page = result.pages[0]
     assert page.method == "ocr"
     assert "memo" in page.text.lower()
@@ -45,7 +46,7 @@ def test_chinese_jpeg_with_exif_rotation(tmp_path: Path) -> None:
     exif[0x0110] = "EOS 5D"
     path = tmp_path / "photo.jpg"
     sideways.save(path, exif=exif.tobytes(), quality=95)
-    result = ImageExtractor().extract(path, _context(tmp_path, ("chi_sim",)))
+    result = extract_with_ocr(ImageExtractor(), path, _context(tmp_path, ("chi_sim",)))
     page = result.pages[0]
     assert (page.width, page.height) == upright.size
     assert "加强" in page.text and "通知" in page.text
@@ -58,7 +59,7 @@ def test_multipage_tiff_is_one_page_per_frame(tmp_path: Path) -> None:
     frames = [_text_image("Page one"), _text_image("Page two")]
     path = tmp_path / "scan.tif"
     frames[0].save(path, save_all=True, append_images=frames[1:])
-    result = ImageExtractor().extract(path, _context(tmp_path))
+    result = extract_with_ocr(ImageExtractor(), path, _context(tmp_path))
     assert [p.number for p in result.pages] == [1, 2]
     assert "one" in result.pages[0].text.lower()
     assert "two" in result.pages[1].text.lower()
@@ -68,7 +69,7 @@ def test_without_ocr_pages_are_empty(tmp_path: Path) -> None:
     path = tmp_path / "a.webp"
     _text_image("x").save(path)
     context = ExtractContext(workdir=tmp_path, ocr=False)
-    result = ImageExtractor().extract(path, context)
+    result = extract_with_ocr(ImageExtractor(), path, context)
     assert [p.text for p in result.pages] == [""]
 
 
@@ -77,7 +78,7 @@ def test_broken_image_is_corrupt(tmp_path: Path) -> None:
     _text_image("x").save(path)
     path.write_bytes(path.read_bytes()[:100])
     with pytest.raises(ExtractionError) as info:
-        ImageExtractor().extract(path, _context(tmp_path))
+        extract_with_ocr(ImageExtractor(), path, _context(tmp_path))
     assert info.value.kind == ErrorKind.CORRUPT
 
 
@@ -99,7 +100,7 @@ def test_camera_gps_dates_and_xmp_of_a_photo(tmp_path: Path) -> None:
     path = tmp_path / "photo.jpg"
     _text_image("通知").save(path, exif=exif.tobytes(), xmp=xmp.encode())
     context = replace(_context(tmp_path, ("chi_sim",)), ocr=False)
-    metadata = ImageExtractor().extract(path, context).metadata
+    metadata = extract_with_ocr(ImageExtractor(), path, context).metadata
     assert metadata["camera"] == "HUAWEI P30"
     assert metadata["creator_tool"] == "Snapseed 2.0"
     assert metadata["created"] == "2017-07-25T18:00:00"
@@ -114,6 +115,6 @@ def test_heic_phone_photo(tmp_path: Path) -> None:
     path = tmp_path / "IMG_0001.HEIC"
     ImageExtractor()  # registers the HEIF opener with Pillow
     _text_image("Xinjiang report").save(path, format="HEIF", quality=95, exif=exif.tobytes())
-    result = ImageExtractor().extract(path, _context(tmp_path, ("eng",)))
+    result = extract_with_ocr(ImageExtractor(), path, _context(tmp_path, ("eng",)))
     assert result.metadata["camera"] == "Apple iPhone 8"
     assert "report" in result.pages[0].text.lower()

@@ -12,6 +12,7 @@ from PIL import Image, ImageDraw, ImageFont
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
 from culpa.formats.pdf import PdfExtractor
+from culpa.ingest.ocr_stage import extract_with_ocr
 
 CJK_FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 LINE = "关于加强社会稳定工作的通知 Notice on stability work 2017"
@@ -63,7 +64,7 @@ def test_born_digital_text_words_and_metadata(tmp_path: Path) -> None:
 
 def test_scanned_page_is_ocrd_with_boxes_in_points(tmp_path: Path) -> None:
     context = ExtractContext(workdir=tmp_path, ocr_languages=("eng",))
-    result = PdfExtractor().extract(_scan(tmp_path / "scan.pdf"), context)
+    result = extract_with_ocr(PdfExtractor(), _scan(tmp_path / "scan.pdf"), context)
     page = result.pages[0]
     assert page.method == "ocr"
     assert "Confidential" in page.text
