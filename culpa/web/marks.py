@@ -10,6 +10,10 @@ exact for Chinese; Latin letters count as a little over half.
 
 Everything that reaches HTML here is escaped first and only then wrapped in
 ``<mark>``: page text is hostile input.
+
+Doubtful OCR words (see :mod:`culpa.search.doubt`) are wrapped in
+``<span class="doubt">`` inside whatever mark holds them, with their
+confidence in the title, so the underline never breaks a hit's mark in two.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ SPACE_WEIGHT = 0.3
 VERTICAL_RATIO = 1.5
 
 _SPACES = re.compile(r"\s+")
+#: A doubtful word: (start, end, confidence) in the page text.
+Doubt = tuple[int, int, float]
 #: Given a word's box, its text and a character range in it, the range's exact box, if known.
 Refine = Callable[["Box", str, int, int], "Box | None"]
 
@@ -220,15 +226,51 @@ def _flat(text: str) -> str:
     return _SPACES.sub(" ", text)
 
 
+def doubt_title(confidence: float) -> str:
+    """The tooltip of a doubtful word."""
+    return f"OCR confidence {confidence:.0f}%: check this word against the page image"
+
+
+def with_doubts(
+    text: str,
+    offset: int,
+    doubtful: Sequence[Doubt],
+    show: Callable[[str], str] = lambda s: s,
+) -> str:
+    """``text`` (which starts at ``offset`` in the page) escaped, its doubtful words wrapped.
+
+    ``show`` turns each piece into what is displayed (e.g. whitespace flattened)
+    before it is escaped.
+    """
+    out: list[str] = []
+    pos, end = offset, offset + len(text)
+    for w_start, w_end, confidence in doubtful:
+        lo, hi = max(w_start, pos), min(w_end, end)
+        if lo >= hi:
+            continue
+        out.append(str(escape(show(text[pos - offset : lo - offset]))))
+        out.append(
+            f'<span class="doubt" title="{escape(doubt_title(confidence))}" '
+            f'data-confidence="{confidence:.0f}">'
+            f"{escape(show(text[lo - offset : hi - offset]))}</span>"
+        )
+        pos = hi
+    out.append(str(escape(show(text[pos - offset :]))))
+    return "".join(out)
+
+
 def marked_snippet(
     text: str,
     spans: Sequence[tuple[int, int]],
     around: tuple[int, int],
     context: int = SNIPPET_CONTEXT,
+    doubtful: Sequence[Doubt] = (),
 ) -> Markup:
-    """``context`` characters each side of ``around``, every match in it marked, escaped."""
-    lo = max(0, around[0] - context)
-    hi = min(len(text), around[1] + context)
+    """``context`` characters each side of ``around``, every match in it marked, escaped.
+
+    ``doubtful`` OCR words in it are underlined (see :func:`with_doubts`).
+    """
+    lo, hi = snippet_window(text, around, context)
     parts: list[str] = ["…" if lo > 0 else ""]
     pos = lo
     for start, end in spans:
@@ -237,12 +279,19 @@ def marked_snippet(
         if start >= hi:
             break
         stop = min(end, hi)
-        parts.append(str(escape(_flat(text[pos:start]))))
-        parts.append(f"<mark>{escape(_flat(text[start:stop]))}</mark>")
+        parts.append(with_doubts(text[pos:start], pos, doubtful, _flat))
+        parts.append(f"<mark>{with_doubts(text[start:stop], start, doubtful, _flat)}</mark>")
         pos = stop
-    parts.append(str(escape(_flat(text[pos:hi]))))
+    parts.append(with_doubts(text[pos:hi], pos, doubtful, _flat))
     parts.append("…" if hi < len(text) else "")
     return Markup("".join(parts).strip())
+
+
+def snippet_window(
+    text: str, around: tuple[int, int], context: int = SNIPPET_CONTEXT
+) -> tuple[int, int]:
+    """The characters of ``text`` a snippet around ``around`` shows."""
+    return max(0, around[0] - context), min(len(text), around[1] + context)
 
 
 def flat_quote(text: str) -> str:

@@ -18,15 +18,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from culpa.analysis.ocr.quality import is_low_page
 from culpa.errors import QueryError
 from culpa.models import Hit
+from culpa.search.doubt import doubtful_words, ocr_label, page_words
 from culpa.search.engine import match_pattern, search
 from culpa.search.query import Query, parse
 from culpa.store.annotations import all_notes, has_tables, tag_counts
 from culpa.store.queries import status_counts
 from culpa.web.app import state_of
 from culpa.web.facets import Facets
-from culpa.web.marks import find_spans, marked_snippet
+from culpa.web.marks import find_spans, marked_snippet, snippet_window
 
 #: Result pages (hits) per screen.
 PAGE_SIZE = 30
@@ -44,6 +46,10 @@ class PageHit:
     snippet: Markup
     matches: int
     href: str
+    #: "OCR 71%" (and " low") on an OCR'd page, "" on a text layer; its tooltip.
+    ocr: str = ""
+    ocr_low: bool = False
+    ocr_title: str = ""
 
 
 @dataclass(slots=True)
@@ -147,12 +153,21 @@ def group_hits(request: Request, q: str, query: Query, hits: list[Hit]) -> list[
     pairs = [(h.document_id, h.page) for h in hits]
     where = " OR ".join("(document_id = ? AND number = ?)" for _ in pairs)
     texts = {
-        (r[0], r[1]): r[2]
+        (r[0], r[1]): (r[2], r[3])
         for r in conn.execute(
-            f"SELECT document_id, number, text FROM pages WHERE {where}",
+            f"SELECT document_id, number, text, id FROM pages WHERE {where}",
             [v for pair in pairs for v in pair],
         )
     }
+    # Word confidences only for OCR'd hits: text-layer results cost nothing more.
+    words = page_words(
+        conn,
+        [
+            texts[(h.document_id, h.page)][1]
+            for h in hits
+            if h.method == "ocr" and (h.document_id, h.page) in texts
+        ],
+    )
     pattern = match_pattern(query.terms)
     groups: dict[int, DocGroup] = {}
     for hit in hits:
@@ -173,16 +188,28 @@ def group_hits(request: Request, q: str, query: Query, hits: list[Hit]) -> list[
                 href=viewer_url(hit.document_id, q, hit.page),
             )
             groups[hit.document_id] = group
-        text = texts.get((hit.document_id, hit.page), "")
+        text, page_id = texts.get((hit.document_id, hit.page), ("", 0))
         spans = find_spans(text, pattern)
-        if hit.end > hit.start:
-            snippet = marked_snippet(text, spans, (hit.start, hit.end))
-        elif spans:
-            snippet = marked_snippet(text, spans, spans[0])
+        around = (hit.start, hit.end) if hit.end > hit.start else spans[0] if spans else None
+        if around is not None:
+            lo, hi = snippet_window(text, around)
+            doubtful = doubtful_words(words[page_id], lo, hi) if page_id in words else []
+            snippet = marked_snippet(text, spans, around, doubtful=doubtful)
         else:
             snippet = _escape_lead(text)
+        label = ocr_label(hit.method, hit.ocr_engine, hit.ocr_confidence)
         group.hits.append(
-            PageHit(hit.page, snippet, len(spans), viewer_url(hit.document_id, q, hit.page))
+            PageHit(
+                hit.page,
+                snippet,
+                len(spans),
+                viewer_url(hit.document_id, q, hit.page),
+                ocr=label,
+                ocr_low=is_low_page(hit.method, hit.ocr_confidence),
+                ocr_title=f"Read by OCR ({hit.ocr_engine}): check quotations against the page image"
+                if label
+                else "",
+            )
         )
     return list(groups.values())
 

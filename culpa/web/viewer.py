@@ -11,18 +11,21 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from culpa.analysis.ocr.quality import LOW_WORD_CONFIDENCE, is_low_page
 from culpa.errors import QueryError, UsageError
 from culpa.publish.citation import cite
+from culpa.search.doubt import doubtful_words
 from culpa.search.engine import match_pattern, search
 from culpa.search.query import Query, parse
 from culpa.store.annotations import document_notes, document_tags, is_starred
@@ -32,12 +35,14 @@ from culpa.web.app import state_of
 from culpa.web.mail import OUTLOOK_MIME, MailBody, email_body
 from culpa.web.marks import (
     Box,
+    Doubt,
     Refine,
     Segment,
     boxes_for_span,
     char_refiner,
     find_spans,
     segments,
+    with_doubts,
     with_notes,
 )
 from culpa.web.render import RenderError, can_render, page_image, pdf_chars, pdf_rotation
@@ -119,15 +124,18 @@ def matching_page_numbers(conn: sqlite3.Connection, doc_id: int, query: Query | 
     return [int(r[0]) for r in rows]
 
 
-def render_text(parts: list[Segment], current: int | None) -> Markup:
+def render_text(
+    parts: list[Segment], current: int | None, doubtful: Sequence[Doubt] = ()
+) -> Markup:
     """The page text as escaped spans and marks, each carrying its character offset.
 
     The text is exactly the stored page text (a CR shows as a line feed, one
     character for one), so the script can turn a selection back into a span.
+    Doubtful OCR words are underlined inside their span or mark.
     """
     out: list[str] = []
     for seg in parts:
-        text = escape(seg.text.replace("\r", "\n"))
+        text = with_doubts(seg.text, seg.start, doubtful, _as_shown)
         if seg.hit is None:
             noted = ' class="noted"' if seg.noted else ""
             out.append(f'<span{noted} data-o="{seg.start}">{text}</span>')
@@ -139,6 +147,43 @@ def render_text(parts: list[Segment], current: int | None) -> Markup:
                 f'data-hit="{seg.hit}">{text}</mark>'
             )
     return Markup("".join(out))
+
+
+def _as_shown(text: str) -> str:
+    return text.replace("\r", "\n")
+
+
+@dataclass(frozen=True, slots=True)
+class OcrQuality:
+    """What the viewer says about an OCR'd page: engine, confidence, doubtful words."""
+
+    engine: str
+    confidence: float | None
+    low: bool
+    doubtful: int
+
+    @property
+    def title(self) -> str:
+        confidence = "unknown" if self.confidence is None else f"{self.confidence:.0f}%"
+        return (
+            f"This page's text was read by OCR ({self.engine}); mean word confidence "
+            f"{confidence}. Underlined words were read with less than "
+            f"{LOW_WORD_CONFIDENCE:.0f}% confidence. Check quotations against the page image."
+        )
+
+
+def ocr_quality(page: PageInfo) -> tuple[OcrQuality | None, list[Doubt]]:
+    """The quality indicator and doubtful words of ``page`` (None and none for a text layer)."""
+    if page.method != "ocr":
+        return None, []
+    doubtful = doubtful_words(page.words, 0, len(page.text))
+    quality = OcrQuality(
+        engine=page.ocr_engine or "unknown engine",
+        confidence=page.ocr_confidence,
+        low=is_low_page(page.method, page.ocr_confidence),
+        doubtful=len(doubtful),
+    )
+    return quality, doubtful
 
 
 def neighbour_documents(
@@ -306,6 +351,7 @@ def document_view(request: Request) -> Response:
         for k, v in info.metadata.items()
     )
     cite_span = spans[current] if current is not None else None
+    quality, doubtful = ocr_quality(page) if page is not None else (None, [])
     notes = document_notes(conn, doc_id)
     noted = [
         (note.start, note.end)
@@ -319,9 +365,10 @@ def document_view(request: Request) -> Response:
         "page": page,
         "number": number,
         "page_count": page_count,
-        "text_html": render_text(with_notes(segments(page.text, spans), noted), current)
+        "text_html": render_text(with_notes(segments(page.text, spans), noted), current, doubtful)
         if page
         else Markup(""),
+        "ocr": quality,
         "spans": spans,
         "current": current,
         "cite_span": cite_span,
