@@ -138,10 +138,17 @@ def _read(
     lines = chosen.read(prepared.pixels, languages, prepared.dpi)
     if engine == "auto" and (_doubtful(lines) or mostly_vertical(lines)) and tesseract.available():
         orientation = detect_orientation(prepared.pixels, prepared.dpi)
-        wanted = SCRIPT_MODELS.get(orientation.script or "", ())
-        others = tuple(m for m in languages if m in wanted)
-        if others and not set(others) <= PPOCR_LANGUAGES:
-            return (*_read_with_tesseract(prepared, others), orientation.rotate)
+        if orientation.script is not None:
+            wanted = SCRIPT_MODELS.get(orientation.script, ())
+            others = tuple(m for m in languages if m in wanted)
+            if others and not set(others) <= PPOCR_LANGUAGES:
+                return (*_read_with_tesseract(prepared, others), orientation.rotate)
+        else:  # too little text for OSD: try the models PP-OCR lacks (uig), keep the surer
+            others = tuple(m for m in languages if m not in PPOCR_LANGUAGES)
+            if others:
+                other_lines, description = _read_with_tesseract(prepared, others)
+                if _mean_confidence(other_lines) > _mean_confidence(lines):
+                    return other_lines, description, 0
         return lines, chosen.describe(languages), orientation.rotate
     return lines, chosen.describe(languages), 0
 

@@ -69,6 +69,9 @@ LINE_PADDING = 8
 #: A clear vertical band at least this share of the page's width, between inked
 #: parts of the middle of the page, is a gutter between columns or pages.
 MIN_GUTTER_SHARE = 0.015
+#: A gutter needs at least this many lines of text on the page, and to be at least
+#: one line height wide (word spaces on a short page line up by chance).
+MIN_GUTTER_LINES = 3
 #: TSV row level of a word (1 page, 2 block, 3 paragraph, 4 line, 5 word).
 _TSV_WORD_LEVEL = 5
 #: Tesseract joins several language models with this.
@@ -221,7 +224,26 @@ def gutter_x(pixels: GreyArray) -> int | None:
             best, middle = run, x - run // 2
     if best < MIN_GUTTER_SHARE * width:
         return None
+    bands = _line_heights(ink)
+    if len(bands) < MIN_GUTTER_LINES or best < float(np.median(bands)):
+        return None  # the space between two words of a short page, not a gutter
     return int(min(pixels.shape[1] - 1, max(1, middle * 4)))
+
+
+def _line_heights(ink: GreyArray) -> list[int]:
+    """Heights of the horizontal bands of ink (text lines), in the given pixels."""
+    inked = ink.sum(axis=1) > 0
+    heights: list[int] = []
+    run = 0
+    for row in inked:
+        if row:
+            run += 1
+        elif run:
+            heights.append(run)
+            run = 0
+    if run:
+        heights.append(run)
+    return [h for h in heights if h > 1]
 
 
 @dataclass(frozen=True, slots=True)
