@@ -224,7 +224,7 @@ def gutter_x(pixels: GreyArray) -> int | None:
             best, middle = run, x - run // 2
     if best < MIN_GUTTER_SHARE * width:
         return None
-    bands = _line_heights(ink)
+    bands = _line_heights(np.asarray(ink, dtype=np.uint8))
     if len(bands) < MIN_GUTTER_LINES or best < float(np.median(bands)):
         return None  # the space between two words of a short page, not a gutter
     return int(min(pixels.shape[1] - 1, max(1, middle * 4)))
