@@ -112,6 +112,13 @@ def init(directory: Path, as_json: bool) -> None:
     help="OCR languages (Tesseract's names), '+'-separated; each page is read with those of its script.",
 )
 @click.option(
+    "--ocr-engine",
+    type=click.Choice(("auto", "tesseract", "ppocr")),
+    default="auto",
+    show_default=True,
+    help="OCR engine: auto (the best for each page), tesseract or ppocr.",
+)
+@click.option(
     "--password",
     "passwords",
     multiple=True,
@@ -151,6 +158,7 @@ def ingest(
     workers: int | None,
     no_ocr: bool,
     ocr_lang: str,
+    ocr_engine: str,
     passwords: tuple[str, ...],
     password_file: Path | None,
     retry_errors: bool,
@@ -181,6 +189,7 @@ def ingest(
         workers=workers or IngestOptions().workers,
         ocr=not no_ocr,
         ocr_languages=tuple(ocr_lang.split("+")),
+        ocr_engine=ocr_engine,
         passwords=tuple(dict.fromkeys(tried)),
         limits=FileLimits(timeout=file_timeout, memory_bytes=memory_limit * 1024**2),
         retry_kinds=frozenset(str(kind) for kind in ErrorKind) if retry_errors else frozenset(),
@@ -199,6 +208,16 @@ def ingest(
         )
         for kind, count in sorted(summary.errors.items()):
             click.echo(f"  {kind}: {count}  (culpa errors --kind {kind})", err=True)
+    if summary.earlier_ocr is not None:
+        # Unchanged files are not read again, so new OCR settings do not reach them.
+        earlier = summary.earlier_ocr.as_dict()
+        click.echo(
+            f"culpa: the {summary.files_unchanged} unchanged files keep the OCR they were "
+            f"ingested with ({earlier['languages']}, engine {earlier['engine']}); to read "
+            f"them again with these settings: culpa ocr --all --lang {ocr_lang} "
+            f"--engine {ocr_engine}",
+            err=True,
+        )
     if summary.error_count:
         sys.exit(int(ExitCode.FILE_ERRORS))
 
@@ -491,4 +510,5 @@ if __name__ == "__main__":
     main()
 
 
+from culpa.cli import ocr as _ocr  # noqa: E402,F401
 from culpa.cli import web as _web  # noqa: E402,F401

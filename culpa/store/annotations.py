@@ -41,6 +41,9 @@ class Note:
     created_at: str
     sha256: str
     path: str
+    #: The page no longer reads as the quote at the note's span (``culpa ocr`` read the
+    #: page again and the quote was not found in the new text): check the page image.
+    passage_changed: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -54,6 +57,7 @@ class Note:
             "quote": self.quote,
             "body": self.body,
             "created_at": self.created_at,
+            "passage_changed": self.passage_changed,
         }
 
 
@@ -248,7 +252,11 @@ def _notes(conn: sqlite3.Connection, where: str, params: tuple[object, ...]) -> 
     rows = conn.execute(
         "SELECT n.id, n.document_id, n.page, n.span_start, n.span_end, n.quote, n.body, "
         "n.created_at, d.sha256, (SELECT path FROM provenance p WHERE p.document_id = d.id "
-        "ORDER BY length(p.path), p.path LIMIT 1) FROM notes n "
+        "ORDER BY length(p.path), p.path LIMIT 1), "
+        # The quote against the page as it reads now (substr counts characters, from 1).
+        "n.quote IS NOT NULL AND (SELECT substr(g.text, n.span_start + 1, "
+        "n.span_end - n.span_start) FROM pages g WHERE g.document_id = n.document_id "
+        "AND g.number = n.page) IS NOT n.quote FROM notes n "
         f"JOIN documents d ON d.id = n.document_id WHERE {where} "
         "ORDER BY n.document_id, coalesce(n.page, 0), coalesce(n.span_start, -1), n.id",
         params,
@@ -265,6 +273,7 @@ def _notes(conn: sqlite3.Connection, where: str, params: tuple[object, ...]) -> 
             created_at=r[7],
             sha256=r[8],
             path=r[9] or "",
+            passage_changed=bool(r[10]),
         )
         for r in rows
     ]

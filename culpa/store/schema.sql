@@ -71,6 +71,15 @@ CREATE TABLE IF NOT EXISTS errors (
 );
 CREATE INDEX IF NOT EXISTS errors_kind ON errors(kind);
 
+-- Pages read again by `culpa ocr` and the OCR settings they were read with (JSON of
+-- languages and engine), written in the page's own transaction: a re-run skips them.
+-- culpa/ingest/reocr.py creates it in cases made before it existed.
+CREATE TABLE IF NOT EXISTS ocr_runs (
+    page_id  INTEGER PRIMARY KEY REFERENCES pages(id),
+    settings TEXT NOT NULL,
+    done_at  TEXT NOT NULL
+);
+
 -- Annotations: what people add in `culpa serve` (culpa/store/annotations.py runs this part
 -- on cases made before it existed, so it must stay last). An ingest never touches them.
 CREATE TABLE IF NOT EXISTS stars (

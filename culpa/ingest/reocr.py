@@ -1,0 +1,419 @@
+"""``culpa ocr``: read pages of documents already in the case again, with other OCR settings.
+
+A reporter who finds a scan read with the wrong languages, or wants a newer
+engine, should not have to rebuild the case: the original is in the blob
+store, so its pages are rendered again exactly as the ingest renders them
+(:mod:`culpa.ingest.ocr_stage`) and OCR'd with the settings asked for.
+
+Each page is replaced in one transaction: its text, language, engine and
+confidence, its word boxes, its search-index row (the old tokens are
+replayed to delete it, as the index is contentless) and the spans of notes on
+it. Tags, stars and notes stay: a note keeps the quote it was made on; where
+that quote is found again in the new text, its span moves there, otherwise
+the note reads as "passage changed" (a check computed from the quote and the
+page text, see :mod:`culpa.store.annotations`). The table ``ocr_runs`` records,
+per page, the settings it was last re-read with, in the same transaction, so
+a killed run loses nothing committed and a re-run of the same command does
+only the pages not done yet.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from culpa.errors import ExtractionError, UsageError
+from culpa.formats import registry
+from culpa.formats.base import DEFAULT_OCR_LANGUAGES, ExtractContext, PageRenderer
+from culpa.index.fts import unindex_page
+from culpa.index.tokens import index_text
+from culpa.ingest.ocr_stage import PageOcr, ocr_pages
+from culpa.ingest.runner import OcrSettings, record_ocr_settings
+from culpa.ingest.worker import words_json
+from culpa.models import Page
+from culpa.store.case import Case
+
+#: Documents read at once (each OCRs its own pages in threads; the OCR slots
+#: bound the engines to one per core).
+DOCUMENT_THREADS = max(1, os.cpu_count() or 1)
+
+#: Pages re-read by ``culpa ocr`` and the settings they were re-read with: a
+#: re-run skips them, so an interrupted run resumes where it stopped.
+OCR_RUNS_SQL = """
+CREATE TABLE IF NOT EXISTS ocr_runs (
+    page_id  INTEGER PRIMARY KEY REFERENCES pages(id),
+    settings TEXT NOT NULL,
+    done_at  TEXT NOT NULL
+)
+"""
+
+#: Told (documents done, documents, pages done, pages to read) as the run goes.
+ProgressCallback = Callable[[int, int, int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class ReocrOptions:
+    """What ``culpa ocr`` reads and how."""
+
+    languages: tuple[str, ...] = DEFAULT_OCR_LANGUAGES
+    engine: str = "auto"
+    #: First and last page number (1-based, inclusive); None: the OCR'd pages.
+    pages: tuple[int, int] | None = None
+    passwords: tuple[str, ...] = ()
+    #: Read pages again even when they were already re-read with these settings.
+    force: bool = False
+
+    @property
+    def settings(self) -> str:
+        """How ``ocr_runs`` names these settings."""
+        return json.dumps(OcrSettings(self.languages, self.engine).as_dict(), sort_keys=True)
+
+
+@dataclass(frozen=True, slots=True)
+class PageError:
+    document_id: int
+    page: int
+    message: str
+
+
+@dataclass(slots=True)
+class ReocrSummary:
+    """What one ``culpa ocr`` run did; printed by the CLI, as JSON with --json."""
+
+    documents: int = 0
+    pages_read: int = 0
+    #: Pages already re-read with the same settings by an earlier run (not read again).
+    pages_skipped: int = 0
+    notes_moved: int = 0
+    notes_changed: int = 0
+    errors: list[PageError] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "documents": self.documents,
+            "pages_read": self.pages_read,
+            "pages_skipped": self.pages_skipped,
+            "pages_failed": len(self.errors),
+            "notes_moved": self.notes_moved,
+            "notes_changed": self.notes_changed,
+            "errors": [
+                {"document_id": e.document_id, "page": e.page, "message": e.message}
+                for e in self.errors
+            ],
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    document_id: int
+    sha256: str
+    extractor: str | None
+    numbers: tuple[int, ...]
+
+
+def ensure_table(conn: sqlite3.Connection) -> None:
+    """Create ``ocr_runs`` in a case made before it existed."""
+    conn.execute(OCR_RUNS_SQL)
+
+
+def documents_with_ocr(conn: sqlite3.Connection) -> list[int]:
+    """Every document that has OCR'd pages (``culpa ocr --all``)."""
+    rows = conn.execute(
+        "SELECT DISTINCT document_id FROM pages WHERE method = 'ocr' ORDER BY document_id"
+    )
+    return [int(row[0]) for row in rows]
+
+
+def _jobs(
+    conn: sqlite3.Connection, doc_ids: Sequence[int], options: ReocrOptions, summary: ReocrSummary
+) -> list[_Job]:
+    jobs: list[_Job] = []
+    for doc_id in dict.fromkeys(doc_ids):
+        doc = conn.execute(
+            "SELECT sha256, extractor FROM documents WHERE id = ?", (doc_id,)
+        ).fetchone()
+        if doc is None:
+            raise UsageError(f"no document {doc_id}")
+        params: tuple[int, ...] = ()
+        if options.pages is None:
+            where = "method = 'ocr'"
+        else:
+            where, params = "number BETWEEN ? AND ?", options.pages
+        rows = conn.execute(
+            "SELECT p.number, r.settings FROM pages p LEFT JOIN ocr_runs r ON r.page_id = p.id "
+            f"WHERE p.document_id = ? AND {where} ORDER BY p.number",
+            (doc_id, *params),
+        ).fetchall()
+        numbers = []
+        for number, settings in rows:
+            if settings == options.settings and not options.force:
+                summary.pages_skipped += 1
+            else:
+                numbers.append(int(number))
+        if numbers:
+            jobs.append(_Job(doc_id, doc[0], doc[1], tuple(numbers)))
+    return jobs
+
+
+def _renderer(name: str | None) -> PageRenderer | None:
+    for cls in registry.registered():
+        if cls.__name__ == name:
+            extractor = cls()
+            return extractor if isinstance(extractor, PageRenderer) else None
+    return None
+
+
+def reocr(
+    case: Case,
+    doc_ids: Sequence[int] | None,
+    options: ReocrOptions | None = None,
+    progress: ProgressCallback | None = None,
+) -> ReocrSummary:
+    """OCR pages of ``doc_ids`` (None: every document with OCR'd pages) again; safe to kill."""
+    from culpa.ingest.runner import _IngestLock  # one writer per case: ingest or ocr
+
+    options = options or ReocrOptions()
+    started = time.perf_counter()
+    summary = ReocrSummary()
+    conn = case.connect()
+    try:
+        with _IngestLock(case):
+            ensure_table(conn)
+            ids = documents_with_ocr(conn) if doc_ids is None else list(doc_ids)
+            jobs = _jobs(conn, ids, options, summary)
+            summary.documents = len(jobs)
+            _run(case, conn, jobs, options, summary, progress)
+            if doc_ids is None and options.pages is None and not summary.errors:
+                # The whole case now reads with these settings: a re-run of the ingest
+                # with them has nothing to tell.
+                settings = OcrSettings(options.languages, options.engine)
+                record_ocr_settings(conn, settings, replace=True)
+    finally:
+        conn.close()
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+_DONE = object()
+
+
+def _run(
+    case: Case,
+    conn: sqlite3.Connection,
+    jobs: list[_Job],
+    options: ReocrOptions,
+    summary: ReocrSummary,
+    progress: ProgressCallback | None,
+) -> None:
+    """Read the jobs' pages in threads; commit each page here, in this thread, as it comes."""
+    from culpa.analysis.ocr import share_ocr_slots
+
+    share_ocr_slots(threading.BoundedSemaphore(DOCUMENT_THREADS))
+    total = sum(len(job.numbers) for job in jobs)
+    results: queue.Queue[tuple[_Job, object]] = queue.Queue()
+    stop = threading.Event()
+    context = ExtractContext(
+        workdir=case.tmp_dir, ocr_languages=options.languages, passwords=options.passwords
+    )
+
+    def work(job: _Job) -> None:
+        try:
+            renderer = _renderer(job.extractor)
+            if renderer is None:
+                message = f"{job.extractor or 'this format'} pages cannot be rendered for OCR"
+                for number in job.numbers:
+                    results.put((job, PageOcr(number, None, message)))
+                return
+            blob = case.blobs.path_for(job.sha256)
+            for outcome in ocr_pages(renderer, blob, job.numbers, context, engine=options.engine):
+                results.put((job, outcome))
+                if stop.is_set():
+                    return
+        except ExtractionError as exc:
+            results.put((job, exc))
+        except Exception as exc:  # a bug: recorded against the document, the run goes on
+            results.put((job, exc))
+        finally:
+            results.put((job, _DONE))
+
+    documents_done = pages_done = 0
+    if progress is not None:
+        progress(0, len(jobs), 0, total)
+    with ThreadPoolExecutor(max_workers=DOCUMENT_THREADS, thread_name_prefix="reocr") as pool:
+        for job in jobs:
+            pool.submit(work, job)
+        remaining = {job.document_id: set(job.numbers) for job in jobs}
+        try:
+            while documents_done < len(jobs):
+                job, item = results.get()
+                if item is _DONE:
+                    documents_done += 1
+                    for number in sorted(remaining.pop(job.document_id, set())):
+                        message = "not read (the document could not be opened again)"
+                        summary.errors.append(PageError(job.document_id, number, message))
+                elif isinstance(item, PageOcr):
+                    remaining[job.document_id].discard(item.number)
+                    pages_done += 1
+                    if item.page is not None:
+                        _replace_page(conn, job.document_id, item.page, options.settings, summary)
+                        summary.pages_read += 1
+                    else:
+                        _record_failure(conn, job.document_id, item.number, item.error or "")
+                        summary.errors.append(
+                            PageError(job.document_id, item.number, item.error or "OCR failed")
+                        )
+                elif isinstance(item, BaseException):
+                    detail = item.message if isinstance(item, ExtractionError) else repr(item)
+                    for number in sorted(remaining.pop(job.document_id, set())):
+                        summary.errors.append(PageError(job.document_id, number, detail))
+                        pages_done += 1
+                if progress is not None:
+                    progress(documents_done, len(jobs), pages_done, total)
+        finally:
+            stop.set()
+    summary.errors.sort(key=lambda e: (e.document_id, e.page))
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _replace_page(
+    conn: sqlite3.Connection, doc_id: int, page: Page, settings: str, summary: ReocrSummary
+) -> None:
+    """Put the new reading of one page in place of the old, in one transaction."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        row = conn.execute(
+            "SELECT id, text FROM pages WHERE document_id = ? AND number = ?",
+            (doc_id, page.number),
+        ).fetchone()
+        if row is None:  # the page went away meanwhile (cannot happen under the lock)
+            conn.execute("ROLLBACK")
+            return
+        page_id, old_text = int(row[0]), str(row[1])
+        unindex_page(conn, page_id, old_text)
+        conn.execute(
+            "UPDATE pages SET text = ?, language = ?, method = ?, ocr_engine = ?, "
+            "ocr_confidence = ?, width = ?, height = ? WHERE id = ?",
+            (
+                page.text,
+                page.language,
+                page.method,
+                page.ocr_engine,
+                page.ocr_confidence,
+                page.width,
+                page.height,
+                page_id,
+            ),
+        )
+        conn.execute(
+            "INSERT OR REPLACE INTO page_words (page_id, words) VALUES (?, ?)",
+            (page_id, words_json(page.words)),
+        )
+        conn.execute(
+            "INSERT INTO page_index (rowid, tokens) VALUES (?, ?)",
+            (page_id, index_text(page.text)),
+        )
+        _move_notes(conn, doc_id, page.number, page.text, summary)
+        _set_page_error(conn, doc_id, page.number, None)
+        conn.execute(
+            "INSERT OR REPLACE INTO ocr_runs (page_id, settings, done_at) VALUES (?, ?, ?)",
+            (page_id, settings, _now()),
+        )
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+def _move_notes(
+    conn: sqlite3.Connection, doc_id: int, number: int, text: str, summary: ReocrSummary
+) -> None:
+    """Move each passage note's span to its quote in the new text, if it is still there."""
+    rows = conn.execute(
+        "SELECT id, span_start, quote FROM notes WHERE document_id = ? AND page = ? "
+        "AND quote IS NOT NULL AND span_start IS NOT NULL",
+        (doc_id, number),
+    ).fetchall()
+    for note_id, start, quote in rows:
+        found = nearest_occurrence(text, quote, int(start))
+        if found is None:
+            summary.notes_changed += 1  # the span stays; the quote no longer matches it
+            continue
+        if found != start:
+            summary.notes_moved += 1
+        conn.execute(
+            "UPDATE notes SET span_start = ?, span_end = ? WHERE id = ?",
+            (found, found + len(quote), note_id),
+        )
+
+
+def nearest_occurrence(text: str, quote: str, near: int) -> int | None:
+    """Where ``quote`` occurs in ``text`` closest to offset ``near``; None if nowhere."""
+    best: int | None = None
+    at = text.find(quote)
+    while at != -1 and quote:
+        if best is None or abs(at - near) < abs(best - near):
+            best = at
+        at = text.find(quote, at + 1)
+    return best
+
+
+def _record_failure(conn: sqlite3.Connection, doc_id: int, number: int, message: str) -> None:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        _set_page_error(conn, doc_id, number, message or "OCR failed")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+def _set_page_error(
+    conn: sqlite3.Connection, doc_id: int, number: int, message: str | None
+) -> None:
+    """Set (or clear) page ``number``'s line in the document's ``ocr_errors`` metadata."""
+    row = conn.execute("SELECT metadata FROM documents WHERE id = ?", (doc_id,)).fetchone()
+    metadata: dict[str, str] = json.loads(row[0]) if row and row[0] else {}
+    prefix = f"page {number}: "
+    lines = [
+        line for line in metadata.get("ocr_errors", "").splitlines() if not line.startswith(prefix)
+    ]
+    if message is not None:
+        lines.append(prefix + message)
+        lines.sort(key=lambda line: int(line.split(":", 1)[0].removeprefix("page ") or 0))
+    if lines:
+        metadata["ocr_errors"] = "\n".join(lines)
+    elif "ocr_errors" in metadata:
+        del metadata["ocr_errors"]
+    else:
+        return
+    conn.execute(
+        "UPDATE documents SET metadata = ? WHERE id = ?",
+        (json.dumps(metadata, ensure_ascii=False, sort_keys=True), doc_id),
+    )
+
+
+def parse_page_range(text: str) -> tuple[int, int]:
+    """``3`` or ``3-7`` as (first, last)."""
+    first, _, last = text.partition("-")
+    try:
+        low, high = int(first), int(last or first)
+    except ValueError as exc:
+        raise UsageError(f"bad page range {text!r}: write N or A-B") from exc
+    if low < 1 or high < low:
+        raise UsageError(f"bad page range {text!r}: pages count from 1, A <= B")
+    return low, high
