@@ -4,12 +4,30 @@
 use. The engines behind it live in their own modules (``tesseract``, ``ppocr``,
 and a null engine in ``engine``), page clean-up in ``preprocess``, reading order
 in ``layout``, text assembly in ``text`` and doubt thresholds in ``quality``.
+
+The names below are loaded on first use: ``culpa search`` and ``culpa cite``
+import ``quality`` and must not pay for OpenCV and the engines.
 """
 
-from culpa.analysis.ocr.page import ENGINE_CHOICES, OcrResult, ocr_image
-from culpa.analysis.ocr.slots import share_ocr_slots
-from culpa.analysis.ocr.text import is_cjk
-from culpa.formats.base import DEFAULT_OCR_LANGUAGES
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from culpa.analysis.ocr.page import ENGINE_CHOICES, OcrResult, ocr_image
+    from culpa.analysis.ocr.slots import share_ocr_slots
+    from culpa.analysis.ocr.text import is_cjk
+    from culpa.formats.base import DEFAULT_OCR_LANGUAGES
+
+_WHERE = {
+    "ENGINE_CHOICES": "culpa.analysis.ocr.page",
+    "OcrResult": "culpa.analysis.ocr.page",
+    "ocr_image": "culpa.analysis.ocr.page",
+    "share_ocr_slots": "culpa.analysis.ocr.slots",
+    "is_cjk": "culpa.analysis.ocr.text",
+    "DEFAULT_OCR_LANGUAGES": "culpa.formats.base",
+}
 
 __all__ = [
     "DEFAULT_OCR_LANGUAGES",
@@ -19,3 +37,11 @@ __all__ = [
     "ocr_image",
     "share_ocr_slots",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_WHERE[name]), name)
+    globals()[name] = value
+    return value
