@@ -5,7 +5,8 @@ Usage::
     .venv/bin/python scripts/make_demo.py demo/
 
 writes ``demo/trove/`` (the documents to ingest: born-digital Chinese and
-English PDFs, a scanned PDF, a phone photo, a DOCX, an email with an
+English PDFs, a scanned PDF, two phone photos (one stored sideways with its
+EXIF orientation), a 1-bit two-page spread scan (G4 TIFF), a DOCX, an email with an
 attachment, a GB18030 text, a traditional-Chinese page and a zip) and
 ``demo/expected.json`` (which files contain which demo queries, worked out
 from the text each file was made from). ``demo/README.md`` is hand-written
@@ -19,6 +20,8 @@ fictional (the county 坎儿井县 does not exist) and say so in a footer. Three
 paragraphs of the 2026 Xinjiang government work report are quoted verbatim
 (the traditional-Chinese copies converted with OpenCC s2hk); it is an official
 document of a state organ, not protected by copyright (Art. 5, PRC Copyright Law).
+The second phone photo and the two-page spread typeset paragraphs of a real
+Party Central Committee document, 中发〔1971〕22号, also an official document.
 
 Output is deterministic: fixed seeds, fixed dates in metadata and zip
 entries, fixed MIME boundaries and no fresh PDF /ID, so re-running with the
@@ -54,13 +57,14 @@ import opencc
 import pymupdf
 from docx import Document
 from docx.shared import Pt
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
 
 #: Sub-folder of the output folder that holds the documents.
 TROVE_DIR = "trove"
 #: Noto CJK collections (Debian/Ubuntu fonts-noto-cjk); index 2 is the SC face.
 NOTO_SANS = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 NOTO_SERIF = Path("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc")
+NOTO_SERIF_BOLD = Path("/usr/share/fonts/opentype/noto/NotoSerifCJK-Bold.ttc")
 NOTO_SC_INDEX = 2
 #: Resolution of the simulated scan, in dots per inch.
 SCAN_DPI = 300
@@ -69,6 +73,14 @@ SEED = 20170714
 FICTION_ZH = "（虚构演示文件 / FICTIONAL DEMO DOCUMENT / culpa）"
 FICTION_HK = "（虛構演示頁面 / FICTIONAL DEMO PAGE / culpa）"
 FICTION_EN = "FICTIONAL DEMO DOCUMENT (culpa). Not a real leak."
+ARCHIVE_PHOTO = "IMG_20170716_101244.jpg"
+ARCHIVE_SPREAD = "扫描件_干校报告_第8-9页.tif"
+#: Found only if the photo is read (upright, after its EXIF turn).
+ARCHIVE_PHOTO_QUERY = "广大干部下放劳动"
+#: Broken across a line end of the spread's left page and of its right page: found only
+#: if the OCR reads each page's lines in order, not straight across the spread. (A
+#: phrase across the page turn would not do: the printed page number comes between.)
+SPREAD_QUERIES = ("插队干部", "建设社会主义")
 #: Queries listed in expected.json. Matching is described in that file.
 QUERIES = (
     "新疆",
@@ -81,6 +93,8 @@ QUERIES = (
     "雪亮工程",
     "乌鲁木齐",
     "学员名单",
+    ARCHIVE_PHOTO_QUERY,
+    *SPREAD_QUERIES,
     "detention",
     "Integrated Joint Operations Platform",
     "points system",
@@ -201,6 +215,45 @@ PHOTO_ROWS = (
     ("7", "努某某", "红柳乡", "重点", "2017-07-05"),
     ("8", "帕某某", "沙枣乡", "严格", "2017-07-09"),
 )
+# --- Real text: 中共中央文件 中发〔1971〕22号, the report it forwards (关于进一步办好中央机关
+# “五·七”干校的报告), quoted verbatim from the banned-historical-archives transcription
+# (bha21_52b5cb7a-…json in the shared corpus). An official document of a Party organ.
+ARCHIVE_TITLE = "关于进一步办好中央机关“五·七”干校的报告"
+ARCHIVE_ADDRESSEE = "毛主席、林副主席、中共中央、国务院："
+ARCHIVE_PHOTO_PARAS = (
+    "一九七〇年十二月一日到一九七一年一月二十六日在北京召开了党中央、国务院各部门“五·七”"
+    "干校会议。会议认真学习了伟大领袖毛主席和林副主席的重要指示，学习了党的九届二中全会公报，"
+    "以两条路线斗争为纲，总结交流了经验，开展了革命大批判，讨论了进一步办好“五·七”干校的问题。"
+    "遵照毛主席的光辉“五·七”指示和“广大干部下放劳动”的指示，两年来，中央机关创办了106所"
+    "“五·七”干校，有近九万名干部、一万名工勤人员、五千名知识青年、三万名家属，共十三万五千人"
+    "到干校学习和劳动。",
+    "“五·七”干校是个新生事物。从它诞生的那一天起，就在突出政治，还是突出生产；自力更生、"
+    "艰苦奋斗，还是向上伸手、铺张浪费；开门办，还是关门办；长期打算，还是临时观点等问题上，"
+    "存在着两条路线、两种思想的斗争。会议通过讨论，分清了是非、明确了方向，并研究了当前干校"
+    "存在的一些实际问题，提出了进一步办好“五·七”干校的几点意见。",
+    "一、充分认识办干校的意义，明确干校的发展方向。“五·七”干校是中央机关落实毛主席“五·七”"
+    "指示和“广大干部下放劳动”指示的一种好形式。",
+)
+ARCHIVE_SPREAD_PARAS = (
+    "四、以干校为基地，实行留校与插队相结合，接受贫下中农再教育。多数干校组织干部轮流到农村"
+    "插队，得到多方面锻炼和提高，普遍反映，“农村事事有老师，处处受教育”。地方党委和贫下中农也"
+    "欢迎干校这样办。有些干校还为农村训练赤脚医生，进行免费医疗和巡回治疗，访问疾苦，深得群众"
+    "欢迎。今后各干校都要分期分批组织干部去插队，一般每期不少于三个月。插队干部要积极宣传毛泽东"
+    "思想，接受贫下中农再教育，参加劳动，当好“参谋”，并帮助附近农村搞好革命和生产。除插队外，"
+    "还应采取其他形式，密切同当地群众的联系，勤勤恳恳为人民服务，戒骄戒躁，向贫下中农学习。",
+    "五、发挥“抗大”革命传统，一面学习，一面生产。两年来，“五·七”干校自己动手，生产了粮食"
+    "一亿斤、棉花一万三千担、油料六百四十万斤，现有存栏猪二万四千头，办了一百多个小工厂，盖了"
+    "四十五万平方米房屋。有九个干校实现粮、油、肉、菜四自给，十三个干校粮食上《纲要》，十四个"
+    "干校棉花上《纲要》。干校要深入开展农业学大寨的群众运动。要继续发扬自力更生、艰苦奋斗的革命"
+    "精神，鼓足干劲，力争上游，多快好省地建设社会主义，为国家创造更多的财富，克服“生产好坏无关"
+    "紧要”和无所作为的懒汉懦夫思想。",
+    "六、做好干部轮训和分配工作。在职干部也应分批下放劳动。各部、委要作出通盘安排，在三、五年内"
+    "分批下放锻炼一遍，要形成制度，坚持下去。干校现有干部七万五千人，其中大多数是好的和比较好的，"
+    "建议允许各部、委在干校储备一定数量的干部（相当机关现有编制五分之一到四分之一），以轮换在职"
+    "干部下放劳动，其余的可根据斗批改进度和工作需要作出规划，逐步分配。",
+)
+ARCHIVE_SPREAD_FOLIOS = ("— 8 —", "— 9 —")
+ARCHIVE_NOTE = "（culpa 演示：据中发〔1971〕22号原文排印后模拟翻拍 / SIMULATED PHOTO）"
 BRIEFING_TITLE = "Kanerjing County: the 'training centre' system"
 BRIEFING_SUBTITLE = "Internal briefing for editors - translated extracts and analysis - July 2017"
 BRIEFING_PARAS = (
@@ -571,6 +624,195 @@ def render_photo(rng: np.random.Generator) -> Image.Image:
     return img.filter(ImageFilter.GaussianBlur(0.8))
 
 
+def _typeset(
+    paras: Sequence[str], font: ImageFont.FreeTypeFont, width: float
+) -> list[tuple[str, bool]]:
+    """Lines of ``paras`` (each indented two em) and whether a line starts a paragraph."""
+    draw = ImageDraw.Draw(Image.new("L", (1, 1)))
+
+    def measure(s: str) -> float:
+        return float(draw.textlength(s, font=font))
+
+    lines: list[tuple[str, bool]] = []
+    for para in paras:
+        for n, line in enumerate(wrap("　　" + para, measure, width)):
+            lines.append((line, n == 0))
+    return lines
+
+
+def _column_shift(arr: np.ndarray, shift: np.ndarray) -> np.ndarray:
+    """Each column of ``arr`` moved down by ``shift[x]`` pixels (linear interpolation)."""
+    h = arr.shape[0]
+    ys = np.arange(h, dtype=np.float64)[:, None] - shift[None, :]
+    y0 = np.clip(np.floor(ys).astype(np.int64), 0, h - 1)
+    y1 = np.clip(y0 + 1, 0, h - 1)
+    frac = (ys - np.floor(ys))[..., None] if arr.ndim == 3 else ys - np.floor(ys)
+    cols = np.arange(arr.shape[1])[None, :]
+    out: np.ndarray = arr[y0, cols] * (1 - frac) + arr[y1, cols] * frac
+    return out
+
+
+def render_archive_photo(rng: np.random.Generator) -> Image.Image:
+    """A phone photo of a printed page (upright): yellowed paper on a desk, curled, unevenly lit.
+
+    Made the way the real photos in the shared corpus look (bha21_0859a0b0-…): a
+    page ~1300 px across, perspective from a hand-held shot, a gentle curl that
+    bows the lines and lifts the right edge, light falling off across the page
+    and a soft shadow of the phone, slight blur and sensor noise.
+    """
+    paper_w, paper_h = 1120, 1560
+    paper = Image.new("RGB", (paper_w, paper_h), (229, 216, 181))
+    draw = ImageDraw.Draw(paper)
+    title_font = ImageFont.truetype(str(NOTO_SERIF_BOLD), 40, index=NOTO_SC_INDEX)
+    body_font = _noto(NOTO_SERIF, 33)
+    ink = (48, 42, 38)
+    margin = 92
+    y = 96.0
+    tw = draw.textlength(ARCHIVE_TITLE, font=title_font)
+    draw.text(((paper_w - tw) / 2, y), ARCHIVE_TITLE, font=title_font, fill=ink)
+    y += 92
+    draw.text((margin, y), ARCHIVE_ADDRESSEE, font=body_font, fill=ink)
+    y += 58
+    for line, _ in _typeset(ARCHIVE_PHOTO_PARAS, body_font, paper_w - 2 * margin):
+        draw.text((margin, y), line, font=body_font, fill=ink)
+        y += 58
+    small = _noto(NOTO_SERIF, 20)
+    nw = draw.textlength(ARCHIVE_NOTE, font=small)
+    draw.text(((paper_w - nw) / 2, paper_h - 70), ARCHIVE_NOTE, font=small, fill=ink)
+    if y > paper_h - 90:
+        raise SystemExit("the archive photo's text does not fit on its page")
+
+    arr = np.asarray(paper, dtype=np.float64)
+    # Aged paper: blotches of low-frequency tone and fine fibre noise.
+    blotch = rng.normal(0.0, 1.0, (paper_h // 40 + 1, paper_w // 40 + 1))
+    blotch_img = Image.fromarray(((blotch * 20) + 128).clip(0, 255).astype(np.uint8), "L")
+    blotch_big = np.asarray(
+        blotch_img.resize((paper_w, paper_h), Image.Resampling.BICUBIC), dtype=np.float64
+    )
+    arr += ((blotch_big - 128.0) * 0.2)[..., None] * np.array([1.0, 1.0, 1.3])
+    arr += rng.normal(0.0, 3.0, (paper_h, paper_w))[..., None]
+    # Page curl: the lines bow, and the right edge lifts (and darkens) as it curls.
+    xs = np.arange(paper_w, dtype=np.float64) / paper_w
+    lift = np.clip((xs - 0.82) / 0.18, 0.0, None) ** 2
+    arr = _column_shift(arr, 16.0 * np.sin(np.pi * xs) - 40.0 * lift)
+    arr *= (1.0 - 0.22 * lift)[None, :, None]
+    paper = Image.fromarray(arr.clip(0, 255).astype(np.uint8), "RGB")
+
+    out_w, out_h = 1300, 1720
+    desk = rng.normal(0.0, 1.0, (out_h // 6 + 1, out_w // 120 + 1))
+    desk_img = Image.fromarray(((desk * 18) + 128).clip(0, 255).astype(np.uint8), "L")
+    grain = np.asarray(desk_img.resize((out_w, out_h), Image.Resampling.BICUBIC), np.float64)
+    wood = np.array([112.0, 78.0, 50.0])[None, None, :] + (grain - 128.0)[..., None] * 0.6
+    photo = Image.fromarray(np.broadcast_to(wood, (out_h, out_w, 3)).clip(0, 255).astype(np.uint8))
+    # Where the paper's corners land: a hand-held shot from slightly below and left.
+    corners = ((96.0, 70.0), (1238.0, 112.0), (1262.0, 1668.0), (58.0, 1640.0))
+    coeffs = _perspective_coeffs(corners, ((0, 0), (paper_w, 0), (paper_w, paper_h), (0, paper_h)))
+    warped = paper.transform(
+        (out_w, out_h), Image.Transform.PERSPECTIVE, coeffs, Image.Resampling.BICUBIC
+    )
+    mask = Image.new("L", paper.size, 255).transform(
+        (out_w, out_h), Image.Transform.PERSPECTIVE, coeffs, Image.Resampling.BILINEAR
+    )
+    photo.paste(warped, (0, 0), mask)
+
+    arr = np.asarray(photo, dtype=np.float64)
+    yy, xx = np.mgrid[0:out_h, 0:out_w]
+    # Light from the top left, falling off across the page ...
+    light = 1.08 - 0.30 * np.hypot((xx - 0.25 * out_w) / out_w, (yy - 0.1 * out_h) / out_h)
+    # ... and the soft shadow of the phone over the bottom right.
+    shadow = 0.28 * np.exp(
+        -(((xx - 1.05 * out_w) / 380.0) ** 2 + ((yy - 1.0 * out_h) / 520.0) ** 2)
+    )
+    arr = arr * (light - shadow)[..., None]
+    arr += rng.normal(0.0, 2.5, arr.shape)
+    img = Image.fromarray(arr.clip(0, 255).astype(np.uint8), "RGB")
+    return img.filter(ImageFilter.GaussianBlur(0.9))
+
+
+def make_sideways_jpeg(upright: Image.Image, taken: datetime) -> bytes:
+    """``upright`` stored turned on its side, with the EXIF Orientation that turns it back.
+
+    Phones store the sensor's pixels and record how to turn them: Orientation 6
+    means "rotate 90° clockwise to display", so the pixels are the upright image
+    turned 90° anticlockwise. JPEG quality 80, like a phone's default.
+    """
+    stored = upright.transpose(Image.Transpose.ROTATE_90)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation
+    exif[0x0132] = taken.strftime("%Y:%m:%d %H:%M:%S")  # DateTime
+    buf = io.BytesIO()
+    stored.save(buf, format="JPEG", quality=80, exif=exif.tobytes())
+    data = buf.getvalue()
+    with Image.open(io.BytesIO(data)) as check:
+        turned = ImageOps.exif_transpose(check)
+        if turned is None or turned.size != upright.size:
+            raise SystemExit("the photo's EXIF orientation does not turn it upright")
+    return data
+
+
+def archive_spread_pages(font: ImageFont.FreeTypeFont, width: float) -> tuple[list[str], ...]:
+    """The spread's lines, split into its left and right pages (continuous text)."""
+    lines = [line for line, _ in _typeset(ARCHIVE_SPREAD_PARAS, font, width)]
+    half = (len(lines) + 1) // 2
+    return lines[:half], lines[half:]
+
+
+def spread_layout() -> tuple[ImageFont.FreeTypeFont, int, int, int, int]:
+    """Font and geometry of the spread: font, page width, page height, margin, line pitch."""
+    page_w, page_h = round(148 / 25.4 * SCAN_DPI), round(210 / 25.4 * SCAN_DPI)  # A5
+    return _noto(NOTO_SERIF, round(11.5 * SCAN_DPI / 72)), page_w, page_h, 190, 88
+
+
+def render_spread(rng: np.random.Generator) -> Image.Image:
+    """A 1-bit 300 dpi library scan of a two-page spread of a booklet, gutter shadow and all."""
+    font, page_w, page_h, margin, pitch = spread_layout()
+    pages = archive_spread_pages(font, page_w - 2 * margin)
+    folio_font = _noto(NOTO_SERIF, round(9 * SCAN_DPI / 72))
+    spread = Image.new("L", (2 * page_w, page_h), 255)
+    for side, (lines, folio) in enumerate(zip(pages, ARCHIVE_SPREAD_FOLIOS, strict=True)):
+        page = Image.new("L", (page_w, page_h), 255)
+        draw = ImageDraw.Draw(page)
+        y = 230
+        for line in lines:
+            draw.text((margin, y), line, font=font, fill=0)
+            y += pitch
+        if y > page_h - 260:
+            raise SystemExit("the spread's text does not fit on its pages")
+        fw = draw.textlength(folio, font=folio_font)
+        draw.text(((page_w - fw) / 2, page_h - 190), folio, font=folio_font, fill=0)
+        # Each page lies a little askew on the scanner glass.
+        page = page.rotate((0.35, -0.25)[side], resample=Image.Resampling.BICUBIC, fillcolor=255)
+        spread.paste(page, (side * page_w, 0))
+    arr = np.asarray(spread.filter(ImageFilter.GaussianBlur(1.0)), dtype=np.float64)
+    xs = np.arange(2 * page_w, dtype=np.float64)
+    # The gutter: paper bends away from the glass at the spine and goes dark.
+    gutter = 150.0 * np.exp(-(((xs - page_w) / 45.0) ** 2)) + 40.0 * np.exp(
+        -(((xs - page_w) / 160.0) ** 2)
+    )
+    # Outer edges of the book darken a little too.
+    edges = 60.0 * (np.exp(-((xs / 40.0) ** 2)) + np.exp(-(((xs - 2 * page_w) / 40.0) ** 2)))
+    arr = arr - (gutter + edges)[None, :] + rng.normal(0.0, 16.0, arr.shape)
+    bw = np.where(arr < 140.0, 0, 255).astype(np.uint8)
+    return Image.fromarray(bw, "L").convert("1", dither=Image.Dither.NONE)
+
+
+def make_g4_tiff(img: Image.Image) -> bytes:
+    """``img`` (1-bit) as a TIFF with CCITT Group 4 compression at SCAN_DPI."""
+    buf = io.BytesIO()
+    img.save(buf, format="TIFF", compression="group4", dpi=(SCAN_DPI, SCAN_DPI))
+    return buf.getvalue()
+
+
+def split_phrases(lines: Sequence[str], length: int = 4) -> list[str]:
+    """Phrases of ``length`` CJK characters that straddle a line end (not the page's last)."""
+    found = []
+    for upper, lower in itertools.pairwise(lines):
+        joined = upper[-2:] + lower[:2]
+        if len(joined) == length and all("\u4e00" <= c <= "\u9fff" for c in joined):
+            found.append(joined)
+    return found
+
+
 def _png(img: Image.Image) -> bytes:
     buf = io.BytesIO()
     img.save(buf, format="PNG", optimize=True)
@@ -780,6 +1022,28 @@ def build(out: Path) -> list[Leaf]:
         ]
     )
     leaves.append(Leaf("IMG_20170715_093112.png", "image-photo", photo_text, True))
+
+    # 4b. Phone photo of a printed 1971 document (JPEG, stored sideways + EXIF Orientation).
+    # Its own generator, so the files above keep their bytes.
+    photo2 = render_archive_photo(np.random.default_rng(SEED + 1))
+    put(ARCHIVE_PHOTO, make_sideways_jpeg(photo2, datetime(2017, 7, 16, 10, 12, 44)))
+    archive_text = "\n".join([ARCHIVE_TITLE, ARCHIVE_ADDRESSEE, *ARCHIVE_PHOTO_PARAS, ARCHIVE_NOTE])
+    if ARCHIVE_PHOTO_QUERY not in archive_text:
+        raise SystemExit(f"{ARCHIVE_PHOTO_QUERY} is not on the archive photo")
+    leaves.append(Leaf(ARCHIVE_PHOTO, "image-photo", archive_text, True))
+
+    # 4c. 1-bit two-page spread (CCITT G4 TIFF, 300 dpi); a phrase on each page is broken
+    # across a line end, so it is found only if the OCR reads each page's lines in order.
+    font, page_w, _, margin, _ = spread_layout()
+    left, right = archive_spread_pages(font, page_w - 2 * margin)
+    for query, lines in zip(SPREAD_QUERIES, (left, right), strict=True):
+        if any(query in line for line in lines) or query not in "".join(lines):
+            raise SystemExit(f"{query} is not broken across a line end of the spread")
+    put(ARCHIVE_SPREAD, make_g4_tiff(render_spread(np.random.default_rng(SEED + 2))))
+    # In reading order: the left page, its number, the right page, its number.
+    folio_l, folio_r = ARCHIVE_SPREAD_FOLIOS
+    spread_text = f"{''.join(left)}\n{folio_l}\n{''.join(right)}\n{folio_r}"
+    leaves.append(Leaf(ARCHIVE_SPREAD, "image-scan", spread_text, True))
 
     # 5. DOCX, Chinese + English, with a table.
     docx_name = "学习会议纪要.docx"

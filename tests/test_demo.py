@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import itertools
 import json
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from typing import Any
 import pymupdf
 import pytest
 from docx import Document
+from PIL import Image, ImageOps
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "demo"
@@ -39,6 +41,8 @@ GB18030 = TROVE / "入户走访记录.txt"
 TRAD = TROVE / "政府工作報告節錄_繁體.pdf"
 NOTES = TROVE / "translator_notes.txt"
 ZIP = TROVE / "leak.zip"
+ARCHIVE_PHOTO = TROVE / "IMG_20170716_101244.jpg"
+SPREAD = TROVE / "扫描件_干校报告_第8-9页.tif"
 
 
 def _files(root: Path) -> set[str]:
@@ -107,6 +111,41 @@ def test_scanned_pdf_has_no_text_layer() -> None:
 
 def test_photo_is_png() -> None:
     assert PHOTO.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_archive_photo_is_a_jpeg_stored_sideways_with_its_exif_orientation() -> None:
+    assert ARCHIVE_PHOTO.read_bytes()[:3] == b"\xff\xd8\xff"
+    with Image.open(ARCHIVE_PHOTO) as image:
+        assert image.getexif().get(0x0112) == 6  # rotate 90° clockwise to display
+        width, height = image.size
+        assert width > height  # stored on its side
+        upright = ImageOps.exif_transpose(image)
+    assert upright is not None and upright.size == (height, width)
+    assert 1200 <= upright.width <= 1400  # like the real phone photos (1280 px)
+
+
+def test_spread_is_a_one_bit_g4_tiff_of_two_pages_at_300_dpi() -> None:
+    assert SPREAD.read_bytes()[:4] == b"II*\x00"
+    with Image.open(SPREAD) as image:
+        assert image.mode == "1"
+        assert image.info["compression"] == "group4"
+        assert round(image.info["dpi"][0]) == 300
+        width, height = image.size
+    assert abs(width / height - 2 * 148 / 210) < 0.01  # two A5 pages side by side
+
+
+def test_spread_queries_are_broken_across_line_ends_of_one_page() -> None:
+    sys.path.insert(0, str(SCRIPT.parent))
+    import make_demo
+
+    font, page_w, _, margin, _ = make_demo.spread_layout()
+    left, right = make_demo.archive_spread_pages(font, page_w - 2 * margin)
+    # Read straight across the spread, line by line, each phrase is cut apart.
+    across = "".join(a + b for a, b in itertools.zip_longest(left, right, fillvalue=""))
+    for query, lines in zip(make_demo.SPREAD_QUERIES, (left, right), strict=True):
+        assert query in "".join(lines)
+        assert not any(query in line for line in lines)
+        assert query not in across
 
 
 def test_docx_has_chinese_english_and_a_table() -> None:
@@ -185,6 +224,9 @@ def test_expected_paths_exist() -> None:
     assert "leak.zip!/2017/电报.pdf" in key["queries"]["培训中心"]["text"]
     assert "政府工作報告節錄_繁體.pdf" in key["queries"]["习近平"]["text"]
     assert key["queries"]["教育转化"]["ocr"] == ["扫描件_学员情况周报.pdf"]
+    assert key["queries"]["广大干部下放劳动"] == {"text": [], "ocr": [ARCHIVE_PHOTO.name]}
+    for query in ("插队干部", "建设社会主义"):
+        assert key["queries"][query] == {"text": [], "ocr": [SPREAD.name]}
 
 
 @pytest.fixture(scope="module")
