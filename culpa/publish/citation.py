@@ -29,6 +29,14 @@ CHECK_AGAINST_IMAGE = (
 )
 
 
+#: Said when an OCR quote crosses a blank line of the stored text: OCR puts one
+#: between the columns, or the two pages of a spread, that it read one after the other.
+CROSSES_COLUMNS = (
+    "The quotation runs from one column or page of the scan into the next "
+    "(joined in reading order): check on the image that the two parts belong together."
+)
+
+
 @dataclass(frozen=True, slots=True)
 class DoubtfulWord:
     """A word inside the quote that OCR read with low confidence."""
@@ -64,6 +72,8 @@ class Citation:
     #: The lowest confidence of the words inside the quote (None when no word is known).
     min_word_confidence: float | None = None
     doubtful: tuple[DoubtfulWord, ...] = ()
+    #: The quote runs from one column (or page of a spread) of an OCR'd page into the next.
+    crosses_columns: bool = False
 
     @property
     def is_ocr(self) -> bool:
@@ -91,6 +101,7 @@ class Citation:
                     "ocr_low": is_low_page(self.method, self.ocr_confidence),
                     "min_word_confidence": self.min_word_confidence,
                     "doubtful_words": [word.as_dict() for word in self.doubtful],
+                    "crosses_columns": self.crosses_columns,
                     "check": CHECK_AGAINST_IMAGE,
                 }
             )
@@ -124,6 +135,8 @@ class Citation:
                 for w in self.doubtful
             )
             lines.append(f"  Doubtful words (under {LOW_WORD_CONFIDENCE:.0f}%): {words}.")
+        if self.crosses_columns:
+            lines.append(f"  {CROSSES_COLUMNS}")
         lines.append(f"  {CHECK_AGAINST_IMAGE}")
         return lines
 
@@ -172,6 +185,7 @@ def cite(conn: sqlite3.Connection, doc_id: int, page: int, start: int, end: int)
             "doubtful": tuple(
                 DoubtfulWord(text[s:e], s, e, c) for s, e, c in inside if is_low_word(c)
             ),
+            "crosses_columns": "\n\n" in text[start:end].strip(),
         }
     return Citation(
         document_id=info.id,

@@ -92,3 +92,16 @@ def test_text_layer_citation_is_unchanged(conn: sqlite3.Connection) -> None:
         "end",
         "quote",
     }
+
+
+def test_a_quote_across_two_columns_of_a_scan_says_so(conn: sqlite3.Connection) -> None:
+    """OCR puts a blank line between columns (or pages of a spread) it read in turn."""
+    from culpa.publish.citation import CROSSES_COLUMNS
+
+    page = "Left column ends here\n\nRight column starts here"
+    doc = add_ocr_document(conn, [(page, None)])
+    across = cite(conn, doc, 1, page.index("ends"), page.index("starts") + 6)
+    assert across.crosses_columns and CROSSES_COLUMNS in across.as_text()
+    assert across.as_dict()["crosses_columns"] is True
+    within = cite(conn, doc, 1, 0, page.index("\n"))
+    assert not within.crosses_columns and CROSSES_COLUMNS not in within.as_text()

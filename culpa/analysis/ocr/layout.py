@@ -160,11 +160,20 @@ def _single_block(lines: list[OcrLine]) -> Block:
     row: Block = []
     for line in sorted(lines, key=lambda item: (item.box[1] + item.box[3]) / 2):
         if row and not _same_row(row[-1], line):
-            ordered.extend(sorted(row, key=lambda item: item.box[0]))
+            ordered.append(_joined(row))
             row = []
         row.append(line)
-    ordered.extend(sorted(row, key=lambda item: item.box[0]))
+    if row:
+        ordered.append(_joined(row))
     return ordered
+
+
+def _joined(row: Block) -> OcrLine:
+    """Boxes an engine found on one row (a line split at a wide space) as one line."""
+    if len(row) == 1:
+        return row[0]
+    parts = sorted(row, key=lambda item: item.box[0])
+    return OcrLine(words=tuple(word for part in parts for word in part.words))
 
 
 def _same_row(a: OcrLine, b: OcrLine) -> bool:

@@ -59,9 +59,9 @@ def test_phrases_spaced_apart_on_one_line_are_not_columns() -> None:
         for col, phrase in enumerate(phrases)
     ]
     flat = [text for block in texts(reading_order(lines)) for text in block]
-    assert flat == [phrase for phrases in rows for phrase in phrases]
+    assert flat == ["".join(phrases) for phrases in rows]  # each row is one line
 
 
-def test_single_column_reads_top_to_bottom_with_same_row_boxes_left_to_right() -> None:
+def test_single_column_reads_top_to_bottom_and_joins_boxes_of_one_row() -> None:
     lines = [line("第二行", 100, 200), line("第一行", 100, 100), line("（续）", 310, 205)]
-    assert texts(reading_order(lines)) == [["第一行", "第二行", "（续）"]]
+    assert texts(reading_order(lines)) == [["第一行", "第二行（续）"]]
