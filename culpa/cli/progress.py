@@ -18,8 +18,8 @@ from tqdm import tqdm
 
 #: Pages per second are measured over this many seconds of recent progress.
 RATE_WINDOW_SECONDS = 60.0
-#: The bar's layout while pages are counted (the counts come from describe_pages).
-PAGE_BAR_FORMAT = "OCR {percentage:3.0f}%|{bar}| {postfix}"
+#: The bar's layout while pages are counted (the text, in ``desc``, from describe_pages).
+PAGE_BAR_FORMAT = "OCR {percentage:3.0f}%|{bar}| {desc}"
 
 
 class PageRate:
@@ -125,7 +125,7 @@ class ProgressBar:
         )
         self._bar.total = pages_known
         self._bar.n = pages_done
-        self._bar.set_postfix_str(text, refresh=False)
+        self._bar.set_description_str(text, refresh=False)
         self._bar.refresh()
 
     def __exit__(

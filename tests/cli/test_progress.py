@@ -62,5 +62,5 @@ def test_bar_counts_pages_once_ocr_starts(monkeypatch: pytest.MonkeyPatch) -> No
         bar.update(13, 14, 0, 141)  # a 141-page scan: the bar now counts its pages
         bar.update(13, 14, 57, 141)
     last = err.getvalue().replace("\r", "\n").splitlines()[-1]
-    assert "57/141 pages" in last and "13/14 files" in last
+    assert "| 57/141 pages" in last and "13/14 files" in last
     assert "40%" in last  # 57 of 141 pages, not 13 of 14 files
