@@ -76,8 +76,9 @@ def chinese_script(text: str) -> str | None:
 #: Anything else cld2 guesses on OCR text ('sco', 'cy', 'war' on degraded
 #: Chinese read as Latin letters) is noise, so the page is 'und'.
 OCR_LANGUAGES = frozenset({"zh-Hans", "zh-Hant", "en", "ug"})
-#: OCR'd text with fewer letter bytes than this is 'und' (a page number, a stamp).
-MIN_OCR_LETTERS = 30
+#: OCR'd text with fewer letter bytes than this is 'und' (a page number, a stamp);
+#: eight Han characters are enough.
+MIN_OCR_LETTERS = 24
 
 
 def detect_language(text: str, *, ocr: bool = False) -> str:

@@ -109,7 +109,7 @@ def init(directory: Path, as_json: bool) -> None:
     "--ocr-lang",
     default="chi_sim+chi_tra+eng+uig",
     show_default=True,
-    help="OCR languages (Tesseract's names), '+'-separated; each page is read with those of its script.",
+    help="OCR languages (Tesseract's names), '+'-separated; a page is read in those of its script.",
 )
 @click.option(
     "--ocr-engine",

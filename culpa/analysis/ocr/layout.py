@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from culpa.analysis.ocr.engine import OcrLine
+from culpa.analysis.ocr.engine import OcrLine, OcrWord
 
 #: A gap narrower than this share of the region's width is spacing, not a gutter.
 MIN_GUTTER_SHARE = 0.01
@@ -38,6 +38,8 @@ MAX_SPANNING_SHARE = 0.25
 MIN_SIDE_LINES, MIN_SIDE_SHARE = 3, 0.2
 #: Two lines whose vertical extents overlap by this share of the shorter are on one row.
 SAME_ROW_OVERLAP = 0.5
+#: Two Latin boxes on one row closer than this share of the line height are one word.
+SPACE_SHARE = 0.15
 #: Recursion bound (a hostile page of many tiny boxes).
 MAX_DEPTH = 12
 
@@ -173,7 +175,33 @@ def _joined(row: Block) -> OcrLine:
     if len(row) == 1:
         return row[0]
     parts = sorted(row, key=lambda item: item.box[0])
-    return OcrLine(words=tuple(word for part in parts for word in part.words))
+    words: list[OcrWord] = []
+    for part in parts:
+        first = part.words[0]
+        if words and _touching(words[-1], first):
+            # One word the engine cut in two boxes ("Sec" + "ret"): one word again.
+            last = words.pop()
+            first = OcrWord(
+                last.text + first.text,
+                last.x0,
+                min(last.y0, first.y0),
+                first.x1,
+                max(last.y1, first.y1),
+                min(last.confidence, first.confidence),
+            )
+        words.append(first)
+        words.extend(part.words[1:])
+    return OcrLine(words=tuple(words))
+
+
+def _touching(left: OcrWord, right: OcrWord) -> bool:
+    """Whether two Latin words on one row stand closer than a space apart."""
+    from culpa.analysis.ocr.text import is_cjk
+
+    if is_cjk(left.text[-1]) or is_cjk(right.text[0]):
+        return False
+    height = max(left.y1 - left.y0, right.y1 - right.y0, 1.0)
+    return right.x0 - left.x1 < SPACE_SHARE * height
 
 
 def _same_row(a: OcrLine, b: OcrLine) -> bool:

@@ -65,3 +65,12 @@ def test_phrases_spaced_apart_on_one_line_are_not_columns() -> None:
 def test_single_column_reads_top_to_bottom_and_joins_boxes_of_one_row() -> None:
     lines = [line("第二行", 100, 200), line("第一行", 100, 100), line("（续）", 310, 205)]
     assert texts(reading_order(lines)) == [["第一行", "第二行（续）"]]
+
+
+def test_a_latin_word_cut_in_two_boxes_is_one_word_again() -> None:
+    def box(text: str, x0: float) -> OcrLine:
+        return OcrLine((OcrWord(text, x0, 100, x0 + 20 * len(text), 140, 95.0),))
+
+    lines = [box("Sec", 100), box("ret", 162), box("memo", 260)]
+    (block,) = reading_order(lines)
+    assert [w.text for w in block[0].words] == ["Secret", "memo"]
