@@ -55,7 +55,7 @@ import pymupdf
 from PIL import Image, ImageOps
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from scoring import edits, names_found
+from scoring import edits, missed, names_found
 
 from culpa.analysis.ocr import ocr_image
 
@@ -378,6 +378,7 @@ def score(page: RealPage, truth: str, text: str) -> dict[str, object]:
     return {
         "cer": distance / max(1, length),
         "cer_folded": distance_folded / max(1, length_folded),
+        "missed_folded": missed(truth, text, fold=True),
         "edits": distance,
         "edits_folded": distance_folded,
         "chars": length,
@@ -601,6 +602,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if max(load.values(), default=0.0) > WORKERS + 0.5:
         print(f"  (more than {WORKERS} busy: other work shared the cores, pages/s are low)")
     goals = judge(kinds, overall, rates)
+    partial = [
+        (p.name, e, float(s["missed_folded"]))  # type: ignore[arg-type]
+        for p in pages
+        for e, s in results[p.name].items()
+        if float(s["cer"]) > 1.0  # type: ignore[arg-type]
+    ]
+    if partial:
+        print("\nCER over 100 % (extra text read); share of the transcription missed, folded:")
+        for name, engine, value in partial:
+            print(f"  {name:<24}{engine:<18}{value:.1%}")
     print()
     print("Goals (issue 9), on culpa's CER as printed:")
     for goal, met, figures in goals:

@@ -10,6 +10,8 @@ One place for the rules, so every real-page figure is computed the same way:
   figure that matters for search, which folds the same way;
 - CER is the Levenshtein distance over the length of the transcription, so
   it can pass 100 % when the output is long garbage;
+- "missed" counts only the transcription's characters that were not read
+  (substitutions and deletions), for pages transcribed in part;
 - name recall is the share of a page's names found in the output, always
   folded (a reporter searching 毛泽东 finds 毛澤东).
 """
@@ -47,6 +49,18 @@ def cer(reference: str, hypothesis: str, *, fold: bool = False) -> float:
     """Character error rate of ``hypothesis`` against the transcription ``reference``."""
     distance, length = edits(reference, hypothesis, fold=fold)
     return distance / max(1, length)
+
+
+def missed(reference: str, hypothesis: str, *, fold: bool = False) -> float:
+    """Share of the transcription not read (substituted or deleted); extra text is free.
+
+    For pages whose transcription leaves text out on purpose (the bottle labels
+    on ``vertical_shupai``), CER counts every extra character read as an error;
+    this says whether what *was* transcribed was read.
+    """
+    ref = normalise(reference, fold=fold)
+    ops = Levenshtein.editops(ref, normalise(hypothesis, fold=fold))
+    return sum(1 for op in ops if op.tag in ("replace", "delete")) / max(1, len(ref))
 
 
 def names_found(names: Sequence[str], hypothesis: str) -> list[str]:

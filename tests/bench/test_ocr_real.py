@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bench.ocr_real import PAGES_TSV, TRUTH, load_pages, truth_of
-from bench.scoring import cer, edits, name_recall, names_found, normalise
+from bench.scoring import cer, edits, missed, name_recall, names_found, normalise
 from tests.conftest import CORPUS
 
 
@@ -39,6 +39,13 @@ def test_traditional_glyphs_count_unless_folded() -> None:
     assert cer(printed, read) == pytest.approx(2 / 7)
     assert cer(printed, read, fold=True) == 0.0
     assert normalise("DR PLANT", fold=True) == "drplant"
+
+
+def test_missed_ignores_extra_text_but_not_wrong_or_lost_text() -> None:
+    assert missed("旺旺咨询", "瓶子上的字旺旺咨询更多字") == 0.0
+    assert missed("旺旺咨询", "旺旺资询") == pytest.approx(0.25)
+    assert missed("旺旺咨询", "旺旺") == pytest.approx(0.5)
+    assert missed("優惠", "优惠", fold=True) == 0.0
 
 
 def test_empty_transcription_does_not_divide_by_zero() -> None:
