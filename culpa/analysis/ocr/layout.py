@@ -201,10 +201,13 @@ def _touching(left: OcrWord, right: OcrWord) -> bool:
     if is_cjk(left.text[-1]) or is_cjk(right.text[0]):
         return False
     height = max(left.y1 - left.y0, right.y1 - right.y0, 1.0)
-    return right.x0 - left.x1 < SPACE_SHARE * height
+    gap = right.x0 - left.x1
+    return -SPACE_SHARE * height <= gap < SPACE_SHARE * height
 
 
 def _same_row(a: OcrLine, b: OcrLine) -> bool:
+    if a.vertical or b.vertical:
+        return False  # a column beside horizontal lines is read on its own
     _, a0, _, a1 = a.box
     _, b0, _, b1 = b.box
     overlap = min(a1, b1) - max(a0, b0)

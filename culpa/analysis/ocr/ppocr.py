@@ -183,6 +183,7 @@ def _thread_engine() -> Any:
                 "Global.max_side_len": MAX_SIDE,
                 "Global.return_word_box": True,
                 "Global.return_single_char_box": True,
+                "Global.use_cls": False,
                 # One thread each: the ingest already runs one OCR per core.
                 "EngineConfig.onnxruntime.intra_op_num_threads": 1,
                 "EngineConfig.onnxruntime.inter_op_num_threads": 1,

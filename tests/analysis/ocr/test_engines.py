@@ -69,9 +69,10 @@ def test_ppocr_reads_simplified_and_traditional_glyphs_on_one_page() -> None:
     assert all(w.confidence > 50 for w in result.words)
 
 
-def test_a_page_photographed_sideways_is_turned_upright() -> None:
+@pytest.mark.parametrize("turn", [90, 180])
+def test_a_page_photographed_sideways_is_turned_upright(turn: int) -> None:
     upright = page(LEFT_PAGE + RIGHT_PAGE)
-    sideways = upright.rotate(90, expand=True, fillcolor=255)
+    sideways = upright.rotate(turn, expand=True, fillcolor=255)
     result = ocr_image(sideways, dpi=300)
     assert "".join(result.text.split()) == "".join(LEFT_PAGE + RIGHT_PAGE), result.text
     # Boxes are on the sideways image the caller gave: lines run top to bottom there.
