@@ -206,12 +206,20 @@ def _touching(left: OcrWord, right: OcrWord) -> bool:
 
 
 def _same_row(a: OcrLine, b: OcrLine) -> bool:
+    """Whether ``b`` continues ``a``'s row, judged where they are closest.
+
+    Whole-line boxes of a curled or tilted photo are tall and overlap the next
+    line's, so the words nearest each other are compared instead: a short last
+    line of a paragraph is not on the row of the slanted line above it.
+    """
     if a.vertical or b.vertical:
         return False  # a column beside horizontal lines is read on its own
-    _, a0, _, a1 = a.box
-    _, b0, _, b1 = b.box
-    overlap = min(a1, b1) - max(a0, b0)
-    shorter = max(1.0, min(a1 - a0, b1 - b0))
+    b_centre = _centre_x(b)
+    near = min(a.words, key=lambda w: abs((w.x0 + w.x1) / 2 - b_centre))
+    near_centre = (near.x0 + near.x1) / 2
+    other = min(b.words, key=lambda w: abs((w.x0 + w.x1) / 2 - near_centre))
+    overlap = min(near.y1, other.y1) - max(near.y0, other.y0)
+    shorter = max(1.0, min(near.y1 - near.y0, other.y1 - other.y0))
     return overlap / shorter >= SAME_ROW_OVERLAP
 
 

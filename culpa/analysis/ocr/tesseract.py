@@ -210,7 +210,8 @@ def gutter_x(pixels: GreyArray) -> int | None:
     height, width = ink.shape
     rows = ink[height // 10 : height - height // 10]
     profile = rows.sum(axis=0)
-    inked = profile > max(1, rows.shape[0] // 100)
+    # A column inked nearly top to bottom is the binding's shadow, not text.
+    inked = (profile > max(1, rows.shape[0] // 100)) & (profile < rows.shape[0] * 0.6)
     if inked.sum() < width // 10:
         return None
     columns = np.flatnonzero(inked)
