@@ -21,11 +21,13 @@ from typing import Any, ParamSpec, TypeVar
 import click
 
 from culpa import __version__
+from culpa.analysis.ocr.choices import DEFAULT_OCR_LANG, ENGINE_CHOICES
 from culpa.errors import CulpaError, ErrorKind, ExitCode
 from culpa.store.case import CASE_ENV, Case, init_case, open_case
 
 P = ParamSpec("P")
 R = TypeVar("R")
+F = TypeVar("F", bound=Callable[..., Any])
 
 case_option = click.option(
     "--case",
@@ -37,6 +39,28 @@ case_option = click.option(
 json_option = click.option(
     "--json", "as_json", is_flag=True, help="Machine-readable JSON on stdout."
 )
+
+
+def ocr_lang_option(name: str) -> Callable[[F], F]:
+    """The OCR languages option of ``culpa ingest`` and ``culpa ocr``."""
+    return click.option(
+        name,
+        default=DEFAULT_OCR_LANG,
+        show_default=True,
+        help="OCR languages (Tesseract's names), '+'-separated, e.g. chi_sim, chi_tra+eng, uig; "
+        "a page is read in those of its script.",
+    )
+
+
+def ocr_engine_option(name: str) -> Callable[[F], F]:
+    """The OCR engine option of ``culpa ingest`` and ``culpa ocr``."""
+    return click.option(
+        name,
+        type=click.Choice(ENGINE_CHOICES),
+        default="auto",
+        show_default=True,
+        help="OCR engine: auto (the best for each page), tesseract or ppocr.",
+    )
 
 
 def _emit_json(data: Any) -> None:
@@ -105,19 +129,8 @@ def init(directory: Path, as_json: bool) -> None:
     help="Worker processes (default: one per core).",
 )
 @click.option("--no-ocr", is_flag=True, help="Do not OCR scans and images (much faster).")
-@click.option(
-    "--ocr-lang",
-    default="chi_sim+chi_tra+eng+uig",
-    show_default=True,
-    help="OCR languages (Tesseract's names), '+'-separated; a page is read in those of its script.",
-)
-@click.option(
-    "--ocr-engine",
-    type=click.Choice(("auto", "tesseract", "ppocr")),
-    default="auto",
-    show_default=True,
-    help="OCR engine: auto (the best for each page), tesseract or ppocr.",
-)
+@ocr_lang_option("--ocr-lang")
+@ocr_engine_option("--ocr-engine")
 @click.option(
     "--password",
     "passwords",

@@ -9,9 +9,17 @@ import sys
 
 import click
 
-from culpa.cli.main import _emit_json, _opened, case_option, cli, handle_errors, json_option
+from culpa.cli.main import (
+    _emit_json,
+    _opened,
+    case_option,
+    cli,
+    handle_errors,
+    json_option,
+    ocr_engine_option,
+    ocr_lang_option,
+)
 from culpa.errors import ExitCode, UsageError
-from culpa.ingest.ocr_stage import ENGINES
 
 
 @cli.command()
@@ -27,19 +35,8 @@ from culpa.ingest.ocr_stage import ENGINES
     help="Only these pages (N or A-B); may name text-layer pages of a PDF to force OCR on them. "
     "Default: the document's OCR'd pages.",
 )
-@click.option(
-    "--lang",
-    default="chi_sim+chi_tra+eng+uig",
-    show_default=True,
-    help="OCR languages (Tesseract's names), '+'-separated, e.g. chi_sim, chi_tra+eng, uig.",
-)
-@click.option(
-    "--engine",
-    type=click.Choice(ENGINES),
-    default="auto",
-    show_default=True,
-    help="OCR engine: auto (the best for each page), tesseract or ppocr.",
-)
+@ocr_lang_option("--lang")
+@ocr_engine_option("--engine")
 @click.option(
     "--password",
     "passwords",

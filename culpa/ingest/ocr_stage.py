@@ -28,8 +28,6 @@ from culpa.models import Extracted, Page
 OCR_THREADS = max(1, os.cpu_count() or 1)
 #: Rendered pages held per OCR thread (rendering runs ahead of OCR by this much).
 RENDERED_PER_THREAD = 2
-#: Engines ``--engine``/``--ocr-engine`` accept ("auto": the best for each page).
-ENGINES = ("auto", "tesseract", "ppocr")
 
 #: Told (pages newly known, pages newly done) as OCR advances: the progress bar
 #: counts pages while OCR runs, not files.

@@ -15,13 +15,14 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from culpa.analysis.ocr.page import ENGINE_CHOICES, OcrResult, ocr_image
+    from culpa.analysis.ocr.choices import ENGINE_CHOICES
+    from culpa.analysis.ocr.page import OcrResult, ocr_image
     from culpa.analysis.ocr.slots import share_ocr_slots
     from culpa.analysis.ocr.text import is_cjk
     from culpa.formats.base import DEFAULT_OCR_LANGUAGES
 
 _WHERE = {
-    "ENGINE_CHOICES": "culpa.analysis.ocr.page",
+    "ENGINE_CHOICES": "culpa.analysis.ocr.choices",
     "OcrResult": "culpa.analysis.ocr.page",
     "ocr_image": "culpa.analysis.ocr.page",
     "share_ocr_slots": "culpa.analysis.ocr.slots",

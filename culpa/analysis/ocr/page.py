@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from PIL import Image
 
 from culpa.analysis.language import detect_language
+from culpa.analysis.ocr.choices import ENGINE_CHOICES
 from culpa.analysis.ocr.engine import NullEngine, OcrEngine, OcrLine
 from culpa.analysis.ocr.layout import mostly_vertical, reading_order
 from culpa.analysis.ocr.ppocr import PpOcrEngine
@@ -28,8 +29,6 @@ from culpa.models import Page, Word
 
 #: Languages PP-OCR's models read.
 PPOCR_LANGUAGES = frozenset({"chi_sim", "chi_tra", "eng"})
-#: Engine names ``--engine``/``--ocr-engine`` accept.
-ENGINE_CHOICES = ("auto", "ppocr", "tesseract")
 #: Larger images are scaled down before OCR: an A3 page at 300 dpi is 17 Mpx, and
 #: Tesseract needs ~40 bytes a pixel, so this keeps one OCR under ~1 GB.
 MAX_OCR_PIXELS = 20_000_000
@@ -101,7 +100,7 @@ def ocr_image(
     """
     if not languages:
         raise ExtractionError(ErrorKind.OCR_FAILED, "no OCR language given")
-    if engine not in _ENGINES and engine != "auto":
+    if engine not in ENGINE_CHOICES and engine != "null":
         raise ExtractionError(ErrorKind.OCR_FAILED, f"unknown OCR engine {engine!r}")
     width, height = image.size
     if width == 0 or height == 0:
