@@ -107,3 +107,18 @@ def test_an_arabic_script_page_is_routed_to_tesseract_uig_by_default() -> None:
     # The routing is what is tested; DejaVu's Uyghur forms read only partly.
     assert ratio(result.text.replace("\n", ""), "".join(UYGHUR)) >= 50
     assert detect_language(result.text, ocr=True) == "ug"
+
+
+def test_vertical_columns_are_read_top_to_bottom_right_to_left() -> None:
+    """Vertical print (pre-1956 books, Taiwan and Hong Kong) is read in columns, right first."""
+    columns = LEFT_PAGE + RIGHT_PAGE[:1]
+    font = ImageFont.truetype(FONT_PATH, SIZE)
+    image = Image.new("L", (120 + 80 * len(columns), 560), 255)
+    draw = ImageDraw.Draw(image)
+    for number, text in enumerate(columns):
+        draw.text((image.width - 100 - number * 80, 60), text, font=font, fill=0, direction="ttb")
+    result = ocr_image(image, dpi=300)
+    assert result.text.split("\n") == columns
+    # Not mistaken for a sideways page of rows: the boxes stand in columns.
+    first = [w for w in result.words if result.text[w.start : w.end] in columns[0]]
+    assert max(w.x1 for w in first) - min(w.x0 for w in first) < 2 * SIZE
