@@ -183,7 +183,7 @@ def cite(conn: sqlite3.Connection, doc_id: int, page: int, start: int, end: int)
             "ocr_confidence": stored.ocr_confidence,
             "min_word_confidence": min((c for _, _, c in inside), default=None),
             "doubtful": tuple(
-                DoubtfulWord(text[s:e], s, e, c) for s, e, c in inside if is_low_word(c)
+                DoubtfulWord(text[s:e], s, e, c) for s, e, c in inside if is_low_word(c, text[s:e])
             ),
             "crosses_columns": "\n\n" in text[start:end].strip(),
         }

@@ -47,14 +47,14 @@ def words_in(words: Iterable[StoredWord], start: int, end: int) -> list[tuple[in
 
 
 def doubtful_words(
-    words: Iterable[StoredWord], start: int, end: int
+    words: Iterable[StoredWord], start: int, end: int, text: str
 ) -> list[tuple[int, int, float]]:
-    """The doubtful words overlapping ``start``..``end``: ``(start, end, confidence)``."""
+    """Doubtful words of page ``text`` overlapping ``start``..``end``: (start, end, confidence)."""
     # Imported here: the OCR package loads OpenCV and the engines (~0.4 s), which a
     # search that finds no OCR'd page must not pay.
     from culpa.analysis.ocr.quality import is_low_word
 
-    return [w for w in words_in(words, start, end) if is_low_word(w[2])]
+    return [w for w in words_in(words, start, end) if is_low_word(w[2], text[w[0] : w[1]])]
 
 
 def ocr_label(method: str, engine: str | None, confidence: float | None) -> str:

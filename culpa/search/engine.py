@@ -533,7 +533,7 @@ def _hits(
         span = locate(text, pattern)
         start, end = span if span is not None else (0, 0)
         lo, hi = snippet_window(text, start, end)
-        doubtful = tuple(doubtful_words(words[rowid], lo, hi)) if rowid in words else ()
+        doubtful = tuple(doubtful_words(words[rowid], lo, hi, text)) if rowid in words else ()
         hits.append(
             Hit(
                 document_id=document_id,

@@ -193,7 +193,7 @@ def group_hits(request: Request, q: str, query: Query, hits: list[Hit]) -> list[
         around = (hit.start, hit.end) if hit.end > hit.start else spans[0] if spans else None
         if around is not None:
             lo, hi = snippet_window(text, around)
-            doubtful = doubtful_words(words[page_id], lo, hi) if page_id in words else []
+            doubtful = doubtful_words(words[page_id], lo, hi, text) if page_id in words else []
             snippet = marked_snippet(text, spans, around, doubtful=doubtful)
         else:
             snippet = _escape_lead(text)

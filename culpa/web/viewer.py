@@ -176,7 +176,7 @@ def ocr_quality(page: PageInfo) -> tuple[OcrQuality | None, list[Doubt]]:
     """The quality indicator and doubtful words of ``page`` (None and none for a text layer)."""
     if page.method != "ocr":
         return None, []
-    doubtful = doubtful_words(page.words, 0, len(page.text))
+    doubtful = doubtful_words(page.words, 0, len(page.text), page.text)
     quality = OcrQuality(
         engine=page.ocr_engine or "unknown engine",
         confidence=page.ocr_confidence,

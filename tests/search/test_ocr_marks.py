@@ -128,3 +128,15 @@ def test_ocr_label() -> None:
     )
     assert ocr_label("ocr", "tesseract", LOW_PAGE_CONFIDENCE - 1).endswith(" low")
     assert ocr_label("ocr", None, None) == "OCR low"
+
+
+def test_punctuation_alone_is_never_doubtful() -> None:
+    """Engines score commas low everywhere; only words worth checking are marked."""
+    from culpa.analysis.ocr.quality import LOW_WORD_CONFIDENCE, is_low_word
+    from culpa.search.doubt import doubtful_words
+
+    text = "干校，学习"
+    low = LOW_WORD_CONFIDENCE - 20
+    words = [[0, 0, 1, 1, i, i + 1, low] for i in range(len(text))]
+    assert [text[s:e] for s, e, _ in doubtful_words(words, 0, len(text), text)] == list("干校学习")
+    assert not is_low_word(low, "。") and is_low_word(low, "〇") and is_low_word(low)

@@ -13,9 +13,15 @@ LOW_WORD_CONFIDENCE = 60.0
 LOW_PAGE_CONFIDENCE = 75.0
 
 
-def is_low_word(confidence: float | None) -> bool:
-    """Whether a word's confidence marks it as doubtful (None: not OCR, never doubtful)."""
-    return confidence is not None and confidence < LOW_WORD_CONFIDENCE
+def is_low_word(confidence: float | None, text: str | None = None) -> bool:
+    """Whether a word's confidence marks it as doubtful (None: not OCR, never doubtful).
+
+    Punctuation alone (，。、 and the like) is never doubtful: engines score it low
+    on every page, and underlining every comma hides the words worth checking.
+    """
+    if confidence is None or confidence >= LOW_WORD_CONFIDENCE:
+        return False
+    return text is None or any(char.isalnum() for char in text)
 
 
 def is_low_page(method: str, confidence: float | None) -> bool:
