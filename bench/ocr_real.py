@@ -58,6 +58,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from scoring import edits, missed, names_found
 
 from culpa.analysis.ocr import ocr_image
+from culpa.formats.image import image_dpi
 
 BENCH = Path(__file__).resolve().parent
 DATA = BENCH / "data" / "real_pages"
@@ -176,16 +177,6 @@ def page_image(page: RealPage) -> tuple[Image.Image, int | None]:
         image.load()
         upright = ImageOps.exif_transpose(image)
     return upright, None
-
-
-def image_dpi(image: Image.Image) -> int | None:
-    """The dpi an image file states, if it is plausible."""
-    value = image.info.get("dpi")
-    try:
-        dpi = round(float(value[0])) if value else 0
-    except (TypeError, ValueError, IndexError):
-        return None
-    return dpi if 50 <= dpi <= 2400 else None
 
 
 # --------------------------------------------------------------------------- engines

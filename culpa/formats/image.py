@@ -144,7 +144,8 @@ def _upright(frame: Image.Image) -> Image.Image:
     return turned if turned is not None else frame
 
 
-def _dpi(image: Image.Image) -> int | None:
+def image_dpi(image: Image.Image) -> int | None:
+    """The resolution the image file states, if plausible (50-2400 dpi)."""
     value = image.info.get("dpi")
     try:
         dpi = round(float(value[0])) if value else 0
@@ -210,7 +211,7 @@ class ImageExtractor:
                 width, height = upright.size
                 # A copy: the frame's pixels go with the file handle.
                 found[number] = PageImage(
-                    number, upright.copy(), _dpi(frame), 1.0, float(width), float(height)
+                    number, upright.copy(), image_dpi(frame), 1.0, float(width), float(height)
                 )
                 if len(found) == len(wanted):
                     break

@@ -25,6 +25,7 @@ from culpa.analysis.ocr.tesseract import SCRIPT_MODELS, TesseractEngine, detect_
 from culpa.analysis.ocr.text import assemble
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import DEFAULT_OCR_LANGUAGES
+from culpa.formats.image import image_dpi
 from culpa.models import Page, Word
 
 #: Languages PP-OCR's models read.
@@ -105,7 +106,7 @@ def ocr_image(
     width, height = image.size
     if width == 0 or height == 0:
         return OcrResult("", (), float(width), float(height), engine, None)
-    dpi = dpi if dpi is not None else _image_dpi(image)
+    dpi = dpi if dpi is not None else image_dpi(image)
     if width * height > MAX_OCR_PIXELS:
         return _ocr_reduced(image, languages, dpi, engine)
     prepared = prepare_page(grey(image), dpi)
@@ -217,15 +218,3 @@ def _ocr_reduced(
         for w in result.words
     )
     return replace(result, words=words, width=float(width), height=float(height))
-
-
-def _image_dpi(image: Image.Image) -> int | None:
-    """The resolution stored in the image file, if plausible."""
-    value = image.info.get("dpi")
-    if not value:
-        return None
-    try:
-        dpi = round(float(value[0]))
-    except (TypeError, ValueError, IndexError):
-        return None
-    return dpi if 50 <= dpi <= 2400 else None
