@@ -15,6 +15,8 @@ import email
 import email.policy
 import mimetypes
 import re
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -40,6 +42,9 @@ MAX_MIME_DEPTH = 50
 HEADERS = ("from", "to", "cc", "bcc", "date", "subject", "message-id", "in-reply-to", "references")
 _UNSAFE_NAME = re.compile(r"[/\x00-\x1f\x7f]")
 _SAFE_SUFFIX = re.compile(r"^\.[A-Za-z0-9]{1,10}$")
+#: Bytes the parser could not decode, kept as surrogate escapes.
+_ESCAPED = re.compile("[\udc80-\udcff]")
+_SPACES = re.compile(r"\s+")
 
 
 def safe_name(name: str) -> str:
@@ -48,10 +53,41 @@ def safe_name(name: str) -> str:
     return cleaned[:MAX_NAME_CHARS] or "attachment"
 
 
+def _raw_8bit_values(message: Message, name: str) -> list[str]:
+    """A header's values written as raw 8-bit bytes (old Foxmail: GB2312), decoded.
+
+    The parser keeps such bytes as surrogate escapes and the default policy turns
+    them into U+FFFD. The encoding is guessed once from all such headers of the
+    message together (two-character names alone are too short to tell), with the
+    body's declared charset as a hint; then any RFC 2047 words are decoded.
+    """
+    raw_items = [
+        (key.lower(), raw.encode("ascii", "surrogateescape"))
+        for key, raw in message.raw_items()
+        if isinstance(raw, str) and _ESCAPED.search(raw)
+    ]
+    if not any(key == name for key, _raw in raw_items):
+        return []
+    try:
+        declared = message.get_content_charset()
+    except (ValueError, TypeError, IndexError, AttributeError, LookupError):
+        declared = None
+    _text, codec = decode_text(b"\n".join(raw for _key, raw in raw_items), declared=declared)
+    values: list[str] = []
+    for key, raw in raw_items:
+        if key != name:
+            continue
+        text = raw.decode(codec, errors="replace")
+        with contextlib.suppress(HeaderParseError, UnicodeError, LookupError, ValueError):
+            text = str(make_header(decode_header(text)))
+        values.append(_SPACES.sub(" ", text).strip())
+    return values
+
+
 def _header(message: Message, name: str) -> str | None:
     try:
-        values = message.get_all(name)
-    except (ValueError, TypeError, IndexError, AttributeError):
+        values = _raw_8bit_values(message, name) or message.get_all(name)
+    except (ValueError, TypeError, IndexError, AttributeError, LookupError):
         values = None
     if not values:
         return None

@@ -51,6 +51,7 @@ _QUOTED_FROM = re.compile(rb"^>+From ")
 _FILE_NAME_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
 _SPACES = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_QUOTED_WORDS = re.compile(r'"\s+([^"<>]*?)\s+"')
 
 
 def subject_file_name(subject: str | None, suffix: str, fallback: str = "message") -> str:
@@ -100,6 +101,8 @@ def _field(message: Message, name: str, limit: int = MAX_INDEX_FIELD_CHARS) -> s
     text = str(raw)
     with contextlib.suppress(HeaderParseError, UnicodeError, LookupError, ValueError, TypeError):
         text = str(make_header(decode_header(text)))  # else keep the undecoded text
+    # Foxmail quotes encoded words ('"=?gb2312?B?...?=" <a@b>'), which decoding spaces out.
+    text = _QUOTED_WORDS.sub(r"\1", text)
     text = _SPACES.sub(" ", _CONTROL.sub("", text)).strip()
     return text[:limit] or None
 
@@ -125,7 +128,7 @@ def _is_blank(piece: bytes) -> bool:
     return piece in (b"\n", b"\r\n")
 
 
-class _Splitter:
+class MessageSplitter:
     """Copies each message of a mailbox into its own file, enforcing the limits."""
 
     def __init__(self, context: ExtractContext) -> None:
@@ -255,7 +258,7 @@ class MboxExtractor:
     def extract(self, path: Path, context: ExtractContext) -> Extracted:
         """Split the mailbox into messages; the page is an index of them."""
         check_depth(context)
-        splitter = _Splitter(context)
+        splitter = MessageSplitter(context)
         try:
             with path.open("rb") as stream:
                 splitter.split(stream)

@@ -41,6 +41,10 @@ OLE_MIME = "application/x-ole-storage"
 
 #: Outlook personal folders (.pst/.ost) start with this signature.
 PST_SIGNATURE = b"!BDN"
+FOXMAIL_MIME = "application/x-foxmail-box"
+#: A Foxmail mailbox (.box) starts with the line before its first message: 0x10 x 7,
+#: 0x11 x 6, a status letter ("S"), CRLF (culpa/formats/foxmail.py).
+FOXMAIL_MARKER = re.compile(rb"\x10{7}\x11{6}[\x20-\x7e]{0,4}\r?\n")
 # Top-level OLE streams that say which program wrote a compound file, checked in order.
 _OLE_STREAMS: tuple[tuple[str, str], ...] = (
     ("EncryptedPackage", ENCRYPTED_OFFICE_MIME),  # password-protected OOXML
@@ -207,6 +211,9 @@ def detect_mime(path: Path) -> str:
         return EMPTY_MIME
     if prefix.startswith(PST_SIGNATURE):
         return PST_MIME
+    foxmail = FOXMAIL_MARKER.match(prefix)
+    if foxmail is not None and looks_like_mail(prefix[foxmail.end() :]):
+        return FOXMAIL_MIME
     mime = _libmagic(prefix)
     if mime in _OLE_MIMES and prefix.startswith(olefile.MAGIC):
         return _ole_mime(path) or mime
