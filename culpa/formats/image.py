@@ -35,6 +35,11 @@ MAX_FRAMES = 2_000
 MAX_METADATA_CHARS = 2_000
 #: Formats whose frames are separate pages; for others (GIF, WebP) frames are animation.
 MULTIPAGE_FORMATS = frozenset({"TIFF", "MPO"})
+#: An image (or frame) whose shorter side is under this many pixels holds no legible
+#: text and is not OCR'd: an e-mail's 1x1 tracking pixel, a spacer GIF, a rule. OCR's
+#: quarter-size estimates have no pixels left below 3 px, and on a 40x7 image of
+#: noise Tesseract "read" a line of Arabic letters.
+MIN_TEXT_PIXELS = 8
 
 _EXIF_FIELDS = (
     "Make",
@@ -234,7 +239,10 @@ class ImageExtractor:
             context.progress()
             width, height = _upright(frame).size
             pages.append(Page(number=number, text="", width=width, height=height))
-        ocr_pages = tuple(page.number for page in pages) if context.ocr else ()
+        legible = [p.number for p in pages if min(p.width, p.height) >= MIN_TEXT_PIXELS]
+        if context.ocr and len(legible) < len(pages):
+            metadata["not_ocrd"] = f"{len(pages) - len(legible)} frames under {MIN_TEXT_PIXELS} px"
+        ocr_pages = tuple(legible) if context.ocr else ()
         return Extracted(pages=tuple(pages), metadata=metadata, ocr_pages=ocr_pages)
 
 

@@ -84,7 +84,9 @@ def term_pattern(term: Term) -> str | None:
 
 def match_pattern(terms: Iterable[Term]) -> re.Pattern[str] | None:
     """One regex for all positive terms; its leftmost match is the hit's first match."""
-    patterns = [p for t in terms if (p := term_pattern(t)) is not None]
+    # Each distinct pattern once: "a OR a OR …" is one alternative, not hundreds tried
+    # at every position of every page (the number of terms is capped by the parser).
+    patterns = list(dict.fromkeys(p for t in terms if (p := term_pattern(t)) is not None))
     if not patterns:
         return None
     return re.compile("|".join(f"(?:{p})" for p in patterns))

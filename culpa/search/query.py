@@ -24,11 +24,18 @@ find the pages whose text most needs checking against the image.
 Every user string reaches FTS5 inside double quotes (with ``"`` doubled), so
 no input can inject FTS5 syntax (column filters, NEAR, ^, *); the operators in
 the MATCH string are only the ones written here.
+
+A query is refused (:class:`QueryError`, a usage error, HTTP 400) when it holds a
+control character such as NUL, more than :data:`MAX_TERMS` terms, or operators
+nested deeper than :data:`MAX_DEPTH` (parentheses and NOTs together): far beyond
+what a reporter types, and each would otherwise cost the parser's recursion or
+the highlighting regex without limit (issue 10).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from unicodedata import category
 
 from culpa.errors import QueryError
 from culpa.index.tokens import has_token_chars, normalize, query_tokens
@@ -70,6 +77,11 @@ METADATA_FIELDS = (
     "revision_authors",
 )
 META = "meta"
+#: Most terms in one query (words, phrases and filters): ``"a OR a …"`` with 1,000 terms
+#: cost 8 s of CPU in snippets and marks before this cap.
+MAX_TERMS = 200
+#: Deepest nesting of parentheses and NOTs (5,000 parentheses overflowed the parser's stack).
+MAX_DEPTH = 32
 
 _OPEN_QUOTES = {'"': '"', "“": "”", "「": "」", "『": "』"}
 _OPEN_PARENS = "(（"
@@ -150,7 +162,17 @@ def _read_quoted(s: str, i: int) -> tuple[str, int]:
     return s[i + 1 : j], j + 1
 
 
+def _check_characters(s: str) -> None:
+    for i, c in enumerate(s):
+        if category(c) == "Cc" and not c.isspace():
+            raise QueryError(
+                f"the query holds a control character (U+{ord(c):04X}) at position {i + 1}; "
+                "remove it"
+            )
+
+
 def _tokenize(s: str) -> list[_Tok]:
+    _check_characters(s)
     toks: list[_Tok] = []
     i, n = 0, len(s)
     while i < n:
@@ -201,8 +223,16 @@ class _Parser:
     def __init__(self, source: str) -> None:
         self.source = source
         self.toks = _tokenize(source)
+        terms = sum(1 for t in self.toks if t.kind in ("term", "filter"))
+        if terms > MAX_TERMS:
+            raise QueryError(
+                f"the query has {terms} terms; at most {MAX_TERMS} are searched at once: "
+                "split it into several searches"
+            )
         self.i = 0
         self.depth = 0
+        #: Parentheses and NOTs open around the parser's position (see :meth:`enter`).
+        self.nesting = 0
         self.filters: dict[str, list[str]] = {f: [] for f in FIELDS}
         self.fields: list[tuple[str, str]] = []
 
@@ -215,7 +245,16 @@ class _Parser:
         return tok
 
     def fail(self, message: str) -> QueryError:
-        return QueryError(f"{message} in query {self.source!r}")
+        source = self.source if len(self.source) <= 200 else self.source[:200] + "…"
+        return QueryError(f"{message} in query {source!r}")
+
+    def enter(self) -> None:
+        """One level deeper (a parenthesis or a NOT); refused past :data:`MAX_DEPTH`."""
+        self.nesting += 1
+        if self.nesting > MAX_DEPTH:
+            raise QueryError(
+                f"the query nests parentheses and NOTs more than {MAX_DEPTH} deep; simplify it"
+            )
 
     def parse(self) -> Node | None:
         node = self.or_expr()
@@ -274,16 +313,20 @@ class _Parser:
                 raise self.fail(f"{tok.kind} needs a search term after it")
             if nxt.kind == "filter":
                 raise self.fail("filters cannot be negated")
+            self.enter()
             child = self.unary()
+            self.nesting -= 1
             return None if child is None else Not(child)
         if tok.kind == "(":
             self.depth += 1
+            self.enter()
             node = self.or_expr()
             close = self.peek()
             if close is None or close.kind != ")":
                 raise self.fail("unclosed '('")
             self.take()
             self.depth -= 1
+            self.nesting -= 1
             return node
         if tok.kind == "term":
             # A term with nothing searchable ("!!!", a lone "-") is ignored.

@@ -20,7 +20,7 @@ from starlette.routing import BaseRoute, Route
 
 from culpa.errors import UsageError
 from culpa.store import annotations as notes_store
-from culpa.web.app import state_of
+from culpa.web.app import fits_sqlite, state_of
 from culpa.web.security import CSRF_FIELD, CsrfError, check_csrf
 
 
@@ -47,9 +47,12 @@ def _optional_int(form: FormData, name: str) -> int | None:
     if not value:
         return None
     try:
-        return int(value)
+        number = int(value)
     except ValueError as exc:
         raise UsageError(f"{name} must be a whole number") from exc
+    if not fits_sqlite(number):
+        raise UsageError(f"{name} is out of range")
+    return number
 
 
 async def _handle(request: Request, work: Callable[[FormData], Any], fallback: str) -> Response:
@@ -139,9 +142,9 @@ async def delete_note_view(request: Request) -> Response:
 
 def routes() -> list[BaseRoute]:
     return [
-        Route("/doc/{doc_id:int}/star", star_view, methods=["POST"]),
-        Route("/doc/{doc_id:int}/tags", tag_view, methods=["POST"]),
-        Route("/doc/{doc_id:int}/tags/remove", untag_view, methods=["POST"]),
-        Route("/doc/{doc_id:int}/notes", note_view, methods=["POST"]),
-        Route("/notes/{note_id:int}/delete", delete_note_view, methods=["POST"]),
+        Route("/doc/{doc_id:rowid}/star", star_view, methods=["POST"]),
+        Route("/doc/{doc_id:rowid}/tags", tag_view, methods=["POST"]),
+        Route("/doc/{doc_id:rowid}/tags/remove", untag_view, methods=["POST"]),
+        Route("/doc/{doc_id:rowid}/notes", note_view, methods=["POST"]),
+        Route("/notes/{note_id:rowid}/delete", delete_note_view, methods=["POST"]),
     ]

@@ -24,8 +24,10 @@ from typing import Any
 
 import jinja2
 from starlette.applications import Starlette
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
@@ -42,6 +44,32 @@ WEB_PACKAGE = "culpa.web"
 FACET_THREADS = 4
 #: Largest request body accepted (notes are the largest thing posted).
 MAX_BODY_BYTES = 1024 * 1024
+#: Largest integer SQLite stores; a larger one in a request is a 404 or 400, never a 500.
+SQLITE_MAX_INT = 2**63 - 1
+
+
+class RowIdConvertor(Convertor[int]):
+    """A path's document, page or note number: 1 to 18 digits, so it always fits SQLite.
+
+    Starlette's ``int`` takes any length, and 2**63 in ``/doc/…`` made SQLite raise
+    OverflowError (HTTP 500); a longer number now matches no route (404).
+    """
+
+    regex = "[0-9]{1,18}"
+
+    def convert(self, value: str) -> int:
+        return int(value)
+
+    def to_string(self, value: int) -> str:
+        return str(value)
+
+
+register_url_convertor("rowid", RowIdConvertor())
+
+
+def fits_sqlite(value: int) -> bool:
+    """True if ``value`` can be bound to a SQLite parameter."""
+    return -SQLITE_MAX_INT - 1 <= value <= SQLITE_MAX_INT
 
 
 class WebState:
@@ -160,10 +188,12 @@ def create_app(
     app = Starlette(
         routes=routes,
         middleware=[
-            Middleware(SecurityMiddleware, hosts=hosts, token=state.token, cookie=state.cookie)
+            Middleware(SecurityMiddleware, hosts=hosts, token=state.token, cookie=state.cookie),
+            # Inside the security middleware, so a 413 carries its headers too (Starlette's
+            # max_body_size answers outside every user middleware).
+            Middleware(RequestBodyLimitMiddleware, max_body_size=MAX_BODY_BYTES),
         ],
         exception_handlers={HTTPException: _http_error},
-        max_body_size=MAX_BODY_BYTES,
     )
     app.state.web = state
     return app

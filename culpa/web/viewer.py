@@ -31,7 +31,7 @@ from culpa.search.query import Query, parse
 from culpa.store.annotations import document_notes, document_tags, is_starred
 from culpa.store.case import Case
 from culpa.store.queries import DocumentInfo, PageInfo, document_info, email_thread, page_info
-from culpa.web.app import state_of
+from culpa.web.app import fits_sqlite, state_of
 from culpa.web.mail import OUTLOOK_MIME, MailBody, email_body
 from culpa.web.marks import (
     Box,
@@ -487,6 +487,8 @@ def cite_view(request: Request) -> Response:
         end = int(request.query_params["end"])
     except (KeyError, ValueError):
         return JSONResponse({"error": "give page, start and end as integers"}, status_code=400)
+    if not all(fits_sqlite(n) for n in (page, start, end)):
+        return JSONResponse({"error": "page, start or end is out of range"}, status_code=400)
     if start < 0 or end <= start:
         return JSONResponse({"error": "need 0 <= start < end"}, status_code=400)
     try:
@@ -513,11 +515,13 @@ def by_sha256_view(request: Request) -> Response:
 
 def routes() -> list[BaseRoute]:
     return [
-        Route("/doc/{doc_id:int}", document_view, methods=["GET", "HEAD"]),
+        Route("/doc/{doc_id:rowid}", document_view, methods=["GET", "HEAD"]),
         Route(
-            "/doc/{doc_id:int}/page/{number:int}/image", page_image_view, methods=["GET", "HEAD"]
+            "/doc/{doc_id:rowid}/page/{number:rowid}/image",
+            page_image_view,
+            methods=["GET", "HEAD"],
         ),
-        Route("/doc/{doc_id:int}/download", download_view, methods=["GET", "HEAD"]),
-        Route("/doc/{doc_id:int}/cite", cite_view, methods=["GET"]),
+        Route("/doc/{doc_id:rowid}/download", download_view, methods=["GET", "HEAD"]),
+        Route("/doc/{doc_id:rowid}/cite", cite_view, methods=["GET"]),
         Route("/sha256/{sha256:str}", by_sha256_view, methods=["GET", "HEAD"]),
     ]

@@ -118,3 +118,19 @@ def test_heic_phone_photo(tmp_path: Path) -> None:
     result = extract_with_ocr(ImageExtractor(), path, _context(tmp_path, ("eng",)))
     assert result.metadata["camera"] == "Apple iPhone 8"
     assert "report" in result.pages[0].text.lower()
+
+
+@pytest.mark.parametrize(
+    ("size", "suffix"), [((1, 1), ".gif"), ((1, 1), ".png"), ((2, 2), ".jpg"), ((200, 1), ".png")]
+)
+def test_tracking_pixel_is_an_image_without_text(
+    tmp_path: Path, size: tuple[int, int], suffix: str
+) -> None:
+    # An e-mail's 1x1 tracking pixel (or a spacer, a rule) is an image, not an error.
+    path = tmp_path / f"pixel{suffix}"
+    image = Image.new("P" if suffix == ".gif" else "RGB", size)
+    image.save(path, **({"transparency": 0} if suffix == ".gif" else {}))
+    result = extract_with_ocr(ImageExtractor(), path, _context(tmp_path))
+    assert [(p.text, p.width, p.height) for p in result.pages] == [("", *size)]
+    assert result.ocr_pages == ()
+    assert result.metadata["not_ocrd"] == "1 frames under 8 px"

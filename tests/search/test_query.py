@@ -90,3 +90,30 @@ def test_filters_alone_and_metadata_fields() -> None:
     assert q.expr is None and q.types == ("pdf",)
     assert q.fields == (("author", "李 四"), ("x-mailer", "Outlook"))
     assert parse("新疆 from:example.org").fields == (("from", "example.org"),)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "a\x00b",
+        "a\x1b[31mb",
+        "(" * 5000 + "a" + ")" * 5000,
+        "a " + "NOT " * 3000 + "b",
+        "-" * 3000 + "b",
+        "a" + " OR a" * 999,
+        " ".join(f"w{i}" for i in range(201)),
+    ],
+)
+def test_hostile_queries_are_refused_with_a_message(source: str) -> None:
+    # Each gave a RecursionError or an unbounded regex (a 500, exit 1) before the caps.
+    with pytest.raises(QueryError) as caught:
+        parse(source)
+    assert len(str(caught.value)) < 400
+
+
+def test_caps_a_reporter_never_hits() -> None:
+    from culpa.search.query import MAX_DEPTH, MAX_TERMS
+
+    parse(" OR ".join(f"w{i}" for i in range(MAX_TERMS)))
+    parse("(" * (MAX_DEPTH - 1) + "a NOT b" + ")" * (MAX_DEPTH - 1))
+    parse("a\tb\nc")

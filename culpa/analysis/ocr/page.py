@@ -25,7 +25,7 @@ from culpa.analysis.ocr.tesseract import SCRIPT_MODELS, TesseractEngine, detect_
 from culpa.analysis.ocr.text import assemble
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import DEFAULT_OCR_LANGUAGES
-from culpa.formats.image import image_dpi
+from culpa.formats.image import MIN_TEXT_PIXELS, image_dpi
 from culpa.models import Page, Word
 
 #: Languages PP-OCR's models read.
@@ -104,7 +104,7 @@ def ocr_image(
     if engine not in ENGINE_CHOICES and engine != "null":
         raise ExtractionError(ErrorKind.OCR_FAILED, f"unknown OCR engine {engine!r}")
     width, height = image.size
-    if width == 0 or height == 0:
+    if min(width, height) < MIN_TEXT_PIXELS:  # a tracking pixel, a spacer: no text to read
         return OcrResult("", (), float(width), float(height), engine, None)
     dpi = dpi if dpi is not None else image_dpi(image)
     if width * height > MAX_OCR_PIXELS:

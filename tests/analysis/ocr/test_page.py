@@ -107,6 +107,16 @@ def test_blank_and_empty_images() -> None:
     assert empty.text == "" and (empty.width, empty.height) == (0, 0)
 
 
+@pytest.mark.parametrize("size", [(1, 1), (2, 2), (1, 300), (300, 1), (40, 7)])
+@pytest.mark.parametrize("engine", ["auto", "tesseract"])
+def test_tiny_images_hold_no_text(size: tuple[int, int], engine: str) -> None:
+    # A tracking pixel once failed in OpenCV (a quarter-size copy of 0 px); a 40x7
+    # strip of noise was "read" as Arabic letters.
+    noise = Image.effect_noise(size, 100).convert("RGB")
+    result = ocr_image(noise, ["eng", "uig"], engine=engine)
+    assert (result.text, result.words, result.width, result.height) == ("", (), *size)
+
+
 def test_unknown_language_fails_as_ocr_error() -> None:
     image, _ = draw_lines([ENGLISH])
     with pytest.raises(ExtractionError) as caught:
