@@ -10,7 +10,7 @@ APT_PACKAGES=(
   tesseract-ocr tesseract-ocr-osd tesseract-ocr-eng tesseract-ocr-chi-sim tesseract-ocr-chi-tra tesseract-ocr-uig
   tesseract-ocr-script-hans tesseract-ocr-script-hant tesseract-ocr-script-arab
   libmagic1 poppler-utils fonts-noto-cjk fonts-dejavu-core ocrmypdf
-  pff-tools libarchive13 unar
+  pff-tools libarchive13 unar djvulibre-bin
   libreoffice-writer-nogui libreoffice-impress-nogui
   chromium
 )

@@ -34,6 +34,7 @@ EXTRACTOR_MODULES: tuple[str, ...] = (
     "culpa.formats.msg",
     "culpa.formats.mbox",
     "culpa.formats.foxmail",
+    "culpa.formats.djvu",
     "culpa.formats.pst",
     "culpa.formats.sevenzip",
     "culpa.formats.rar",
