@@ -16,12 +16,21 @@ a truncated one) is read again in libxml2's recovery mode and whatever it
 keeps is stored, with the parse error in metadata.
 
 Generic XML gives its text nodes, one element per line where content is not
-mixed. SVG gives the text a viewer shows or announces: ``text``/``tspan``/
-``textPath`` (a ``tspan`` that moves to a new baseline starts a new line),
-``title`` and ``desc``. A gzip-compressed SVG (.svgz) handed to the SVG
-extractor is inflated up to :data:`MAX_XML_BYTES`; during an ingest libmagic
-calls it application/gzip, so the tar extractor inflates it and its child is
-read here.
+mixed. Android string resources (a ``<resources>`` root) keep each value's key
+beside it, one per line, so a hit says which string of the app it is::
+
+    abnormal_cause: بىنورماللىق سەۋەبى
+    bank[0]: 中国建设银行            (<string-array name="bank"><item>…)
+    days[one]: %d day               (<plurals name="days"><item quantity="one">…)
+
+Android's backslash escapes of quotes (``don\\'t``) are undone, so the text
+reads as the app shows it.
+
+SVG gives the text a viewer shows or announces: ``text``/``tspan``/``textPath``
+(a ``tspan`` that moves to a new baseline starts a new line), ``title`` and
+``desc``. A gzip-compressed SVG (.svgz) handed to the SVG extractor is
+inflated up to :data:`MAX_XML_BYTES`; during an ingest libmagic calls it
+application/gzip, so the tar extractor inflates it and its child is read here.
 """
 
 from __future__ import annotations
@@ -180,6 +189,39 @@ def xml_text(root: lxml.etree._Element) -> str:
     return "\n".join(line for line in lines if line)
 
 
+#: The root element of Android resource files (res/values*/strings.xml, arrays.xml).
+ANDROID_RESOURCES = "resources"
+#: Android's escapes (backslash before a quote, an at sign or a question mark).
+_ANDROID_ESCAPE = re.compile(r"\\([\'\"@?])")
+
+
+def _resource_value(element: lxml.etree._Element) -> str:
+    return _ANDROID_ESCAPE.sub(r"\1", _collapse(_inline_text(element)).strip())
+
+
+def _resource_lines(root: lxml.etree._Element) -> Iterator[str]:
+    """``key: value`` lines of an Android resource file; array items as ``key[0]``."""
+    for element in root:
+        if not isinstance(element.tag, str):
+            continue  # a comment or an entity reference
+        name = element.get("name")
+        if name is None:
+            yield from (line.strip() for line in _xml_lines(element))
+            continue
+        key = _collapse(name).strip()
+        items = [child for child in element if _local(child)[1] == "item"]
+        if not items:
+            yield f"{key}: {_resource_value(element)}"
+        for index, item in enumerate(items):
+            quantity = item.get("quantity")
+            yield f"{key}[{quantity or index}]: {_resource_value(item)}"
+
+
+def resource_text(root: lxml.etree._Element) -> str:
+    """Text of an Android resource file, each value beside its key."""
+    return "\n".join(line for line in _resource_lines(root) if line)
+
+
 def _svg_text_element(element: lxml.etree._Element) -> str:
     """A ``<text>`` (or title/desc): its runs, a new line where a tspan changes baseline."""
     parts: list[str] = []
@@ -279,6 +321,8 @@ def extract_xml(path: Path) -> Extracted:
     if local == "svg" and namespace in (SVG_NS, ""):
         text = svg_text(root)
         metadata.update(_svg_metadata(root))
+    elif local == ANDROID_RESOURCES and not namespace:
+        text = resource_text(root)
     else:
         text = xml_text(root)
     return Extracted(pages=text_pages(normalise_newlines(text)), metadata=metadata)

@@ -193,3 +193,47 @@ def test_corpus_hostile_payloads() -> None:
     with pytest.raises(ExtractionError) as caught:  # "<!ELEMENT data (#ANY)>" is not XML
         XmlExtractor().extract(hostile / "payloadsallthethings_Classic XXE.xml", context)
     assert caught.value.kind == ErrorKind.CORRUPT
+
+
+ANDROID_STRINGS = """<?xml version="1.0" encoding="utf-8"?>
+<resources xmlns:tools="http://schemas.android.com/tools">
+    <!-- login screen -->
+    <string name="app_name">警务通</string>
+    <string name="warn">Don\\'t <b>share</b> the "code"</string>
+    <string-array name="bank">
+        <item>中国建设银行</item>
+        <item>天山农商银行</item>
+    </string-array>
+    <plurals name="days">
+        <item quantity="one">%d day</item>
+        <item quantity="other">%d days</item>
+    </plurals>
+    <color name="red">#FF0000</color>
+</resources>
+"""
+
+
+def test_android_resources_keep_their_keys(tmp_path: Path) -> None:
+    text = _text(_extract(tmp_path, ANDROID_STRINGS.encode(), "strings.xml"))
+    assert text.splitlines() == [
+        "app_name: 警务通",
+        'warn: Don\'t share the "code"',
+        "bank[0]: 中国建设银行",
+        "bank[1]: 天山农商银行",
+        "days[one]: %d day",
+        "days[other]: %d days",
+        "red: #FF0000",
+    ]
+
+
+def test_corpus_android_resources_keep_their_keys() -> None:
+    folder = CORPUS / "cjk-official"
+    context = ExtractContext(workdir=folder)
+    strings = XmlExtractor().extract(folder / "hrwijop_values-ug-rCN_strings.xml", context)
+    lines = [line for page in strings.pages for line in page.text.splitlines() if line]
+    assert "abnormal_cause: بىنورماللىق سەۋەبى" in lines
+    assert len(lines) == 865  # every <string>, each on its own line
+    arrays = XmlExtractor().extract(folder / "hrwijop_values_arrays.xml", context)
+    lines = _text(arrays).splitlines()
+    assert lines[:2] == ["avatar_option[0]: 拍照", "avatar_option[1]: 从相册选择"]
+    assert "bank[4]: 天山农商银行" in lines
