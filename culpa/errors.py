@@ -52,6 +52,10 @@ class CaseError(UsageError):
     """The case folder is missing, not a case, or from a newer culpa."""
 
 
+class CaseDamagedError(CaseError):
+    """``case.db`` is truncated, overwritten or otherwise not a readable database."""
+
+
 class QueryError(UsageError):
     """The search query could not be parsed."""
 

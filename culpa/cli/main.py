@@ -22,8 +22,8 @@ import click
 
 from culpa import __version__
 from culpa.analysis.ocr.choices import DEFAULT_OCR_LANG, ENGINE_CHOICES
-from culpa.errors import CulpaError, ErrorKind, ExitCode
-from culpa.store.case import CASE_ENV, Case, init_case, open_case
+from culpa.errors import CaseDamagedError, CulpaError, ErrorKind, ExitCode
+from culpa.store.case import CASE_ENV, Case, damaged_database, init_case, open_case
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -75,19 +75,31 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
         try:
             return func(*args, **kwargs)
         except CulpaError as exc:
-            click.echo(f"culpa: {exc}", err=True)
+            click.echo(f"culpa: {exc}{_hint(exc)}", err=True)
             sys.exit(int(exc.exit_code))
         except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
             raise
         except KeyboardInterrupt:
             click.echo("culpa: interrupted; committed work is kept, re-run to finish", err=True)
             sys.exit(130)
-        except Exception:
+        except Exception as exc:
+            if (damage := damaged_database(exc)) is not None:  # the file, not a bug
+                click.echo(f"culpa: {damage}{_hint(damage)}", err=True)
+                sys.exit(int(damage.exit_code))
             click.echo("culpa: internal error (a bug; please report it):", err=True)
             click.echo(traceback.format_exc(), err=True)
             sys.exit(int(ExitCode.INTERNAL))
 
     return wrapper
+
+
+def _hint(exc: BaseException) -> str:
+    """What to run next, for errors that have a command to look further."""
+    ctx = click.get_current_context(silent=True)
+    running = ctx.info_name if ctx is not None else None
+    if isinstance(exc, CaseDamagedError) and "verify" in cli.commands and running != "verify":
+        return "; `culpa verify` lists what is damaged"
+    return ""
 
 
 @contextmanager

@@ -8,6 +8,7 @@ path on this server). Work on the database runs in the thread pool.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +23,9 @@ from culpa.errors import UsageError
 from culpa.store import annotations as notes_store
 from culpa.web.app import fits_sqlite, state_of
 from culpa.web.security import CSRF_FIELD, CsrfError, check_csrf
+
+#: SQLite's result code for a write to a database opened read-only (a read-only case).
+SQLITE_READONLY = 8
 
 
 def safe_next(value: str | None, fallback: str) -> str:
@@ -65,6 +69,12 @@ async def _handle(request: Request, work: Callable[[FormData], Any], fallback: s
     try:
         result = await run_in_threadpool(work, form)
         state.generation += 1  # tags and stars are facets: recount them
+    except sqlite3.OperationalError as exc:
+        if exc.sqlite_errorcode & 0xFF != SQLITE_READONLY:
+            raise
+        raise HTTPException(
+            403, "this case is read-only here: stars, tags and notes cannot be saved"
+        ) from exc
     except UsageError as exc:
         if "application/json" in request.headers.get("accept", ""):
             return JSONResponse({"error": str(exc)}, status_code=400)

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from starlette.testclient import TestClient
 
 from culpa.cli.main import cli
+from culpa.store.case import open_case
+from culpa.web.app import create_app
+from tests.web.conftest import TEST_ORIGIN, TEST_PORT
 
 
 def _invoke(*args: str) -> tuple[int, str, str]:
@@ -42,3 +49,61 @@ def test_hostile_queries_are_usage_errors(small_case: Path, query: str, message:
     assert code == 2, err
     assert message in err
     assert "a bug" not in err
+
+
+@pytest.fixture
+def read_only_case(small_case: Path, tmp_path: Path) -> Iterator[Path]:
+    """The small case seen through a read-only bind mount (as on a write-protected disk)."""
+    mount_point = tmp_path / "read-only"
+    mount_point.mkdir()
+    done = subprocess.run(
+        ["mount", "--bind", "-o", "ro", str(small_case), str(mount_point)],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot make a read-only bind mount here: {done.stderr.strip()}")
+    try:
+        yield mount_point
+    finally:
+        # Lazily: the app's thread-local connections may still hold the mount.
+        subprocess.run(["umount", "--lazy", str(mount_point)], check=True)
+
+
+def test_read_only_case_can_be_searched_and_viewed(read_only_case: Path) -> None:
+    # Setting WAL mode on open is a write: every command failed on such a case.
+    case = str(read_only_case)
+    code, out, err = _invoke("search", "--case", case, "surveillance")
+    assert code == 0, err
+    assert "surveillance" in out
+    for args in (("show", "1"), ("status",), ("errors",)):
+        code, _, err = _invoke(*args, "--case", case)
+        assert code == 0, err
+
+    app = create_app(open_case(case), port=TEST_PORT)
+    with TestClient(app, base_url=TEST_ORIGIN, raise_server_exceptions=False) as client:
+        assert client.get("/", params={"q": "surveillance"}).status_code == 200
+        assert client.get("/doc/1").status_code == 200
+        token = client.cookies.get(f"culpa_csrf_{TEST_PORT}") or ""
+        refused = client.post("/doc/1/star", data={"csrf": token}, headers={"Origin": TEST_ORIGIN})
+        assert refused.status_code == 403
+        assert "read-only" in refused.text
+
+
+@pytest.mark.parametrize("damage", ["emptied", "overwritten", "truncated"])
+def test_damaged_case_db_is_named_not_a_bug(small_case: Path, tmp_path: Path, damage: str) -> None:
+    case = tmp_path / "case"
+    shutil.copytree(small_case, case)
+    db = case / "case.db"
+    data = db.read_bytes()
+    if damage == "emptied":
+        db.write_bytes(b"")
+    elif damage == "overwritten":
+        db.write_bytes(bytes(range(256)) * 16 + data[4096:])
+    else:
+        db.write_bytes(data[: len(data) // 2])
+    for args in (("search", "surveillance"), ("status",), ("show", "1")):
+        code, _, err = _invoke(*args, "--case", str(case))
+        assert code == 2, err
+        assert "case.db is damaged" in err
+        assert "a bug" not in err and "Traceback" not in err
