@@ -9,7 +9,8 @@ scan: it is rendered at 300 dpi in greyscale and marked for OCR. The OCR itself 
 stage after extraction (culpa/ingest/ocr_stage.py): it calls
 :meth:`PdfExtractor.render_pages`, so ingest and ``culpa ocr`` render pages
 the same way. One page failing to render is recorded in metadata, not fatal
-to the document.
+to the document. Right-to-left lines whose layer is in visual order are put
+into logical order (culpa/formats/rtl.py); the pages are named in metadata.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from culpa.analysis.language import detect_language
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext, PageImage
 from culpa.formats.registry import register
+from culpa.formats.rtl import logical_order
 from culpa.formats.xmp import xmp_fields
 from culpa.models import Extracted, Page, Word
 
@@ -287,6 +289,7 @@ class PdfExtractor:
         pages: list[Page] = []
         page_errors: list[str] = []
         ocr_pages: list[int] = []
+        visual_order_pages: list[str] = []
         for index in range(page_count):
             number = index + 1
             context.progress()
@@ -298,6 +301,10 @@ class PdfExtractor:
                 page_errors.append(f"page {number}: {exc}")
                 pages.append(Page(number=number, text=""))
                 continue
+            reordered = logical_order(text, words)
+            if reordered[0] is not text:  # right-to-left lines stored in visual order
+                text, words = reordered
+                visual_order_pages.append(str(number))
             pages.append(
                 Page(
                     number=number,
@@ -310,6 +317,8 @@ class PdfExtractor:
             )
             if context.ocr and _needs_ocr(page, text):
                 ocr_pages.append(number)
+        if visual_order_pages:
+            metadata["visual_order_pages"] = ",".join(visual_order_pages)
         if page_errors:
             if len(page_errors) == page_count:
                 raise ExtractionError(
