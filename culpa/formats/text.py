@@ -3,8 +3,12 @@
 Leaked Chinese text is mostly GB2312/GBK/GB18030 or Big5, rarely labelled.
 Both decode many of the same byte strings without error, so the choice is made
 by how plausible the result is as Chinese (share of very common characters),
-not by which codec happens to succeed first. charset-normalizer handles the
-rest (Latin-1, cp1251, Shift_JIS, ...). The encoding used goes into metadata.
+not by which codec happens to succeed first; EUC-TW (Taiwan's Unix encoding)
+takes part in that contest. 7-bit ISO-2022 text (Japanese, Korean and Chinese
+mail and news) is told by its escape sequences before UTF-8 is tried, since
+UTF-8 accepts the escapes and would keep them as mojibake. charset-normalizer
+handles the rest (Latin-1, cp1251, Shift_JIS, ...). The encoding used goes
+into metadata. EUC-TW and ISO-2022-CN come from culpa.formats.extra_codecs.
 """
 
 from __future__ import annotations
@@ -21,8 +25,11 @@ from charset_normalizer.constant import FREQUENCIES
 from culpa.analysis.language import detect_language
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
+from culpa.formats.extra_codecs import register_codecs
 from culpa.formats.registry import register
 from culpa.models import Extracted, Page
+
+register_codecs()  # euc_tw, iso2022_cn: every codec name this module returns must decode
 
 #: Pages longer than this are split at a line break near it (characters).
 MAX_PAGE_CHARS = 20_000
@@ -53,6 +60,19 @@ SUPERSETS = {
 }
 
 _CJK_CODECS = frozenset({"gb18030", "cp950", "big5hkscs"})
+#: The CJK codecs tried on 8-bit text, best first on a tie.
+_CJK_CANDIDATES = ("gb18030", "cp950", "big5hkscs", "euc_tw")
+#: ISO-2022 escape sequences (designations) and the codecs to try for each family,
+#: narrowest first: the first that decodes cleanly names the text.
+_ISO2022_FAMILIES: tuple[tuple[re.Pattern[bytes], tuple[str, ...]], ...] = (
+    (re.compile(rb"\x1b\$\)C"), ("iso2022_kr",)),
+    (re.compile(rb"\x1b\$[)*+][A-Z]"), ("iso2022_cn",)),
+    (
+        re.compile(rb"\x1b(?:\$[@B]|\$\([@-Q]|\([BIJ]|\.[AF])"),
+        ("iso2022_jp", "iso2022_jp_ext", "iso2022_jp_2", "iso2022_jp_2004", "iso2022_jp_3"),
+    ),
+)
+_EIGHT_BIT = re.compile(rb"[\x80-\xff]")
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
     (codecs.BOM_UTF32_BE, "utf-32-be"),
@@ -129,7 +149,7 @@ def _strict(data: bytes, codec: str, *, final: bool) -> str | None:
 def _decode_cjk(data: bytes, *, final: bool) -> tuple[str, str, float] | None:
     """The most plausible of GB18030 and Big5, or None if neither reads ``data`` well."""
     best: tuple[str, str, float] | None = None
-    for codec in ("gb18030", "cp950", "big5hkscs"):
+    for codec in _CJK_CANDIDATES:
         text = _strict(data, codec, final=final)
         if text is None:
             continue
@@ -152,6 +172,19 @@ def _detected_codec(sample: bytes) -> str:
     return normalise_codec(best.encoding)
 
 
+def _decode_iso2022(data: bytes, *, final: bool) -> tuple[str, str] | None:
+    """(text, codec) for 7-bit text with ISO-2022 escape sequences, else None."""
+    if b"\x1b" not in data or _EIGHT_BIT.search(data):
+        return None
+    for designation, candidates in _ISO2022_FAMILIES:
+        if designation.search(data):
+            for codec in candidates:
+                text = _strict(data, codec, final=final)
+                if text is not None:
+                    return text, codec
+    return None
+
+
 def guess_encoding(data: bytes, *, final: bool = True) -> tuple[str, str] | None:
     """(text, codec) if ``data`` reads as text in some encoding, else None.
 
@@ -169,6 +202,9 @@ def guess_encoding(data: bytes, *, final: bool = True) -> tuple[str, str] | None
         text = _strict(data, utf16, final=final)
         if text is not None:
             return text, utf16
+    iso2022 = _decode_iso2022(data, final=final)  # before UTF-8, which accepts ESC
+    if iso2022 is not None:
+        return iso2022
     text = _strict(data, "utf-8", final=final)
     if text is not None:
         return text, "utf-8"

@@ -7,6 +7,7 @@ import pytest
 
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
+from culpa.formats.sniff import looks_like_text
 from culpa.formats.text import (
     MAX_PAGE_CHARS,
     TextExtractor,
@@ -14,6 +15,7 @@ from culpa.formats.text import (
     guess_encoding,
     split_pages,
 )
+from tests.conftest import CORPUS
 
 SIMPLIFIED = "关于进一步加强新疆维吾尔自治区社会稳定工作的通知。各地区各部门要认真贯彻落实。"
 TRADITIONAL = "關於進一步加強社會穩定工作的通知。各地區各部門要認真貫徹落實，切實做好有關工作。"
@@ -97,3 +99,55 @@ def test_empty_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ExtractionError) as info:
         TextExtractor().extract(path, ExtractContext(workdir=tmp_path))
     assert info.value.kind == ErrorKind.EMPTY
+
+
+def _iso2022_cn(*runs: tuple[bytes, str, str]) -> bytes:
+    """ISO-2022-CN built by hand (Python has no encoder): (escape, codec, text) runs."""
+    out = b""
+    for escape, codec, text in runs:
+        encoded = text.encode(codec)
+        if codec == "euc_tw" and encoded.startswith(b"\x8e\xa2"):  # CNS plane 2: SS2 each
+            pairs = [encoded[i + 2 : i + 4] for i in range(0, len(encoded), 4)]
+            out += escape + b"".join(b"\x1bN" + bytes(b & 0x7F for b in p) for p in pairs)
+        elif escape:
+            out += escape + b"\x0e" + bytes(b & 0x7F for b in encoded) + b"\x0f"
+        else:
+            out += encoded
+    return out
+
+
+ISO2022_CN = _iso2022_cn(
+    (b"\x1b$)A", "gb2312", "关于加强社会治安"),
+    (b"", "ascii", " 2017 "),
+    (b"\x1b$)G", "euc_tw", "中華民國行政院"),
+    (b"\x1b$*H", "euc_tw", "乂"),
+    (b"", "ascii", "\n"),
+)
+JAPANESE = "文書の内容を確認してください。会議は明日の午後三時から始まります。"
+KOREAN = "국가정보원은 어제 보고서를 발표했습니다. 회의는 내일 오후에 시작됩니다."
+
+
+@pytest.mark.parametrize(
+    ("data", "text", "codec"),
+    [
+        (JAPANESE.encode("iso2022_jp"), JAPANESE, "iso2022_jp"),
+        ("ｶﾀｶﾅ半角".encode("iso2022_jp_ext"), "ｶﾀｶﾅ半角", "iso2022_jp_ext"),
+        (KOREAN.encode("iso2022_kr"), KOREAN, "iso2022_kr"),
+        (ISO2022_CN, "关于加强社会治安 2017 中華民國行政院乂\n", "iso2022_cn"),
+        (TRADITIONAL.encode("euc_tw"), TRADITIONAL, "euc_tw"),
+        ("中華民國行政院乂".encode("euc_tw"), "中華民國行政院乂", "euc_tw"),  # plane 2
+    ],
+    ids=["iso2022_jp", "iso2022_jp_ext", "iso2022_kr", "iso2022_cn", "euc_tw", "euc_tw_plane2"],
+)
+def test_iso2022_and_euc_tw_text(tmp_path: Path, data: bytes, text: str, codec: str) -> None:
+    assert decode_text(data) == (text, codec)
+    assert looks_like_text(data)  # ISO-2022-KR was sniffed as binary: unsupported
+    pages, metadata = _extract(tmp_path, data)
+    assert "".join(pages) == text and metadata["encoding"] == codec
+
+
+def test_corpus_iso2022_jp() -> None:
+    data = (CORPUS / "cjk" / "chardet_iso-2022-jp__ude_1.txt").read_bytes()
+    text, codec = decode_text(data)
+    assert codec == "iso2022_jp" and "\x1b" not in text
+    assert "コンソール アプリケーション : universalchardet プロジェクトの概要" in text
