@@ -8,6 +8,7 @@ exit code the CLI returns. ``docs/errors.md`` lists every kind.
 
 from __future__ import annotations
 
+import errno
 from enum import IntEnum, StrEnum
 
 
@@ -18,6 +19,8 @@ class ExitCode(IntEnum):
     INTERNAL = 1
     USAGE = 2
     FILE_ERRORS = 3
+    #: The disk holding the case is full, over quota, read-only or failing (issue 10).
+    STORAGE = 4
 
 
 class ErrorKind(StrEnum):
@@ -33,6 +36,9 @@ class ErrorKind(StrEnum):
     OCR_FAILED = "ocr_failed"  # the OCR engine failed on a page
     UNREADABLE = "unreadable"  # the file could not be read from disk
     UNSAFE = "unsafe"  # hostile structure refused (e.g. XML entity expansion)
+    #: The machine failed, not the file (disk full, out of memory, worker killed from
+    #: outside): read again by a plain re-run, unlike every kind above (issue 10).
+    ENVIRONMENT = "environment"
     INTERNAL = "internal"  # a bug in culpa: please report it
 
 
@@ -58,6 +64,67 @@ class CaseDamagedError(CaseError):
 
 class QueryError(UsageError):
     """The search query could not be parsed."""
+
+
+class StorageError(CulpaError):
+    """The disk holding the case refused a write: full, over quota, read-only or failing.
+
+    Nothing half-written is committed; the same command run again once the disk
+    is fixed finishes the job (files that failed for it are recorded as
+    ``environment`` and read again).
+    """
+
+    exit_code = ExitCode.STORAGE
+
+
+#: errno values that mean the disk under the case, not the file being read, failed.
+STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO})
+#: SQLite's primary result codes for the same faults: SQLITE_READONLY, SQLITE_IOERR,
+#: SQLITE_FULL ("database or disk is full").
+_SQLITE_STORAGE_CODES = {8: errno.EROFS, 10: errno.EIO, 13: errno.ENOSPC}
+
+
+def storage_errno(exc: BaseException | None) -> int | None:
+    """The storage errno (ENOSPC, EDQUOT, EROFS, EIO) behind ``exc`` or what it was raised from."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in STORAGE_ERRNOS:
+            return exc.errno
+        # sqlite3 errors carry SQLite's code instead (primary code in the low byte).
+        code = _SQLITE_STORAGE_CODES.get((getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF)
+        if code is not None:
+            return code
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def storage_message(code: int) -> str:
+    """What to tell the user when the disk holding the case failed with ``code``."""
+    if code == errno.EROFS:
+        return (
+            "the disk holding the case is read-only: make it writable "
+            "and run the same command again"
+        )
+    if code == errno.EIO:
+        return (
+            "the disk holding the case gave an I/O error: check the disk (dmesg), "
+            "then run the same command again"
+        )
+    if code == errno.EDQUOT:
+        return (
+            "the disk quota of the case folder is used up: free space "
+            "and run the same command again"
+        )
+    return "the disk holding the case is full: free space and run the same command again"
+
+
+def is_storage_message(message: str) -> bool:
+    """Whether a recorded error message says the disk holding the case failed."""
+    return message.startswith(_STORAGE_MESSAGES)
+
+
+_STORAGE_MESSAGES = tuple(storage_message(code) for code in sorted(STORAGE_ERRNOS))
 
 
 class ExtractionError(CulpaError):

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from culpa.cli.main import cli
-from culpa.errors import ErrorKind
+from culpa.errors import ErrorKind, ExitCode
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -28,6 +28,13 @@ def test_every_error_kind_is_documented() -> None:
     errors = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
     for kind in ErrorKind:
         assert f"`{kind.value}`" in errors, kind
+
+
+def test_every_exit_status_is_documented() -> None:
+    errors = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
+    for code in ExitCode:
+        assert f"\n| {int(code)} |" in errors, code
+        assert f"\n| {int(code)} |" in README, code
 
 
 def test_every_table_is_documented() -> None:

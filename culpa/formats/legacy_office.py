@@ -5,6 +5,16 @@
   layout and every word keeps its box; comments are exported as PDF
   annotations and added to their page's text in a ``Comments:`` section;
   hidden slides are exported too.
+- Only the document's own text: LibreOffice fills a date or time field that the
+  document does not fix, and a file-name field, from its clock and from the
+  scratch copy's name when it lays the page out, so the text would claim a
+  moment that is not in the file and two ingests would differ (issue 10). Each
+  file is therefore converted to ODF first; every such field there is replaced
+  by a marker (:data:`CLOCK_FIELD_MARKERS`: ``[date field]``, ``[time field]``,
+  ``[file name field]``; a slide footer showing "today" likewise) and that ODF is
+  converted to PDF. Fixed fields keep the value saved in the file. A PowerPoint
+  date field holds no value at all (PowerPoint shows the day it is opened);
+  LibreOffice's Word import drops the result Word saved, so it is marked too.
 - .xls is read by xlrd directly (no converter): one page per sheet, the
   sheet's name on the first line, rows tab-separated, cell comments after.
 - Metadata of all three comes from the OLE property streams
@@ -35,9 +45,11 @@ import contextlib
 import dataclasses
 import functools
 import io
+import re
 import shutil
 import struct
 import tempfile
+import zipfile
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -112,6 +124,32 @@ _PDF_FILTERS = {
         '"ExportHiddenSlides":{"type":"boolean","value":"true"}}'
     ),
 }
+
+#: LibreOffice's own (ODF) format each application writes first, so that fields
+#: filled from the clock can be marked before the PDF is made: (target, suffix).
+_ODF_TARGETS = {"writer": ("odt:writer8", ".odt"), "impress": ("odp:impress8", ".odp")}
+#: ODF field elements (``text:...``) that LibreOffice fills at layout time from its
+#: clock or the name of the file it opened, unless the field is fixed -> the marker
+#: put in their place (see the module docstring).
+CLOCK_FIELD_MARKERS = {
+    "date": "[date field]",
+    "time": "[time field]",
+    "file-name": "[file name field]",
+}
+#: A clock field element, self-closing or with its rendered value: (name, attributes).
+_CLOCK_FIELD = re.compile(
+    rb"<text:(date|time|file-name)(?=[\s/>])([^>]*?)(?:/>|>.*?</text:\1>)", re.DOTALL
+)
+#: A slide footer's date declaration; ``source="current-date"`` is the day of viewing.
+_DATE_TIME_DECLARATION = re.compile(
+    rb"<presentation:date-time-decl(?=[\s/>])([^>]*?)(?:/>|>.*?</presentation:date-time-decl>)",
+    re.DOTALL,
+)
+_FIXED_FIELD = re.compile(rb'\btext:fixed="true"')
+_CURRENT_DATE = b'presentation:source="current-date"'
+#: Parts of an ODF package whose fields are rendered: the body, and the page styles'
+#: headers, footers and master slides (also those of embedded objects).
+_FIELD_PARTS = ("content.xml", "styles.xml")
 
 #: olefile's property names -> culpa metadata keys.
 _OLE_PROPERTIES = {
@@ -289,6 +327,70 @@ def libreoffice_converted(
                 f"{detail[-300:] or 'no output'}",
             )
         yield converted
+
+
+def mark_clock_fields_in_xml(xml: bytes) -> tuple[bytes, int]:
+    """``xml`` (an ODF part) with each unfixed clock field replaced by its marker; and how many."""
+    count = 0
+
+    def field(match: re.Match[bytes]) -> bytes:
+        nonlocal count
+        if _FIXED_FIELD.search(match.group(2)):
+            return match.group(0)
+        count += 1
+        return CLOCK_FIELD_MARKERS[match.group(1).decode()].encode()
+
+    def declaration(match: re.Match[bytes]) -> bytes:
+        nonlocal count
+        attributes = match.group(1)
+        if _CURRENT_DATE not in attributes:
+            return match.group(0)
+        count += 1
+        attributes = attributes.rstrip(b"/ ").replace(_CURRENT_DATE, b'presentation:source="fixed"')
+        marker = CLOCK_FIELD_MARKERS["date"].encode()
+        return b"<presentation:date-time-decl%s>%s</presentation:date-time-decl>" % (
+            attributes,
+            marker,
+        )
+
+    xml = _CLOCK_FIELD.sub(field, xml)
+    xml = _DATE_TIME_DECLARATION.sub(declaration, xml)
+    return xml, count
+
+
+def mark_clock_fields(source: Path, target: Path) -> int:
+    """Copy the ODF package ``source`` to ``target`` with its clock fields marked; how many.
+
+    The package is LibreOffice's own output; ``mimetype`` stays first and stored.
+    """
+    marked = 0
+    try:
+        with zipfile.ZipFile(source) as package, zipfile.ZipFile(target, "w") as out:
+            for info in package.infolist():
+                data = package.read(info)
+                if info.filename.rsplit("/", 1)[-1] in _FIELD_PARTS:
+                    data, count = mark_clock_fields_in_xml(data)
+                    marked += count
+                out.writestr(info, data, compress_type=info.compress_type)
+    except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile) as exc:
+        raise ExtractionError(
+            ErrorKind.CORRUPT, f"LibreOffice's ODF conversion is unreadable: {exc}"
+        ) from exc
+    return marked
+
+
+@contextlib.contextmanager
+def office_pdf(source: Path, *, application: str, suffix: str) -> Iterator[tuple[Path, int]]:
+    """LibreOffice's PDF of a .doc or .ppt, with clock fields marked; and how many were.
+
+    Two conversions: to ODF (where the fields are marked), then that ODF to PDF.
+    """
+    odf_target, odf_suffix = _ODF_TARGETS[application]
+    with libreoffice_converted(source, odf_target, suffix=suffix) as odf:
+        marked_odf = odf.with_name(f"marked{odf_suffix}")
+        marked = mark_clock_fields(odf, marked_odf)
+        with libreoffice_converted(marked_odf, _PDF_FILTERS[application], suffix=odf_suffix) as pdf:
+            yield pdf, marked
 
 
 # --------------------------------------------------------------------------- OLE metadata
@@ -527,7 +629,7 @@ def _convert_and_read(
             metadata.update(ole_metadata(source) or {})
             metadata["encryption"] = encryption
         children, skipped = embedded_files(source, context)
-        with libreoffice_converted(source, _PDF_FILTERS[application], suffix=suffix) as pdf:
+        with office_pdf(source, application=application, suffix=suffix) as (pdf, marked):
             context.progress()
             try:
                 converted = PdfExtractor().extract(pdf, context)
@@ -551,6 +653,8 @@ def _convert_and_read(
         metadata["comment_count"] = str(comment_count)
     metadata["converted_from"] = suffix.lstrip(".")
     metadata["converter"] = producer
+    if marked:
+        metadata["clock_fields_marked"] = str(marked)
     metadata.update(_embedded_metadata(children, skipped))
     return Extracted(
         pages=pages, metadata=metadata, children=children, ocr_pages=converted.ocr_pages
@@ -570,7 +674,7 @@ def _convert_and_render(
     conversion is gone by the time the OCR stage asks; rare, as few such pages need OCR)."""
     with tempfile.TemporaryDirectory(prefix="culpa-legacy-") as scratch:
         source, _encryption = _decrypted_copy(path, context, Path(scratch), label)
-        with libreoffice_converted(source, _PDF_FILTERS[application], suffix=suffix) as pdf:
+        with office_pdf(source, application=application, suffix=suffix) as (pdf, _marked):
             yield from PdfExtractor().render_pages(pdf, numbers, context)
 
 

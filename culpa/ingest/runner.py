@@ -20,7 +20,14 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from culpa.errors import CaseError, ErrorKind
+from culpa.errors import (
+    CaseError,
+    ErrorKind,
+    StorageError,
+    is_storage_message,
+    storage_errno,
+    storage_message,
+)
 from culpa.formats import registry
 from culpa.ingest.network_guard import AUDIT_ENV
 from culpa.ingest.pool import Failure, FileLimits, WorkerPool
@@ -62,6 +69,9 @@ class IngestSummary:
     #: The OCR settings the case was ingested with, when this run asked for other
     #: ones and found files unchanged: those keep their old OCR (``culpa ocr``).
     earlier_ocr: OcrSettings | None = None
+    #: What to tell the user when files failed because the disk holding the case was
+    #: full or failing (they are recorded as ``environment``; a re-run reads them).
+    storage_fault: str | None = None
 
     @property
     def error_count(self) -> int:
@@ -227,7 +237,28 @@ class _Run:
         started = time.perf_counter()
         conn = self.case.connect()
         self.writer = CaseWriter(conn)
-        kinds = set(self.options.retry_kinds)
+        try:
+            return self._run(conn, sources, paths, started)
+        except Exception as exc:
+            code = storage_errno(exc)
+            if code is None:
+                raise
+            # The disk refused a write: drop the half-written transaction (the files in
+            # it are read again next time) and say so plainly, not as a bug.
+            self.writer.discard()
+            raise StorageError(storage_message(code)) from exc
+        finally:
+            conn.close()
+
+    def _run(
+        self,
+        conn: sqlite3.Connection,
+        sources: Iterator[SourceFile],
+        paths: Sequence[Path],
+        started: float,
+    ) -> IngestSummary:
+        # Files that failed because of the machine are always read again (issue 10).
+        kinds = set(self.options.retry_kinds) | {str(ErrorKind.ENVIRONMENT)}
         if self.options.passwords:
             kinds.add(str(ErrorKind.ENCRYPTED))
         # Top-level provenance names, as walk_sources gives them (see sources/walk.py).
@@ -239,9 +270,11 @@ class _Run:
             record_ocr_settings(conn, settings)
         try:
             self._loop(sources)
-        finally:
-            self.writer.flush()  # whole files handled before an interrupt are kept
-            conn.close()
+        except BaseException as exc:
+            if storage_errno(exc) is None:
+                self.writer.flush()  # whole files handled before an interrupt are kept
+            raise
+        self.writer.flush()
         if (
             self.options.ocr
             and earlier is not None
@@ -331,7 +364,10 @@ class _Run:
         """A worker died on ``item``: try it once more on a fresh one, then record it."""
         self.crashes[item.provenance] += 1
         if self.crashes[item.provenance] >= MAX_CRASHES_PER_FILE:
-            self._handle(_failed(item, ErrorKind.INTERNAL, detail))
+            # SIGKILL comes from outside (the kernel's out-of-memory killer, an operator):
+            # the pool stops workers itself only for timeout and too_large.
+            kind = ErrorKind.ENVIRONMENT if "(signal 9)" in detail else ErrorKind.INTERNAL
+            self._handle(_failed(item, kind, detail))
         else:
             retry.append(item)
 
@@ -340,6 +376,8 @@ class _Run:
         try:
             doc_id, inserted, awaiting = self.writer.add(result)
         except (sqlite3.Error, UnicodeError, ValueError) as exc:  # recorded, not lost
+            if storage_errno(exc) is not None:
+                raise  # the disk, not the file: the run stops (see run)
             self.writer.add(
                 WorkResult(
                     item,
@@ -355,6 +393,8 @@ class _Run:
         summary = self.summary
         if result.error_kind:
             summary.errors[result.error_kind] += 1
+            if result.error_message and is_storage_message(result.error_message):
+                summary.storage_fault = result.error_message.split(" (", 1)[0]
         if inserted:
             summary.documents_added += 1
             summary.pages_added += len(result.pages)

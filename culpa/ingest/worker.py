@@ -8,6 +8,7 @@ database (to skip content that is already complete); it never writes it.
 
 from __future__ import annotations
 
+import errno
 import itertools
 import json
 import os
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from culpa.errors import ErrorKind, ExtractionError
+from culpa.errors import ErrorKind, ExtractionError, storage_errno, storage_message
 from culpa.formats import registry
 from culpa.formats.base import ExtractContext, no_progress
 from culpa.formats.sniff import detect_mime
@@ -112,12 +113,26 @@ def init_worker(ocr_slots: Any) -> None:
     share_ocr_slots(ocr_slots)
 
 
-def _known_complete(case: Case, sha256: str) -> bool:
+def _known_complete(case: Case, sha256: str, passwords: tuple[str, ...] = ()) -> bool:
+    """Whether these bytes are already wholly in the case (nothing to read again).
+
+    Bytes recorded as ``encrypted`` are read again whenever passwords are given,
+    whatever path they come under now (issue 10: a password given later is tried
+    at once, not only on the paths that failed), and bytes that failed because of
+    the machine (``environment``) are read again whenever they are met.
+    """
     global _readonly
     if _readonly is None:
         _readonly = sqlite3.connect(f"file:{case.db_path}?mode=ro", uri=True, timeout=30.0)
-    row = _readonly.execute("SELECT complete FROM documents WHERE sha256 = ?", (sha256,)).fetchone()
-    return row is not None and row[0] == 1
+    row = _readonly.execute(
+        "SELECT complete, status, error_kind FROM documents WHERE sha256 = ?", (sha256,)
+    ).fetchone()
+    if row is None or row[0] != 1:
+        return False
+    if row[1] != "error":
+        return True
+    # A disk that was full is read again wherever the bytes turn up (issue 10).
+    return not (row[2] == ErrorKind.ENVIRONMENT or (passwords and row[2] == ErrorKind.ENCRYPTED))
 
 
 def words_json(words: tuple[Word, ...]) -> str:
@@ -169,13 +184,43 @@ def process(
         return _process(item, config, progress, pages)
     except Exception as exc:  # a bug in culpa: record it against the file, keep going
         detail = traceback.format_exception_only(exc)[-1].strip()
+        kind, message = ErrorKind.INTERNAL, f"internal error: {detail}"
+        if (code := storage_errno(exc)) is not None:
+            kind, message = ErrorKind.ENVIRONMENT, f"{storage_message(code)} ({detail})"
         return WorkResult(
-            item,
-            item.sha256 or "",
-            item.size or 0,
-            error_kind=str(ErrorKind.INTERNAL),
-            error_message=f"internal error: {detail}",
+            item, item.sha256 or "", item.size or 0, error_kind=str(kind), error_message=message
         )
+
+
+def _os_failure(item: WorkItem, sha256: str, size: int, exc: OSError) -> WorkResult:
+    """A file that could not be staged or stored: the disk's fault, or the file's."""
+    if (code := storage_errno(exc)) is not None:
+        kind, message = ErrorKind.ENVIRONMENT, f"{storage_message(code)} ({exc})"
+    else:
+        kind, message = ErrorKind.UNREADABLE, str(exc)
+    return WorkResult(item, sha256, size, error_kind=str(kind), error_message=message)
+
+
+#: Free bytes under which the disk holding the case counts as full when an extraction
+#: fails: a converter (LibreOffice, unar) that hits a full disk reports it its own way.
+DISK_FULL_BYTES = 1024 * 1024
+
+
+def _disk_full(folder: Path) -> bool:
+    try:
+        stat = os.statvfs(folder)
+    except OSError:
+        return False
+    return stat.f_bavail * stat.f_frsize < DISK_FULL_BYTES
+
+
+def _environment_fault(exc: BaseException, workdir: Path) -> str | None:
+    """The message for an extraction that failed because of the disk, else None."""
+    if (code := storage_errno(exc)) is not None:
+        return storage_message(code)
+    if _disk_full(workdir if workdir.exists() else workdir.parent):
+        return storage_message(errno.ENOSPC)
+    return None
 
 
 def _process(
@@ -190,8 +235,8 @@ def _process(
         else:
             sha256, size, staged = blobs.stage(item.source, case.tmp_dir)  # hash and copy
     except OSError as exc:
-        return WorkResult(item, "", 0, error_kind=ErrorKind.UNREADABLE, error_message=str(exc))
-    if _known_complete(case, sha256):
+        return _os_failure(item, "", 0, exc)
+    if _known_complete(case, sha256, config.passwords):
         if staged is not None:
             staged.unlink(missing_ok=True)
         elif item.owned:
@@ -203,9 +248,7 @@ def _process(
         else:
             blob = blobs.put(item.source, sha256, move=item.owned)
     except OSError as exc:
-        return WorkResult(
-            item, sha256, size, error_kind=ErrorKind.UNREADABLE, error_message=str(exc)
-        )
+        return _os_failure(item, sha256, size, exc)
     mime = "application/x-empty" if size == 0 else detect_mime(blob)
     name = item.provenance.rsplit("/", 1)[-1]
     extractor = registry.extractor_for(mime, name)
@@ -242,14 +285,23 @@ def _process(
             for child in extracted.children
         )
     except ExtractionError as exc:
+        # Checked before the work folder goes: what filled the disk is still in it.
+        fault = _environment_fault(exc, workdir)
         shutil.rmtree(workdir, ignore_errors=True)
+        if fault is not None:  # e.g. a converter that could not write its output
+            return _failed(base, ErrorKind.ENVIRONMENT, f"{fault} ({exc.kind}: {exc.message})")
         return _failed(base, exc.kind, exc.message)
     except MemoryError:
         shutil.rmtree(workdir, ignore_errors=True)
-        return _failed(base, ErrorKind.TOO_LARGE, "ran out of memory while extracting")
+        return _failed(
+            base, ErrorKind.ENVIRONMENT, "the machine ran out of memory while extracting"
+        )
     except Exception as exc:  # a bug or an unexpected library failure on hostile input
+        fault = _environment_fault(exc, workdir)
         shutil.rmtree(workdir, ignore_errors=True)
         detail = traceback.format_exception_only(exc)[-1].strip()
+        if fault is not None:
+            return _failed(base, ErrorKind.ENVIRONMENT, f"{fault} ({detail})")
         return _failed(base, ErrorKind.INTERNAL, f"{type(extractor).__name__} failed: {detail}")
     if not children and workdir.exists():
         shutil.rmtree(workdir, ignore_errors=True)

@@ -11,6 +11,7 @@ which containers to open again.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from datetime import UTC, datetime
@@ -73,10 +74,20 @@ class CaseWriter:
             f"AND ({ranges})",
             params,
         ).fetchall()
-        if not rows:
+        # Files that could not even be stored (no document) hold no row to reopen, but
+        # their containers are opened again, so they are read again too.
+        unstored = [
+            row[0]
+            for row in self.conn.execute(
+                f"SELECT e.path FROM errors e WHERE e.sha256 IS NULL "
+                f"AND e.kind IN ({', '.join('?' * len(kinds))}) AND ({ranges})",
+                params,
+            )
+        ]
+        if not rows and not unstored:
             return 0
         documents = {doc_id for _, doc_id in rows}
-        for path, _ in rows:
+        for path in [path for path, _ in rows] + unstored:
             parts = path.split("!/")
             for depth in range(1, len(parts)):
                 container = self.conn.execute(
@@ -90,7 +101,17 @@ class CaseWriter:
             "UPDATE documents SET complete = 0 WHERE id = ?", [(d,) for d in documents]
         )
         self.conn.execute("COMMIT")
-        return len({doc_id for _, doc_id in rows})
+        return len({doc_id for _, doc_id in rows}) + len(unstored)
+
+    def discard(self) -> None:
+        """Roll back every file stored since the last flush (the disk refused a write).
+
+        Those files are not in the case, so the next run reads them again.
+        """
+        self._index_rows.clear()
+        if self.conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.execute("ROLLBACK")
 
     @property
     def pending(self) -> bool:
@@ -124,8 +145,9 @@ class CaseWriter:
                 "WHERE sha256 = ?",
                 (result.sha256,),
             ).fetchone()
-            if row is not None and row[2] == "error" and not row[1] and not result.known:
-                # A failed document reopened for a retry (reopen_errors): stored anew,
+            if row is not None and row[2] == "error" and not result.known:
+                # A failed document reopened for a retry (reopen_errors), or read again
+                # by a worker (a password given, a disk that was full): stored anew,
                 # under the same id (notes and tags on it stay), its paths kept.
                 doc_id = self._store_document(result, row[0])
                 complete = not result.children

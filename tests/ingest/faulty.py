@@ -25,6 +25,9 @@ BALLOON = b"FAULT balloon"
 SLOW_BUT_ALIVE = b"FAULT slow"
 #: ``FAULT orphan <pid file>``: start a converter-like child in its own session, then hang.
 ORPHAN = b"FAULT orphan "
+#: ``FAULT killed-if <marker file>``: the worker is killed (SIGKILL, as by the kernel's
+#: out-of-memory killer) while the marker file exists; read as text once it is gone.
+KILLED_IF = b"FAULT killed-if "
 #: Bytes allocated by BALLOON (touched, so they are resident).
 BALLOON_BYTES = 1024**3
 CHUNK_BYTES = 32 * 1024**2
@@ -55,6 +58,9 @@ class FaultyTextExtractor:
             child = subprocess.Popen(["sleep", "3600"], start_new_session=True)
             Path(content[len(ORPHAN) :].decode().strip()).write_text(str(child.pid))
             time.sleep(3600)
+        elif content.startswith(KILLED_IF):
+            if Path(content[len(KILLED_IF) :].decode().strip()).exists():
+                os.kill(os.getpid(), signal.SIGKILL)
         elif head.startswith(SLOW_BUT_ALIVE):
             for _ in range(12):  # 3 s in all, progress every 0.25 s
                 time.sleep(0.25)
