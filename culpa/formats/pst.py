@@ -13,6 +13,9 @@ Each exported message is rebuilt as an RFC 822 message with Python's ``email``
 package (transport headers kept as they were, or headers made from the Outlook
 fields for sent mail and drafts; the plain and HTML bodies; attachments and
 attached messages as parts), so the EML extractor reads it like any other mail.
+Each multipart's boundary is a hash of its parts, not the ``email`` package's
+random one, so the same store gives the same .eml files (the same SHA-256s)
+on every ingest (issue 10).
 Its provenance name follows the folder path in the store, without the store's
 root folder: ``box.pst!/Inbox/Re- 会议.eml!/报告.docx``. The store's page is an
 index with one line per message (path, date, sender, subject).
@@ -28,6 +31,7 @@ metadata (``damaged``). Deleted ("recovered") items are not exported.
 from __future__ import annotations
 
 import email.policy
+import hashlib
 import mimetypes
 import re
 import shutil
@@ -242,6 +246,27 @@ def _is_item(directory: Path) -> bool:
     return any((directory / name).is_file() for name in _ITEM_FILES)
 
 
+#: Generated multipart boundaries: this prefix, then hex digits of a SHA-256.
+_BOUNDARY_PREFIX = "===============culpa"
+_BOUNDARY_HEX_DIGITS = 40
+
+
+def fix_boundaries(message: EmailMessage) -> None:
+    """Give every multipart in ``message`` a boundary derived from its parts' bytes.
+
+    The generator's default boundary is random, so one store rebuilt twice gave
+    different bytes. A hash of the parts cannot occur inside them.
+    """
+    if message.get_content_maintype() != "multipart":
+        return
+    digest = hashlib.sha256()
+    for part in message.iter_parts():
+        if isinstance(part, EmailMessage):
+            fix_boundaries(part)
+        digest.update(part.as_bytes(policy=email.policy.default))
+    message.set_boundary(_BOUNDARY_PREFIX + digest.hexdigest()[:_BOUNDARY_HEX_DIGITS])
+
+
 class _Builder:
     """Rebuilds exported messages as RFC 822 bytes, counting their sizes against the limits."""
 
@@ -275,6 +300,7 @@ class _Builder:
         if attachments.is_dir():
             for entry in sorted(attachments.iterdir()):
                 self._attach(body, entry, depth)
+        fix_boundaries(body)
         return body, transport, fields
 
     def _attach(self, body: EmailMessage, entry: Path, depth: int) -> None:

@@ -93,6 +93,17 @@ def test_corpus_folders_and_body_types(tmp_path: Path) -> None:
     assert "Forwarded RTF" in texts[2]
 
 
+def test_a_store_read_twice_gives_byte_identical_messages(tmp_path: Path) -> None:
+    """The email package's random MIME boundaries gave each ingest other .eml bytes, so
+    other SHA-256s and other documents for the same store (issue 10)."""
+    for store in (TEST_PST, BODY_TYPES_PST):
+        first = _extract(store, tmp_path / store.stem / "first")
+        second = _extract(store, tmp_path / store.stem / "second")
+        messages = [child.path.read_bytes() for child in first.children]
+        assert messages == [child.path.read_bytes() for child in second.children]
+    assert any(b'boundary="===============culpa' in message for message in messages)
+
+
 def test_bad_stores(tmp_path: Path) -> None:
     data = TEST_PST.read_bytes()
     cases = {
