@@ -2,7 +2,7 @@
 
 Results go to stdout (``--json`` for machines), progress and messages to
 stderr. Exit status: 0 success, 3 finished with recorded per-file errors,
-4 the disk holding the case is full or failing, 2 usage error, 1 internal failure.
+2 usage error, 1 internal failure.
 """
 
 from __future__ import annotations
@@ -22,14 +22,8 @@ import click
 
 from culpa import __version__
 from culpa.analysis.ocr.choices import DEFAULT_OCR_LANG, ENGINE_CHOICES
-from culpa.errors import (
-    CaseDamagedError,
-    CulpaError,
-    ErrorKind,
-    ExitCode,
-    storage_errno,
-    storage_message,
-)
+from culpa.cli.terminal import json_safe, printable
+from culpa.errors import CaseDamagedError, CulpaError, ErrorKind, ExitCode
 from culpa.store.case import CASE_ENV, Case, damaged_database, init_case, open_case
 
 P = ParamSpec("P")
@@ -71,7 +65,7 @@ def ocr_engine_option(name: str) -> Callable[[F], F]:
 
 
 def _emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    click.echo(json_safe(json.dumps(data, ensure_ascii=False, indent=2)))
 
 
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
@@ -90,9 +84,6 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
             click.echo("culpa: interrupted; committed work is kept, re-run to finish", err=True)
             sys.exit(130)
         except Exception as exc:
-            if (code := storage_errno(exc)) is not None:  # the disk, not a bug (issue 10)
-                click.echo(f"culpa: {storage_message(code)} ({exc})", err=True)
-                sys.exit(int(ExitCode.STORAGE))
             if (damage := damaged_database(exc)) is not None:  # the file, not a bug
                 click.echo(f"culpa: {damage}{_hint(damage)}", err=True)
                 sys.exit(int(damage.exit_code))
@@ -253,9 +244,6 @@ def ingest(
             f"--engine {ocr_engine}",
             err=True,
         )
-    if summary.storage_fault is not None:
-        click.echo(f"culpa: {summary.storage_fault}", err=True)
-        sys.exit(int(ExitCode.STORAGE))
     if summary.error_count:
         sys.exit(int(ExitCode.FILE_ERRORS))
 
@@ -374,11 +362,11 @@ def search(
         for rank, hit in enumerate(hits, start=offset + 1):
             label = ocr_label(hit.method, hit.ocr_engine, hit.ocr_confidence)
             click.echo(
-                f"{rank}. {hit.path}  page {hit.page}  [{hit.start}:{hit.end}]  "
+                f"{rank}. {printable(hit.path)}  page {hit.page}  [{hit.start}:{hit.end}]  "
                 f"doc {hit.document_id} {hit.sha256[:12]}  score {hit.score:.3g}"
                 + (f"  {label}" if label else "")
             )
-            click.echo(f"   {_render_snippet(hit.snippet, color)}")
+            click.echo(f"   {_render_snippet(printable(hit.snippet), color)}")
         if not hits:
             click.echo("no hits", err=True)
 
@@ -405,23 +393,27 @@ def show(case_dir: str | None, doc: str, page: int | None, as_json: bool) -> Non
         return
     if page_data is not None:
         click.echo(
-            f"# {info.file_name}  page {page_data.number}/{info.page_count}  "
+            f"# {printable(info.file_name)}  page {page_data.number}/{info.page_count}  "
             f"{page_data.language or 'und'}  {page_data.method}",
             err=True,
         )
-        click.echo(page_data.text)
+        click.echo(printable(page_data.text, lines=True))
         return
-    click.echo(f"document {info.id}: {info.file_name}")
+    click.echo(f"document {info.id}: {printable(info.file_name)}")
     click.echo(f"  sha256: {info.sha256}")
     click.echo(f"  type:   {info.type} ({info.mime}), {info.size} bytes, {info.page_count} pages")
     click.echo(
         f"  status: {info.status}"
-        + (f" ({info.error_kind}: {info.error_message})" if info.error_kind else "")
+        + (
+            f" ({info.error_kind}: {printable(info.error_message or '')})"
+            if info.error_kind
+            else ""
+        )
     )
     for path in info.paths:
-        click.echo(f"  path:   {path}")
+        click.echo(f"  path:   {printable(path)}")
     for key, value in sorted(info.metadata.items()):
-        click.echo(f"  {key}: {value}")
+        click.echo(f"  {printable(str(key))}: {printable(str(value))}")
 
 
 @cli.command()
@@ -440,8 +432,9 @@ def thread(case_dir: str | None, doc: str, as_json: bool) -> None:
         return
     for message in messages:
         click.echo(
-            f"{'  ' * message.depth}{message.id}\t{message.date or '-'}\t"
-            f"{message.sender or '-'}\t{message.subject or '(no subject)'}\t{message.path}"
+            f"{'  ' * message.depth}{message.id}\t{printable(message.date or '-')}\t"
+            f"{printable(message.sender or '-')}\t"
+            f"{printable(message.subject or '(no subject)')}\t{printable(message.path)}"
         )
 
 
@@ -464,7 +457,7 @@ def cite(case_dir: str | None, doc: str, page: int, span: str, as_json: bool) ->
     if as_json:
         _emit_json(citation.as_dict())
     else:
-        click.echo(citation.as_text())
+        click.echo(printable(citation.as_text(), lines=True))
 
 
 @cli.command()
@@ -480,7 +473,7 @@ def status(case_dir: str | None, as_json: bool) -> None:
     if as_json:
         _emit_json({"case": str(case.root), **counts})
         return
-    click.echo(f"case {case.root}")
+    click.echo(f"case {printable(str(case.root))}")
     click.echo(
         f"  {counts['files']} files, {counts['documents']} documents, {counts['pages']} pages "
         f"({counts['ocr_pages']} OCR'd), {counts['errors']} errors"
@@ -491,7 +484,10 @@ def status(case_dir: str | None, as_json: bool) -> None:
         ("errors by kind", "errors_by_kind"),
     ):
         if counts[key]:
-            click.echo(f"  {title}: " + ", ".join(f"{k} {v}" for k, v in counts[key].items()))
+            click.echo(
+                f"  {title}: "
+                + ", ".join(f"{printable(str(k))} {v}" for k, v in counts[key].items())
+            )
 
 
 @cli.command()
@@ -509,7 +505,10 @@ def errors(case_dir: str | None, kind: str | None, as_json: bool) -> None:
         _emit_json(rows)
         return
     for row in rows:
-        click.echo(f"{row['kind']}\t{row['path']}\t{row['message']}")
+        click.echo(
+            f"{printable(str(row['kind']))}\t{printable(str(row['path']))}\t"
+            f"{printable(str(row['message']))}"
+        )
     click.echo(f"{len(rows)} errors", err=True)
 
 

@@ -18,6 +18,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from culpa.errors import (
@@ -35,6 +36,7 @@ from culpa.ingest.worker import WorkerConfig, WorkItem, WorkResult
 from culpa.ingest.writer import CaseWriter
 from culpa.models import child_provenance
 from culpa.sources.walk import SourceFile, provenance_name, walk_sources
+from culpa.store.blobs import BlobState, check_blob
 from culpa.store.case import Case
 
 #: Files handed to the pool per worker before waiting for results: enough that the
@@ -47,6 +49,9 @@ FLUSH_SECONDS = 1.0
 FLUSH_FILES = 1000
 #: A file whose worker dies this many times is recorded as failed.
 MAX_CRASHES_PER_FILE = 2
+#: Seconds a blob's mtime may pass its document's ingested_at before a re-run hashes
+#: the blob to check it: ingested_at is cut to the second, and the blob is written first.
+BLOB_MTIME_SLACK = 1.0
 
 
 @dataclass(slots=True)
@@ -351,7 +356,11 @@ class _Run:
                 )
                 continue
             seen = self.writer.lookup_top_level(source.provenance)
-            if seen is not None and seen == (source.size, source.mtime_ns, True):
+            if (
+                seen is not None
+                and seen == (source.size, source.mtime_ns, True)
+                and self._blob_looks_intact(source.provenance)
+            ):
                 self.summary.files_unchanged += 1
                 # Earlier failures under this path still stand: the exit status says so.
                 self.summary.errors.update(self.writer.recorded_errors(source.provenance))
@@ -359,6 +368,33 @@ class _Run:
                 continue
             return WorkItem(source.provenance, source.path, mtime_ns=source.mtime_ns)
         return None
+
+    def _blob_looks_intact(self, provenance: str) -> bool:
+        """Whether an unchanged top-level file's blob is still there, unaltered.
+
+        A stat per file keeps re-runs fast: a blob of the wrong size, or written
+        after its document was stored (blobs are written once, before the row),
+        is hashed, and a missing or damaged one sends the file to a worker, which
+        restores it (issue 10). A damaged blob with its old size and mtime is
+        found by `culpa verify`.
+        """
+        row = self.writer.conn.execute(
+            "SELECT d.sha256, d.size, d.ingested_at FROM provenance p "
+            "JOIN documents d ON d.id = p.document_id WHERE p.path = ?",
+            (provenance,),
+        ).fetchone()
+        if row is None or not row[0]:
+            return True
+        sha256, size, ingested_at = str(row[0]), int(row[1]), str(row[2])
+        path = self.case.blobs.path_for(sha256)
+        try:
+            stat = path.stat()
+        except OSError:
+            return False
+        stored = datetime.fromisoformat(ingested_at).timestamp()
+        if stat.st_size == size and stat.st_mtime_ns <= (stored + BLOB_MTIME_SLACK) * 1e9:
+            return True
+        return check_blob(path, sha256) is BlobState.INTACT
 
     def _on_crash(self, item: WorkItem, detail: str, retry: deque[WorkItem]) -> None:
         """A worker died on ``item``: try it once more on a fresh one, then record it."""

@@ -27,7 +27,7 @@ from culpa.formats.sniff import detect_mime
 from culpa.index.tokens import index_text
 from culpa.ingest.ocr_stage import PagesCallback, extract_with_ocr, no_pages
 from culpa.models import Page, Word
-from culpa.store.blobs import BlobStore, sha256_file
+from culpa.store.blobs import BlobState, BlobStore, check_blob, sha256_file
 from culpa.store.case import Case
 
 
@@ -237,6 +237,17 @@ def _process(
     except OSError as exc:
         return _os_failure(item, "", 0, exc)
     if _known_complete(case, sha256, config.passwords):
+        if check_blob(blobs.path_for(sha256), sha256) is not BlobState.INTACT:
+            # Complete in the database, but its original was deleted or changed on
+            # disk: these are the same bytes, so they become the blob again (issue 10).
+            try:
+                if staged is not None:
+                    blobs.restore(staged, sha256, move=True)
+                else:
+                    blobs.restore(item.source, sha256, move=item.owned)
+            except OSError as exc:
+                return _os_failure(item, sha256, size, exc)
+            return WorkResult(item, sha256, size, known=True)
         if staged is not None:
             staged.unlink(missing_ok=True)
         elif item.owned:

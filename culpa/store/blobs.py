@@ -5,6 +5,12 @@ modified: its name is its SHA-256, so the same bytes found at many paths are
 stored once and a half-written blob never carries a final name. Blobs are not
 fsynced one by one (6 ms each on a laptop disk would dominate small files);
 the ingest syncs once when it finishes.
+
+A blob on disk can still be deleted or changed by hand, a disk fault or a
+hostile tool: :func:`check_blob` says whether it still holds the bytes of its
+name, hashing each blob once per process (cached by size and mtime_ns), and
+:meth:`BlobStore.restore` puts the original back when the same file is
+ingested again.
 """
 
 from __future__ import annotations
@@ -12,7 +18,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import threading
 import uuid
+from enum import StrEnum
 from pathlib import Path
 
 #: Read size for hashing and copying (bytes).
@@ -66,14 +74,23 @@ class BlobStore:
         """Move a staged copy to its final name (or drop it when the blob exists)."""
         return self.put(staged, sha256, move=True)
 
-    def put(self, source: Path, sha256: str, *, move: bool = False) -> Path:
+    def restore(self, source: Path, sha256: str, *, move: bool = False) -> Path:
+        """Store ``source`` under ``sha256`` even where a (missing or damaged) blob was.
+
+        Used when :func:`check_blob` found the stored blob not intact and the same
+        bytes are ingested again. A copy is verified against ``sha256`` as it is made.
+        """
+        return self.put(source, sha256, move=move, replace=True)
+
+    def put(self, source: Path, sha256: str, *, move: bool = False, replace: bool = False) -> Path:
         """Store ``source`` under ``sha256`` unless already there; return the blob path.
 
         ``move`` renames a temporary file (one the ingest made) instead of
-        copying it; an original given by the user is always copied.
+        copying it; an original given by the user is always copied. ``replace``
+        writes the blob even when one is already there (see :meth:`restore`).
         """
         target = self.path_for(sha256)
-        if target.is_file():
+        if target.is_file() and not replace:
             if move:
                 source.unlink(missing_ok=True)
             return target
@@ -105,3 +122,47 @@ def _copy_verified(source: Path, target: Path, sha256: str) -> None:
 
 class BlobMismatchError(OSError):
     """The bytes read differ from the SHA-256 they were to be stored under."""
+
+
+class BlobState(StrEnum):
+    """What a blob on disk is, against the SHA-256 that names it."""
+
+    INTACT = "intact"
+    MISSING = "missing"  # no file (or not a regular file) under its name
+    DAMAGED = "damaged"  # a file whose bytes no longer hash to its name
+
+
+#: Blobs found intact by this process: path -> (size, mtime_ns) when they were hashed.
+#: A change to a blob changes its mtime (and usually its size), so it is hashed again.
+_intact: dict[Path, tuple[int, int]] = {}
+_intact_lock = threading.Lock()
+
+
+def check_blob(path: Path, sha256: str) -> BlobState:
+    """Whether the blob at ``path`` still hashes to ``sha256``.
+
+    The first call for a blob reads it whole (streamed); later calls only stat it
+    while its size and mtime_ns are those it had when it was found intact. A
+    damaged blob is hashed again on every call (it is rare, and may be restored).
+    """
+    try:
+        stat = path.stat()
+    except OSError:
+        return BlobState.MISSING
+    if not path.is_file():
+        return BlobState.MISSING
+    key = (stat.st_size, stat.st_mtime_ns)
+    with _intact_lock:
+        if _intact.get(path) == key:
+            return BlobState.INTACT
+    try:
+        digest, _ = sha256_file(path)
+    except FileNotFoundError:
+        return BlobState.MISSING
+    except OSError:
+        return BlobState.DAMAGED  # unreadable bytes are not the original's
+    if digest != sha256:
+        return BlobState.DAMAGED
+    with _intact_lock:
+        _intact[path] = key
+    return BlobState.INTACT

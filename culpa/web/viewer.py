@@ -29,6 +29,7 @@ from culpa.search.doubt import doubtful_words
 from culpa.search.engine import match_pattern, search
 from culpa.search.query import Query, parse
 from culpa.store.annotations import document_notes, document_tags, is_starred
+from culpa.store.blobs import BlobState, check_blob
 from culpa.store.case import Case
 from culpa.store.queries import DocumentInfo, PageInfo, document_info, email_thread, page_info
 from culpa.web.app import fits_sqlite, state_of
@@ -60,6 +61,36 @@ EMAIL_HEADERS = ("from", "to", "cc", "bcc", "date", "subject")
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _ASCII_NAME = re.compile(r"[^A-Za-z0-9._ ()\-]")
+
+#: What the viewer says above a document whose original is not intact (issue 10).
+BLOB_WARNINGS = {
+    BlobState.MISSING: "The original file is missing from this case's blobs: it cannot be "
+    "shown or downloaded. The text below was read from it at ingest. Ingest the same file "
+    "again to restore it; `culpa verify` lists every such problem.",
+    BlobState.DAMAGED: "The original file on disk no longer matches its SHA-256: it was "
+    "changed after it was stored, so it is neither shown nor offered for download. The text "
+    "below was read from the original at ingest. Ingest the same file again to restore it; "
+    "`culpa verify` lists every such problem.",
+}
+
+
+def original_state(case: Case, sha256: str) -> BlobState:
+    """Whether a document's original is intact; hashed on first use per process."""
+    if not _SHA256.fullmatch(sha256):
+        return BlobState.MISSING
+    return check_blob(case.blobs.path_for(sha256), sha256)
+
+
+def refuse_damaged_original(case: Case, sha256: str) -> None:
+    """409 Conflict when the original on disk no longer hashes to its name."""
+    if original_state(case, sha256) is BlobState.DAMAGED:
+        raise HTTPException(
+            409,
+            "The original file on disk no longer matches its SHA-256 "
+            f"({sha256}): it was changed after it was stored, and culpa will not serve "
+            "or render it as the original. Ingest the same file again to restore it; "
+            "`culpa verify` lists every damaged original.",
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,7 +324,8 @@ def document_view(request: Request) -> Response:
     image_url = None
     page_width = page_height = 0.0
     hit_boxes: list[HitBoxes] = []
-    blob_present = state.case.blobs.has(info.sha256)
+    blob_state = original_state(state.case, info.sha256)
+    blob_present = blob_state is BlobState.INTACT
     if (
         page is not None
         and can_render(info.type, info.mime)
@@ -396,6 +428,7 @@ def document_view(request: Request) -> Response:
         "prev_doc_url": prev_doc_url,
         "next_doc_url": next_doc_url,
         "blob_present": blob_present,
+        "blob_warning": None if blob_present else BLOB_WARNINGS[blob_state],
         "download_url": f"/doc/{doc_id}/download",
         "tag_search_url": lambda tag: "/?" + urlencode({"q": _tag_token(tag)}),
     }
@@ -446,6 +479,7 @@ def page_image_view(request: Request) -> Response:
     info = _document(state.conn(), doc_id)
     if not 1 <= number <= max(1, info.page_count):
         raise HTTPException(404, f"document {doc_id} has no page {number}")
+    refuse_damaged_original(state.case, info.sha256)
     try:
         rendered = page_image(state.case, info.sha256, info.type, info.mime, number)
     except RenderError as exc:
@@ -470,6 +504,7 @@ def download_view(request: Request) -> Response:
     blob = state.case.blobs.path_for(info.sha256)
     if not _SHA256.fullmatch(info.sha256) or not blob.is_file():
         raise HTTPException(404, "the original is not in this case's blobs")
+    refuse_damaged_original(state.case, info.sha256)
     return FileResponse(
         blob,
         media_type="application/octet-stream",

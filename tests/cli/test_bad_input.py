@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -107,3 +110,63 @@ def test_damaged_case_db_is_named_not_a_bug(small_case: Path, tmp_path: Path, da
         assert code == 2, err
         assert "case.db is damaged" in err
         assert "a bug" not in err and "Traceback" not in err
+
+
+#: A member name that retitles the window, clears the screen and reverses what follows.
+EVIL_NAME = "evil\x1b]0;pwned\x07\x1b[2J\u202efdp.txt"
+RAW_CONTROLS = ("\x1b", "\x07", "\x9b", "\u202e")
+
+
+def _hits(out: str) -> list[dict[str, Any]]:
+    data = json.loads(out)
+    hits: list[dict[str, Any]] = data["hits"] if isinstance(data, dict) else data
+    return hits
+
+
+@pytest.fixture(scope="module")
+def hostile_names_case(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("names")
+    (root / "trove").mkdir()
+    with zipfile.ZipFile(root / "trove" / "leak.zip", "w") as archive:
+        archive.writestr(EVIL_NAME, "secret \x1b[31mred\x9b1m text\n")
+        archive.writestr("bad\x1b[31m.pdf", b"%PDF-1.4 broken")
+    case = root / "case"
+    assert _invoke("init", str(case))[0] == 0
+    code, _, err = _invoke("ingest", "--case", str(case), "--no-ocr", str(root / "trove"))
+    assert code == 3, err  # the broken PDF
+    return case
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("search", "secret"),
+        ("show", "DOC"),
+        ("show", "DOC", "--page", "1"),
+        ("errors",),
+        ("status",),
+    ],
+)
+def test_control_characters_from_a_leak_never_reach_the_terminal(
+    hostile_names_case: Path, args: tuple[str, ...]
+) -> None:
+    case = str(hostile_names_case)
+    doc = str(_hits(_invoke("search", "--case", case, "secret", "--json")[1])[0]["document_id"])
+    code, out, err = _invoke(*(doc if a == "DOC" else a for a in args), "--case", case)
+    assert code == 0, err
+    for raw in RAW_CONTROLS:
+        assert raw not in out and raw not in err
+    if args[0] in ("search", "show"):
+        assert "evil\\x1b]0;pwned\\x07\\x1b[2J\\u202efdp.txt" in out + err
+    if args[0] == "errors":
+        assert "bad\\x1b[31m.pdf" in out
+
+
+def test_json_output_escapes_controls_and_keeps_the_data(hostile_names_case: Path) -> None:
+    code, out, err = _invoke("search", "--case", str(hostile_names_case), "secret", "--json")
+    assert code == 0, err
+    for raw in RAW_CONTROLS:
+        assert raw not in out
+    hit = _hits(out)[0]
+    assert hit["path"] == f"trove/leak.zip!/{EVIL_NAME}"
+    assert "\x9b" in hit["snippet"]
