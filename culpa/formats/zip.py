@@ -1,8 +1,10 @@
 """ZIP archives: every regular member becomes a child document.
 
 Member names are decoded as the writer meant them: UTF-8 when the archive
-says so, otherwise the CP437 that Python assumes is re-read as UTF-8 or GBK
-(Chinese Windows writes GBK), so 电报.pdf does not become mojibake.
+says so; otherwise the CP437 that Python assumes is taken back to bytes, and all
+such names of the archive are read together with the code page that reads them
+best (UTF-8, GBK, Big5, Shift_JIS or CP437; see culpa.sources.names), so
+电报.pdf, 會議記錄.txt and 文書1.txt do not become mojibake.
 
 Python's ``zipfile`` reads the archive and every unencrypted member.
 Password-protected members are tried with each of ``context.passwords``
@@ -28,6 +30,7 @@ from culpa.formats.base import ExtractContext
 from culpa.formats.registry import register
 from culpa.models import Extracted
 from culpa.sources.archive import Unpacker, check_depth, decode_legacy_name
+from culpa.sources.names import decode_names
 
 UTF8_NAME_FLAG = 0x800
 ENCRYPTED_FLAG = 0x1
@@ -43,18 +46,30 @@ def _raw_name(info: zipfile.ZipInfo) -> bytes:
         return info.filename.encode("utf-8")
 
 
-def decode_member_name(info: zipfile.ZipInfo) -> str:
-    """The member's name, fixing legacy (non-UTF-8) encodings."""
+def _legacy_raw_name(info: zipfile.ZipInfo) -> bytes | None:
+    """The stored bytes of a name without the UTF-8 flag (None for a flagged name)."""
     if info.flag_bits & UTF8_NAME_FLAG:
-        return info.filename
+        return None
     try:
-        raw = info.filename.encode("cp437")
+        return info.filename.encode("cp437")
     except UnicodeEncodeError:
-        return info.filename
-    try:
-        return decode_legacy_name(raw)
-    except UnicodeDecodeError:
-        return info.filename
+        return None
+
+
+def member_names(infos: list[zipfile.ZipInfo]) -> list[str]:
+    """Every member's name; legacy (non-UTF-8) names decoded together, in one code page."""
+    raws = [_legacy_raw_name(info) for info in infos]
+    decoded = iter(decode_names([raw for raw in raws if raw is not None]))
+    return [
+        info.filename if raw is None else next(decoded)
+        for info, raw in zip(infos, raws, strict=True)
+    ]
+
+
+def decode_member_name(info: zipfile.ZipInfo) -> str:
+    """One member's name, a legacy (non-UTF-8) one judged on its own evidence."""
+    raw = _legacy_raw_name(info)
+    return info.filename if raw is None else decode_legacy_name(raw)
 
 
 def _is_symlink(info: zipfile.ZipInfo) -> bool:
@@ -164,8 +179,7 @@ class ZipExtractor:
         try:
             with zipfile.ZipFile(path) as archive:
                 infos = archive.infolist()
-                for info in infos:
-                    name = decode_member_name(info)
+                for info, name in zip(infos, member_names(infos), strict=True):
                     if info.is_dir():
                         continue
                     if _is_symlink(info):

@@ -20,6 +20,7 @@ from typing import IO
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ArchiveLimits, ExtractContext
 from culpa.models import Child
+from culpa.sources.names import decode_name
 
 COPY_CHUNK_BYTES = 1024 * 1024
 #: Compression ratios are only judged past this expanded size: small files of
@@ -37,23 +38,13 @@ def member_name(raw: str) -> str:
     return "/".join(parts) or "unnamed"
 
 
-#: Encodings tried, in order, for a member name stored as bytes with no declared
-#: encoding (old zip and RAR writers use the OEM code page): UTF-8 first, since
-#: it rarely decodes by accident, then GB18030 (a superset of GBK/CP936, what
-#: Chinese Windows writes).
-LEGACY_NAME_ENCODINGS: tuple[str, ...] = ("utf-8", "gb18030")
-#: What a legacy name falls back to when nothing above decodes it (the DOS code page).
-LEGACY_NAME_FALLBACK = "cp437"
-
-
 def decode_legacy_name(raw: bytes) -> str:
-    """A member name stored as bytes in an unknown (OEM) encoding, decoded as its writer meant."""
-    for encoding in LEGACY_NAME_ENCODINGS:
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return raw.decode(LEGACY_NAME_FALLBACK)
+    """A member name stored as bytes in an unknown (OEM) encoding, decoded as its writer meant.
+
+    Judged on this name alone; where all of an archive's names are at hand,
+    :func:`culpa.sources.names.decode_names` judges them together (see there).
+    """
+    return decode_name(raw)
 
 
 def check_depth(context: ExtractContext) -> None:

@@ -248,3 +248,65 @@ def test_encrypted_members_with_gbk_names_are_matched_and_decoded(tmp_path: Path
         path, ExtractContext(workdir=tmp_path / "w", passwords=(PASSWORD,))
     )
     assert {c.name: c.path.read_bytes() for c in result.children} == {"电报.txt": b"secret"}
+
+
+class _RawNameInfo(zipfile.ZipInfo):
+    """A member whose name is written as the bytes given, without the UTF-8 flag."""
+
+    def __init__(self, raw: bytes) -> None:
+        super().__init__(raw.decode("cp437"))  # every byte is a CP437 character
+
+    def _encodeFilenameFlags(self) -> tuple[bytes, int]:  # zipfile's own name
+        return self.filename.encode("cp437"), self.flag_bits
+
+
+#: Real-looking names of leaked files, as the Windows of each country writes them.
+LEGACY_NAMES = {
+    "gbk": ["关于加强社会治安管理的通知.doc", "新疆维吾尔自治区/电报.pdf", "会议纪要2017.docx"],
+    "big5": ["中華民國行政院公告.doc", "會議記錄.txt", "機密文件/報告.pdf"],
+    "cp932": ["文書1.txt", "会議の議事録.docx", "社外秘/報告書.pdf", "ファイル一覧.xls"],
+    "cp437": ["Résumé.doc", "Café Müller/naïve.txt", "Ñandú.pdf"],
+    "utf-8": ["电报.pdf", "Résumé.doc"],
+}
+
+
+@pytest.mark.parametrize("encoding", list(LEGACY_NAMES))
+def test_legacy_member_names_in_each_code_page(tmp_path: Path, encoding: str) -> None:
+    names = LEGACY_NAMES[encoding]
+    path = tmp_path / f"{encoding}.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name in names:
+            archive.writestr(_RawNameInfo(name.encode(encoding)), name.encode("utf-8"))
+    assert not any(info.flag_bits & 0x800 for info in zipfile.ZipFile(path).infolist())
+    members = _extracted(path, _context(tmp_path))
+    assert members == {name: name.encode("utf-8") for name in names}
+
+
+@pytest.mark.parametrize(
+    ("name", "encoding"),
+    [
+        ("文書1.txt", "cp932"),  # GBK reads 暥彂1.txt
+        ("報告書.pdf", "cp932"),  # GBK reads 曬崘彂.pdf
+        ("會議記錄.txt", "big5"),  # GBK reads 穦某癘魁.txt
+        ("資料.xls", "big5"),
+        ("资料.xls", "gbk"),  # Big5 and Shift_JIS read it too
+        ("电报.pdf", "gbk"),
+    ],
+)
+def test_a_single_name_valid_in_several_code_pages(
+    tmp_path: Path, name: str, encoding: str
+) -> None:
+    raw = name.encode(encoding)
+    assert sum(_decodes(raw, codec) for codec in ("gb18030", "cp950", "cp932")) >= 2
+    path = tmp_path / "one.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(_RawNameInfo(raw), b"x")
+    assert list(_extracted(path, _context(tmp_path))) == [name]
+
+
+def _decodes(raw: bytes, codec: str) -> bool:
+    try:
+        raw.decode(codec)
+    except UnicodeDecodeError:
+        return False
+    return True
