@@ -312,17 +312,35 @@ def search(
     was unsure of are marked [?like this?] in the snippet.
     """
     from culpa.search.engine import search as run_search
+    from culpa.search.engine import totals
+    from culpa.search.explain import explain_empty
 
+    text = " ".join(query)
     with _opened(case_dir) as (_case, conn):
         hits = run_search(
             conn,
-            " ".join(query),
+            text,
             limit=limit,
             offset=offset,
             types=types,
             languages=languages,
             path_prefix=path_prefix,
         )
+        pages, documents = totals(
+            conn, text, types=types, languages=languages, path_prefix=path_prefix
+        )
+        why = (
+            explain_empty(conn, text, types=types, languages=languages, path_prefix=path_prefix)
+            if not pages
+            else []
+        )
+    # How many match, on stderr whatever the output (issue 10: the CLI never said).
+    summary = f"{pages} page{'s' * (pages != 1)} in {documents} document{'s' * (documents != 1)}"
+    if hits:
+        summary += f" match; showing {offset + 1}-{offset + len(hits)}"
+    else:
+        summary += f" match; no hits past {offset}" if pages else " match: no hits"
+    click.echo(summary + "".join(f"\n  {reason}" for reason in why), err=True)
     fields = [
         "document_id",
         "sha256",
@@ -342,33 +360,41 @@ def search(
     def doubtful(hit: Any) -> list[dict[str, Any]]:
         return [{"start": s, "end": e, "confidence": c} for s, e, c in hit.doubtful]
 
+    def value(hit: Any, name: str) -> Any:
+        # A hit of filters alone matched no passage: no span, rather than 0:0.
+        return None if name in ("start", "end") and hit.start == hit.end else getattr(hit, name)
+
     if as_json:
         _emit_json(
-            [
-                {**{name: getattr(hit, name) for name in fields}, "doubtful": doubtful(hit)}
-                for hit in hits
-            ]
+            {
+                "pages": pages,
+                "documents": documents,
+                "hits": [
+                    {**{name: value(hit, name) for name in fields}, "doubtful": doubtful(hit)}
+                    for hit in hits
+                ],
+                "no_hits_because": why,
+            }
         )
     elif as_csv:
         writer = csv.writer(sys.stdout)
         writer.writerow([*fields, "doubtful"])
         for hit in hits:
             spans = " ".join(f"{s}:{e}@{c:.0f}" for s, e, c in hit.doubtful)
-            writer.writerow([*(getattr(hit, name) for name in fields), spans])
+            writer.writerow([*(value(hit, name) for name in fields), spans])
     else:
         from culpa.search.doubt import ocr_label
 
         color = sys.stdout.isatty()
         for rank, hit in enumerate(hits, start=offset + 1):
             label = ocr_label(hit.method, hit.ocr_engine, hit.ocr_confidence)
+            span = f"  [{hit.start}:{hit.end}]" if hit.end > hit.start else ""
             click.echo(
-                f"{rank}. {printable(hit.path)}  page {hit.page}  [{hit.start}:{hit.end}]  "
+                f"{rank}. {printable(hit.path)}  page {hit.page}{span}  "
                 f"doc {hit.document_id} {hit.sha256[:12]}  score {hit.score:.3g}"
                 + (f"  {label}" if label else "")
             )
             click.echo(f"   {_render_snippet(printable(hit.snippet), color)}")
-        if not hits:
-            click.echo("no hits", err=True)
 
 
 @cli.command()

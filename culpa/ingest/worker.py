@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from culpa.analysis.dates import with_text_date
 from culpa.errors import ErrorKind, ExtractionError, storage_errno, storage_message
 from culpa.formats import registry
 from culpa.formats.base import ExtractContext, no_progress
@@ -324,7 +325,10 @@ def _process(
         type=kind,
         extractor=base.extractor,
         pages=tuple(page_row(page) for page in extracted.pages),
-        metadata={key: str(value) for key, value in extracted.metadata.items()},
+        metadata=with_text_date(
+            {key: str(value) for key, value in extracted.metadata.items()},
+            [page.text for page in extracted.pages],
+        ),
         children=children,
     )
 

@@ -78,7 +78,8 @@ def term_pattern(term: Term) -> str | None:
     if not parts[0][0]:
         pattern = f"(?<!{_WORD_CHAR})" + pattern
     if not parts[-1][0]:
-        pattern += f"(?!{_WORD_CHAR})"
+        # A prefix (surveil*) takes in the rest of its word, so the span is the whole word.
+        pattern += f"(?:{_WORD_CHAR})*" if term.prefix else f"(?!{_WORD_CHAR})"
     return pattern
 
 
@@ -116,11 +117,15 @@ def snippet(
     end: int,
     context: int = SNIPPET_CONTEXT,
     doubtful: Sequence[tuple[int, int, float]] = (),
+    *,
+    mark: bool = True,
 ) -> str:
     """The match with ``context`` characters each side, marked, on one line.
 
     ``doubtful`` OCR words (spans in ``text``) are marked ``[?…?]``, inside or
     outside the match, so a quoted snippet never hides that a machine guessed.
+    Without ``mark`` (a hit of filters alone, no passage matched) the match is
+    not marked: the snippet is then the page's opening, not an empty ``[[]]``.
     """
     lo, hi = snippet_window(text, start, end, context)
 
@@ -141,9 +146,9 @@ def snippet(
     return (
         ("…" if lo > 0 else "")
         + flat(lo, start)
-        + SNIPPET_OPEN
+        + (SNIPPET_OPEN if mark else "")
         + flat(start, end)
-        + SNIPPET_CLOSE
+        + (SNIPPET_CLOSE if mark else "")
         + flat(end, hi)
         + ("…" if hi < len(text) else "")
     ).strip()
@@ -258,9 +263,11 @@ class _Filters:
 _HASH_MULTIPLIER = 2654435761
 _HASH_MASK = 0xFFFFFFFF
 
-#: A document's year: the first four characters of created, else date_iso, else modified.
+#: A document's year: the first four characters of the date its text states
+#: (:mod:`culpa.analysis.dates`), else of created, else date_iso, else modified.
 YEAR_SQL = (
-    "substr(coalesce(json_extract(d.metadata, '$.created'), "
+    "substr(coalesce(json_extract(d.metadata, '$.date_in_text'), "
+    "json_extract(d.metadata, '$.created'), "
     "json_extract(d.metadata, '$.date_iso'), json_extract(d.metadata, '$.modified')), 1, 4)"
 )
 
@@ -472,6 +479,22 @@ def count(
     return int(rows[0][0])
 
 
+def totals(
+    conn: sqlite3.Connection,
+    query: str | Query,
+    *,
+    types: Sequence[str] = (),
+    languages: Sequence[str] = (),
+    path_prefix: str | None = None,
+) -> tuple[int, int]:
+    """How many pages and how many documents match (exact; a query of filters alone
+    counts each document once, by its first page, as :func:`search` lists them)."""
+    q, f = _prepare(conn, query, types, languages, path_prefix)
+    from_where, params = _from_where(q, f, join=True)
+    row = _run(conn, f"SELECT count(*), count(DISTINCT p.document_id) {from_where}", params)
+    return int(row[0][0]), int(row[0][1])
+
+
 def matching_pages(
     conn: sqlite3.Connection,
     query: str | Query,
@@ -534,7 +557,9 @@ def _hits(
         method, engine, confidence = row[8:]
         span = locate(text, pattern)
         start, end = span if span is not None else (0, 0)
-        lo, hi = snippet_window(text, start, end)
+        # No passage (filters alone): the page's opening, twice the context long.
+        context = SNIPPET_CONTEXT if span is not None else 2 * SNIPPET_CONTEXT
+        lo, hi = snippet_window(text, start, end, context)
         doubtful = tuple(doubtful_words(words[rowid], lo, hi, text)) if rowid in words else ()
         hits.append(
             Hit(
@@ -544,7 +569,7 @@ def _hits(
                 page=number,
                 start=start,
                 end=end,
-                snippet=snippet(text, start, end, doubtful=doubtful),
+                snippet=snippet(text, start, end, context, doubtful, mark=span is not None),
                 score=-rank,
                 type=doc_type,
                 language=language,

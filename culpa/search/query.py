@@ -14,7 +14,8 @@ then lists documents, each by its first page.
 
 What people added in ``culpa serve`` filters too: ``tag:xinjiang`` (documents
 carrying the tag), ``starred:yes`` / ``starred:no``, and ``year:2017`` (the
-year of the document's ``created``, else ``date_iso``, else ``modified``).
+year of the date the document's text states, :mod:`culpa.analysis.dates`, else
+of its ``created``, else ``date_iso``, else ``modified``).
 
 How a page's text was read filters too: ``ocr:yes`` (OCR'd pages), ``ocr:no``
 (text-layer pages) and ``ocr:low`` (OCR'd pages whose confidence is below
@@ -25,6 +26,18 @@ Every user string reaches FTS5 inside double quotes (with ``"`` doubled), so
 no input can inject FTS5 syntax (column filters, NEAR, ^, *); the operators in
 the MATCH string are only the ones written here.
 
+Prefixes and proximity (issue 10): ``surveil*`` (also ``"mass surveil*"``) finds
+words that begin so; on Chinese ``新疆*`` is the plain search, since every bigram
+is already found inside longer words. ``"a b"~3`` and ``NEAR(a b, 3)`` find the
+words at most 3 words apart, in either order. In the index every CJK character
+is one token (its bigram, or the unigram closing a run) and every other word one
+token, so the distance counts characters in Chinese and words elsewhere; a phrase
+ending in two or more CJK characters is matched one token short of its end (the
+trailing unigram is dropped), so its distance is widened by one. A NEAR mixing
+such phrases with others cannot be measured exactly in either order and is
+refused, as is any ``*``, ``~`` or unknown ``field:`` the parser cannot honour:
+a query is refused with the reason, never silently changed.
+
 A query is refused (:class:`QueryError`, a usage error, HTTP 400) when it holds a
 control character such as NUL, more than :data:`MAX_TERMS` terms, or operators
 nested deeper than :data:`MAX_DEPTH` (parentheses and NOTs together): far beyond
@@ -34,11 +47,12 @@ the highlighting regex without limit (issue 10).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from unicodedata import category
 
 from culpa.errors import QueryError
-from culpa.index.tokens import has_token_chars, normalize, query_tokens
+from culpa.index.tokens import cjk_runs, has_token_chars, normalize, query_tokens
 
 #: Filter fields and the keyword each fills in :class:`Query`.
 FIELDS = ("type", "lang", "path", "tag", "starred", "year", "ocr")
@@ -77,6 +91,17 @@ METADATA_FIELDS = (
     "revision_authors",
 )
 META = "meta"
+#: Distance of ``NEAR(a b)`` written without one (FTS5's own default).
+NEAR_DEFAULT = 10
+#: Largest distance of ``NEAR(…, N)`` and ``"a b"~N``.
+MAX_NEAR = 1000
+#: Fewest letters of a word before ``*`` (``s*`` would merge the lists of every s-word).
+MIN_PREFIX = 2
+#: A user's ``word~2`` (fuzzy search elsewhere), which this parser cannot honour.
+_FUZZY = re.compile(r"~\d*$")
+#: A ``name:`` that looks meant as a field (``autor:李``), not a time or a URL.
+_FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z_-]*")
+_NEAR_BODY = re.compile(r"(.*?)(?:[,，]\s*(\S*))?\s*", re.S)
 #: Most terms in one query (words, phrases and filters): ``"a OR a …"`` with 1,000 terms
 #: cost 8 s of CPU in snippets and marks before this cap.
 MAX_TERMS = 200
@@ -95,6 +120,16 @@ class Term:
 
     text: str
     quoted: bool = False
+    #: True for ``surveil*``: the last word may go on (see :func:`term_match`).
+    prefix: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Near:
+    """``NEAR(a b, 5)`` / ``"a b"~5``: the terms at most ``distance`` words apart."""
+
+    terms: tuple[Term, ...]
+    distance: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +147,7 @@ class Not:
     child: Node
 
 
-Node = Term | And | Or | Not
+Node = Term | Near | And | Or | Not
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +186,10 @@ class _Tok:
     quoted: bool = False
     field: str = ""
     pos: int = 0
+    prefix: bool = False
+    #: The terms of a "near" token and their distance.
+    terms: tuple[Term, ...] = ()
+    distance: int = 0
 
 
 def _read_quoted(s: str, i: int) -> tuple[str, int]:
@@ -187,7 +226,19 @@ def _tokenize(s: str) -> list[_Tok]:
             i += 1
         elif c in _OPEN_QUOTES:
             text, i = _read_quoted(s, i)
-            toks.append(_Tok("term", text, quoted=True, pos=i))
+            prefix = i < n and s[i] == "*"
+            i += prefix
+            if text.endswith("*"):
+                prefix, text = True, text[:-1]
+            if "*" in text:
+                raise QueryError(
+                    f"* works only at the end of a phrase or word, as in surveil*: {s!r}"
+                )
+            if i < n and s[i] == "~":
+                distance, i = _read_distance(s, i + 1)
+                toks.append(_proximity(text, prefix, distance, i))
+            else:
+                toks.append(_Tok("term", text, quoted=True, pos=i, prefix=prefix))
         elif c == "-" and i + 1 < n and not s[i + 1].isspace() and s[i + 1] not in _CLOSE_PARENS:
             toks.append(_Tok("-", pos=i))
             i += 1
@@ -211,9 +262,100 @@ def _tokenize(s: str) -> list[_Tok]:
                 toks.append(_Tok("filter", value, field=field, pos=start))
             elif word in ("AND", "OR", "NOT"):
                 toks.append(_Tok(word, pos=start))
+            elif word == "NEAR" and i < n and s[i] in _OPEN_PARENS:
+                near, i = _read_near(s, i)
+                toks.append(near)
             else:
-                toks.append(_Tok("term", word, pos=start))
+                toks.append(_word(word, s, start, i))
     return toks
+
+
+def _word(word: str, s: str, start: int, end: int) -> _Tok:
+    """An unquoted word as a term; ``*`` at its end makes it a prefix."""
+    name, colon, value = word.partition(":")
+    quoted_value = end < len(s) and s[end] in _OPEN_QUOTES
+    looks_like_field = colon and _FIELD_NAME.fullmatch(name) and (value or quoted_value)
+    if looks_like_field and not value.startswith("/"):  # "http://…" is not a field
+        raise QueryError(
+            f"unknown field {name}: the fields are {', '.join(FIELDS)}, "
+            f"{', '.join(METADATA_FIELDS)}, or meta:key=value for any other metadata key; "
+            f'to search the words themselves put them in quotes: "{word}"'
+        )
+    if _FUZZY.search(word):
+        raise QueryError(
+            f"{word}: fuzzy search (word~2) is not supported; for words near each other "
+            'write "a b"~3 or NEAR(a b, 3)'
+        )
+    prefix = word.endswith("*")
+    if prefix:
+        word = word[:-1]
+    if "*" in word or (prefix and not word):
+        raise QueryError(f"* works only at the end of a word, as in surveil*: {s!r}")
+    return _Tok("term", word, pos=start, prefix=prefix)
+
+
+def _read_distance(s: str, i: int) -> tuple[int, int]:
+    """The number after ``"a b"~``; return it and the next index."""
+    j = i
+    while j < len(s) and s[j].isascii() and s[j].isdigit():
+        j += 1
+    if j == i or (j < len(s) and not s[j].isspace() and s[j] not in _SPECIAL):
+        raise QueryError(f'write the distance after ~ as a number, e.g. "a b"~3: {s!r}')
+    return _distance(s[i:j], s), j
+
+
+def _distance(text: str, s: str) -> int:
+    distance = int(text)
+    if distance > MAX_NEAR:
+        raise QueryError(f"a distance of {distance} words is too far: at most {MAX_NEAR}: {s!r}")
+    return distance
+
+
+def _proximity(text: str, prefix: bool, distance: int, pos: int) -> _Tok:
+    """``"a b"~N``: the phrase's words, each at most N words from the next."""
+    words = text.split()
+    if len(words) < 2:
+        raise QueryError(
+            f'"{text}"~{distance} needs two words or more, apart: write "新疆 棉花"~5 or '
+            f'"mass surveillance"~3'
+        )
+    last = len(words) - 1
+    terms = tuple(Term(w, True, prefix and k == last) for k, w in enumerate(words))
+    return _Tok("near", pos=pos, terms=terms, distance=distance)
+
+
+def _read_near(s: str, i: int) -> tuple[_Tok, int]:
+    """``NEAR(a "b c", 5)`` starting at its ``(``; return the token and the next index."""
+    close = min((j for c in _CLOSE_PARENS if (j := s.find(c, i + 1)) >= 0), default=-1)
+    if close < 0:
+        raise QueryError(f"unclosed NEAR( at position {i + 1}: {s!r}")
+    m = _NEAR_BODY.fullmatch(s[i + 1 : close])
+    assert m is not None  # the pattern matches any string
+    body, number = m.group(1), m.group(2)
+    distance = NEAR_DEFAULT
+    if number is not None:
+        if not (number.isascii() and number.isdigit()):
+            raise QueryError(f"write NEAR's distance as a number, e.g. NEAR(a b, 5): {s!r}")
+        distance = _distance(number, s)
+    inner = _tokenize(body)
+    if any(t.kind != "term" for t in inner):
+        raise QueryError(f'NEAR( ) holds only words and "phrases", e.g. NEAR(a "b c", 5): {s!r}')
+    if len(inner) < 2:
+        raise QueryError(f"NEAR( ) needs two words or more, e.g. NEAR(新疆 棉花, 5): {s!r}")
+    terms = tuple(Term(t.text, t.quoted, t.prefix) for t in inner)
+    return _Tok("near", pos=i, terms=terms, distance=distance), close + 1
+
+
+def ending(text: str) -> str:
+    """How a term's searchable text ends: ``run`` (two CJK characters or more), ``char``
+    (a lone CJK character), ``word`` (a word of letters or digits) or ``""`` (nothing)."""
+    parts = [(cjk, p) for cjk, p in cjk_runs(normalize(text)) if cjk or has_token_chars(p)]
+    if not parts:
+        return ""
+    cjk, piece = parts[-1]
+    if cjk:
+        return "run" if len(piece) > 1 else "char"
+    return "word"
 
 
 # -- parser ------------------------------------------------------------------
@@ -331,14 +473,51 @@ class _Parser:
         if tok.kind == "term":
             # A term with nothing searchable ("!!!", a lone "-") is ignored.
             if not has_token_chars(normalize(tok.text)):
+                if tok.prefix:
+                    raise self.fail(f"{tok.text}* has no letters before the *")
                 return None
-            return Term(tok.text, tok.quoted)
+            term = Term(tok.text, tok.quoted, tok.prefix)
+            if term.prefix:
+                _check_prefix(term)
+            return term
+        if tok.kind == "near":
+            return self.near(tok)
         raise self.fail(f"unexpected {tok.kind!r}")
+
+    def near(self, tok: _Tok) -> Near:
+        for term in tok.terms:
+            if not has_token_chars(normalize(term.text)):
+                raise self.fail(f"NEAR: {term.text!r} has nothing to search")
+            if term.prefix:
+                _check_prefix(term)
+        endings = {ending(t.text) == "run" for t in tok.terms}
+        if len(endings) > 1:
+            # See the module docstring: the index drops the last unigram of a CJK phrase.
+            raise self.fail(
+                "NEAR between a word of two or more Chinese characters and a single Chinese "
+                "character or a word in another script cannot be measured exactly (Chinese is "
+                "indexed by pairs of characters); search for them with AND, or make both sides "
+                "Chinese words of two characters or more"
+            )
+        return Near(tok.terms, tok.distance)
+
+
+def _check_prefix(term: Term) -> None:
+    if ending(term.text) != "word":
+        return  # a CJK ending: every bigram is found inside longer words already
+    last = re.findall(r"[^\W_]+", normalize(term.text))
+    if not last or len(last[-1]) < MIN_PREFIX:
+        raise QueryError(
+            f"{term.text}*: give at least {MIN_PREFIX} letters before the * "
+            "(a shorter prefix matches most of the index)"
+        )
 
 
 def _positive_terms(node: Node) -> list[Term]:
     if isinstance(node, Term):
         return [node]
+    if isinstance(node, Near):
+        return list(node.terms)
     if isinstance(node, Not):
         return []
     return [t for c in node.children for t in _positive_terms(c)]
@@ -414,13 +593,24 @@ def _quote(tokens: str) -> str:
 def term_match(term: Term) -> str:
     """One term as an FTS5 phrase of index tokens (CJK as bigrams)."""
     tokens, prefix = query_tokens(normalize(term.text))
+    # A CJK ending needs no "*": its last bigram is found inside longer runs already.
+    prefix = prefix or (term.prefix and ending(term.text) == "word")
     return _quote(tokens) + (" *" if prefix else "")
+
+
+def near_match(node: Near) -> str:
+    """``NEAR(…, N)``, widened by one for phrases that end one token short (see above)."""
+    widen = 1 if ending(node.terms[0].text) == "run" else 0
+    phrases = " ".join(term_match(t) for t in node.terms)
+    return f"NEAR({phrases}, {node.distance + widen})"
 
 
 def to_match(node: Node) -> str:
     """FTS5 MATCH string for an AST checked by :func:`parse`."""
     if isinstance(node, Term):
         return term_match(node)
+    if isinstance(node, Near):
+        return near_match(node)
     if isinstance(node, Or):
         return "(" + " OR ".join(to_match(c) for c in node.children) + ")"
     if isinstance(node, Not):  # only reached under an And; see below

@@ -52,7 +52,7 @@ def _same(found: str, query: str) -> bool:
 def _search(case: str, *args: str) -> list[dict[str, Any]]:
     result = run("search", "--case", case, "--json", "--limit", "200", *args)
     assert result.exit_code == 0, result.output
-    hits: list[dict[str, Any]] = json.loads(result.stdout)
+    hits: list[dict[str, Any]] = json.loads(result.stdout)["hits"]
     return hits
 
 

@@ -57,6 +57,6 @@ def test_there_are_ocr_only_queries_for_both_pages() -> None:
 def test_ocr_only_query_finds_its_page(case: str, query: str) -> None:
     result = run("search", "--case", case, "--json", f'"{query}"')
     assert result.exit_code == 0, result.output
-    paths = {hit["path"] for hit in json.loads(result.stdout)}
+    paths = {hit["path"] for hit in json.loads(result.stdout)["hits"]}
     wanted = {f"trove/{p}" for p in EXPECTED["queries"][query]["ocr"] if p in FILES}
     assert wanted <= paths, f"{query}: found in {paths or 'nothing'}"

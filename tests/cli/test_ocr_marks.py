@@ -51,7 +51,7 @@ def test_search_json_and_csv_carry_method_confidence_and_doubtful_spans(
     root, _ = ocr_case
     result = run("search", "--case", root, "--json", "committee")
     assert result.exit_code == 0, result.output
-    [hit] = json.loads(result.stdout)
+    [hit] = json.loads(result.stdout)["hits"]
     assert hit["method"] == "ocr" and hit["ocr_engine"].startswith("tesseract")
     assert 0 < hit["ocr_confidence"] < 100
     start = CLEAR.index("Urumqi")

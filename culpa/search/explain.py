@@ -1,0 +1,149 @@
+"""Why a search found nothing: the filters that name what this case does not hold.
+
+``--type csv`` on a case where CSV files are typed ``text`` finds nothing, and
+"no hits" alone would let a reporter think the trove holds no such file. For each
+filter whose value matches nothing in the case, :func:`explain_empty` says so and
+lists the values that exist (with how many documents or pages have each). Only
+run after an empty result, so its scans cost nothing on a search that finds.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+from culpa.search.engine import YEAR_SQL
+from culpa.search.query import Query, parse
+
+#: Values shown per list; the rest are counted.
+MAX_LISTED = 12
+#: Names people give file types, and the type culpa stores for them.
+TYPE_HINTS = {
+    "csv": "text",
+    "tsv": "text",
+    "txt": "text",
+    "json": "text",
+    "ndjson": "text",
+    "md": "text",
+    "log": "text",
+    "jpg": "image",
+    "jpeg": "image",
+    "png": "image",
+    "tif": "image",
+    "tiff": "image",
+    "gif": "image",
+    "bmp": "image",
+    "webp": "image",
+    "eml": "email",
+    "msg": "email",
+    "mbox": "mailbox",
+    "pst": "mailbox",
+    "box": "mailbox",
+    "htm": "html",
+    "gz": "archive",
+    "bz2": "archive",
+    "xz": "archive",
+    "iso": "archive",
+}
+
+
+def _listing(rows: Sequence[tuple[str, int]], unit: str) -> str:
+    shown = [f"{value} ({n} {unit}{'s' * (n != 1)})" for value, n in rows[:MAX_LISTED]]
+    if len(rows) > MAX_LISTED:
+        shown.append(f"and {len(rows) - MAX_LISTED} more")
+    return ", ".join(shown) if shown else "none"
+
+
+def _types(conn: sqlite3.Connection, wanted: Sequence[str]) -> list[str]:
+    rows = conn.execute(
+        "SELECT type, count(*) FROM documents GROUP BY type ORDER BY 2 DESC, 1"
+    ).fetchall()
+    present = {row[0] for row in rows}
+    out = []
+    for value in dict.fromkeys(v.lower() for v in wanted):
+        if value in present:
+            continue
+        message = f"no documents of type {value}; types here: {_listing(rows, 'document')}"
+        if value in TYPE_HINTS:
+            message += f"; {value.upper()} files are typed {TYPE_HINTS[value]}"
+        out.append(message)
+    return out
+
+
+def _languages(conn: sqlite3.Connection, wanted: Sequence[str]) -> list[str]:
+    rows = conn.execute(
+        "SELECT language, count(*) FROM pages WHERE language IS NOT NULL "
+        "GROUP BY language ORDER BY 2 DESC, 1"
+    ).fetchall()
+    present = {str(row[0]).lower() for row in rows}
+    out = []
+    for value in dict.fromkeys(wanted):
+        low = value.lower()
+        if low in present or any(p.startswith(low + "-") for p in present):
+            continue
+        out.append(f"no pages in language {value}; languages here: {_listing(rows, 'page')}")
+    return out
+
+
+def _paths(conn: sqlite3.Connection, wanted: Sequence[str]) -> list[str]:
+    out = []
+    for prefix in dict.fromkeys(wanted):
+        found = conn.execute(
+            "SELECT 1 FROM provenance WHERE path >= ? AND path < ? LIMIT 1",
+            (prefix, prefix + "\U0010ffff"),
+        ).fetchone()
+        if found is None:
+            out.append(f"no file was found under the path {prefix}")
+    return out
+
+
+def _fields(conn: sqlite3.Connection, fields: Sequence[tuple[str, str]]) -> list[str]:
+    keys = list(dict.fromkeys(key for key, _ in fields))
+    if not keys:
+        return []
+    rows = conn.execute(
+        "SELECT je.key, count(*) FROM documents d, json_each(d.metadata) je "
+        "GROUP BY je.key ORDER BY 2 DESC, 1"
+    ).fetchall()
+    present = {row[0] for row in rows}
+    return [
+        f"no document has a metadata field {key}; fields here: {_listing(rows, 'document')}"
+        for key in keys
+        if key not in present
+    ]
+
+
+def _years(conn: sqlite3.Connection, wanted: Sequence[str]) -> list[str]:
+    if not wanted:
+        return []
+    rows = conn.execute(
+        f"SELECT {YEAR_SQL} AS y, count(*) FROM documents d WHERE y GLOB '[0-9][0-9][0-9][0-9]' "
+        "GROUP BY y ORDER BY y DESC"
+    ).fetchall()
+    present = {row[0] for row in rows}
+    return [
+        f"no document is dated {year}; years here: {_listing(rows, 'document')}"
+        for year in dict.fromkeys(wanted)
+        if year not in present
+    ]
+
+
+def explain_empty(
+    conn: sqlite3.Connection,
+    query: str | Query,
+    *,
+    types: Sequence[str] = (),
+    languages: Sequence[str] = (),
+    path_prefix: str | None = None,
+) -> list[str]:
+    """Messages naming each filter value that matches nothing in the case, with the
+    values that exist; empty when every filter matches something by itself."""
+    q = parse(query) if isinstance(query, str) else query
+    paths = [*q.paths, *([path_prefix] if path_prefix else [])]
+    return [
+        *_types(conn, [*q.types, *types]),
+        *_languages(conn, [*q.languages, *languages]),
+        *_paths(conn, paths),
+        *_fields(conn, q.fields),
+        *_years(conn, q.years),
+    ]
