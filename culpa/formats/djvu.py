@@ -158,10 +158,14 @@ def page_text(zone: SExpr, height: int) -> tuple[str, tuple[Word, ...]]:
     return "".join(parts), tuple(words)
 
 
-def _tool_output(args: list[str], what: str, timeout: float = READ_TIMEOUT) -> bytes:
-    result = run_tool(args, timeout=timeout, what=what)
+def _tool_output(args: list[str], path: Path, what: str) -> bytes:
+    result = run_tool([*args, str(path)], timeout=READ_TIMEOUT, what=what)
     if result.returncode != 0:
         detail = result.stderr.splitlines()[0] if result.stderr else f"exit {result.returncode}"
+        # Without the store path it names (same error, same record).
+        detail = detail.replace(f"file://localhost{path}", "the file").replace(
+            str(path), "the file"
+        )
         raise ExtractionError(ErrorKind.CORRUPT, f"not a readable DjVu document: {detail}")
     return result.stdout
 
@@ -169,7 +173,7 @@ def _tool_output(args: list[str], what: str, timeout: float = READ_TIMEOUT) -> b
 def _page_sizes(path: Path) -> list[_PageSize]:
     """Every page's size in its own pixels, and its resolution where djvudump states it."""
     djvused = require_tool("djvused")
-    count_text = _tool_output([djvused, "-e", "n", str(path)], "djvused").strip()
+    count_text = _tool_output([djvused, "-e", "n"], path, "djvused").strip()
     if not count_text.isdigit() or int(count_text) == 0:
         raise ExtractionError(ErrorKind.CORRUPT, "DjVu document has no pages")
     count = int(count_text)
@@ -179,7 +183,7 @@ def _page_sizes(path: Path) -> list[_PageSize]:
         )
     sizes = [
         (int(w), int(h))
-        for w, h in _SIZE.findall(_tool_output([djvused, "-e", "size", str(path)], "djvused"))
+        for w, h in _SIZE.findall(_tool_output([djvused, "-e", "size"], path, "djvused"))
     ]
     dpis: list[int | None] = [None] * count
     djvudump = require_tool("djvudump")
@@ -204,9 +208,7 @@ class DjvuExtractor:
         """One page per DjVu page; pages without a usable text layer are marked for OCR."""
         sizes = _page_sizes(path)
         djvutxt = require_tool("djvutxt")
-        layers = parse_sexprs(
-            _tool_output([djvutxt, "--detail=word", "--escape", str(path)], "djvutxt")
-        )
+        layers = parse_sexprs(_tool_output([djvutxt, "--detail=word", "--escape"], path, "djvutxt"))
         pages: list[Page] = []
         ocr_pages: list[int] = []
         for index, size in enumerate(sizes):

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
 from culpa.formats.djvu import DJVU_MIME, DjvuExtractor, page_text, parse_sexprs
 from culpa.formats.registry import extractor_class_for, type_for
@@ -100,6 +101,17 @@ def test_ingest_makes_both_pages_searchable(case: Case, tmp_path: Path) -> None:
     conn = case.connect()
     assert {(hit.page) for hit in search(conn, "新疆")} == {1}
     assert {(hit.page) for hit in search(conn, "quarterly")} == {2}
+
+
+def test_a_truncated_document_is_corrupt(tmp_path: Path) -> None:
+    data = djvu_document(tmp_path / "book.djvu", tmp_path / "work").read_bytes()
+    for cut in (40, len(data) // 2):
+        path = tmp_path / f"cut{cut}.djvu"
+        path.write_bytes(data[:cut])
+        with pytest.raises(ExtractionError) as raised:
+            DjvuExtractor().extract(path, ExtractContext(workdir=tmp_path / "out"))
+        assert raised.value.kind is ErrorKind.CORRUPT
+        assert str(tmp_path) not in str(raised.value)  # the store path is not recorded
 
 
 def test_text_layer_parsing_of_nested_zones_and_escapes() -> None:
