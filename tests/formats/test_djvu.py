@@ -15,6 +15,7 @@ from culpa.formats.djvu import DJVU_MIME, DjvuExtractor, page_text, parse_sexprs
 from culpa.formats.registry import extractor_class_for, type_for
 from culpa.formats.sniff import detect_mime
 from culpa.ingest.ocr_stage import extract_with_ocr
+from culpa.ingest.reocr import ReocrOptions, reocr
 from culpa.ingest.runner import IngestOptions, ingest
 from culpa.search.engine import search
 from culpa.store.case import Case
@@ -101,6 +102,10 @@ def test_ingest_makes_both_pages_searchable(case: Case, tmp_path: Path) -> None:
     conn = case.connect()
     assert {(hit.page) for hit in search(conn, "新疆")} == {1}
     assert {(hit.page) for hit in search(conn, "quarterly")} == {2}
+    # culpa ocr reads the OCR'd page again, rendered the same way.
+    (doc,) = {hit.document_id for hit in search(conn, "quarterly")}
+    summary = reocr(case, [doc], ReocrOptions(languages=("eng",), engine="tesseract"))
+    assert (summary.documents, summary.pages_read, summary.errors) == (1, 1, [])
 
 
 def test_a_truncated_document_is_corrupt(tmp_path: Path) -> None:
