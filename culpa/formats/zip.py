@@ -7,6 +7,14 @@ best (UTF-8, GBK, Big5, Shift_JIS or CP437; see culpa.sources.names), so
 电报.pdf, 會議記錄.txt and 文書1.txt do not become mojibake.
 
 Python's ``zipfile`` reads the archive and every unencrypted member.
+Members packed with a method ``zipfile`` cannot decode (PKZIP 1's Shrink and
+Implode, Deflate64 of Windows' compressed folders, ...) are streamed out of
+Debian's ``unar`` one at a time (``unar -o - -i INDEX``, the member matched by
+its data offset in ``lsar -j``), through the same limit-checked writer; each is
+kept only if its size and CRC-32 match the archive's (``unar`` writes nothing,
+and exits 0, for a method it lacks, such as Reduce). A member no reader decodes
+is listed in metadata; an archive with nothing else in it is ``unsupported``.
+
 Password-protected members are tried with each of ``context.passwords``
 through libarchive (``libarchive-c``), which decrypts both the old ZipCrypto
 and WinZip AES (AE-1/AE-2) in C: ``zipfile`` cannot read AES at all, and its
@@ -17,7 +25,12 @@ recorded.
 
 from __future__ import annotations
 
+import bisect
+import json
 import stat
+import subprocess
+import tempfile
+import threading
 import zipfile
 import zlib
 from collections import defaultdict
@@ -27,13 +40,21 @@ from typing import Any, ClassVar
 
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
+from culpa.formats.external import find_tool, run_tool
 from culpa.formats.registry import register
 from culpa.models import Extracted
-from culpa.sources.archive import Unpacker, check_depth, decode_legacy_name
+from culpa.sources.archive import COPY_CHUNK_BYTES, Unpacker, check_depth, decode_legacy_name
 from culpa.sources.names import decode_names
 
 UTF8_NAME_FLAG = 0x800
 ENCRYPTED_FLAG = 0x1
+#: Compression methods Python's zipfile decodes: stored, deflate, bzip2, LZMA.
+ZIPFILE_METHODS = frozenset({0, 8, 12, 14})
+#: Names of the methods other readers are asked for (APPNOTE 4.4.5), for messages.
+METHOD_NAMES = {1: "Shrink", 2: "Reduce", 3: "Reduce", 4: "Reduce", 5: "Reduce", 6: "Implode"}
+METHOD_NAMES |= {9: "Deflate64", 10: "PKWARE DCL Implode", 93: "Zstandard", 95: "XZ", 98: "PPMd"}
+#: Seconds ``unar`` may take to list an archive or write one member.
+UNAR_TIMEOUT = 300.0
 
 
 def _raw_name(info: zipfile.ZipInfo) -> bytes:
@@ -164,6 +185,79 @@ def _forget(locked: _LockedMembers, opened: list[tuple[bytes, int]]) -> None:
         del locked[raw]
 
 
+def _method_name(method: int) -> str:
+    return METHOD_NAMES.get(method, f"method {method}")
+
+
+def _unar_index(path: Path) -> list[tuple[int, int]] | None:
+    """(data offset, lsar index) of every entry, by offset; None if lsar cannot list it."""
+    lsar = find_tool("lsar")
+    if lsar is None:
+        return None
+    result = run_tool([lsar, "-j", str(path)], timeout=UNAR_TIMEOUT, what="lsar")
+    try:
+        contents = json.loads(result.stdout.decode("utf-8", "replace"))["lsarContents"]
+        return sorted((int(e["XADDataOffset"]), int(e["XADIndex"])) for e in contents)
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _unar_member(
+    unar: str, path: Path, index: int, info: zipfile.ZipInfo, name: str, unpacker: Unpacker
+) -> bool:
+    """Stream member ``index`` out of ``unar`` into the unpacker; False if it did not decode."""
+    writer = unpacker.open_member(name, info.compress_size)
+    crc = 0
+    with tempfile.TemporaryDirectory(prefix="culpa-unar-") as home:
+        process = subprocess.Popen(
+            [unar, "-q", "-o", "-", "-i", str(path), str(index)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env={"HOME": home, "TMPDIR": home, "LC_ALL": "C.UTF-8", "PATH": "/usr/bin:/bin"},
+            start_new_session=True,
+        )
+        watchdog = threading.Timer(UNAR_TIMEOUT, process.kill)
+        watchdog.start()
+        try:
+            assert process.stdout is not None
+            while chunk := process.stdout.read(COPY_CHUNK_BYTES):
+                writer.write(chunk)
+                crc = zlib.crc32(chunk, crc)
+        except BaseException:
+            writer.abort()
+            raise
+        finally:
+            watchdog.cancel()
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+    if process.returncode != 0 or writer.written != info.file_size or crc != info.CRC:
+        writer.abort()
+        return False
+    writer.finish()
+    return True
+
+
+def _unpack_with_unar(
+    path: Path, members: list[tuple[str, zipfile.ZipInfo]], unpacker: Unpacker
+) -> list[str]:
+    """Extract ``members`` (methods zipfile lacks) through unar; the names of those it could not."""
+    unar = find_tool("unar")
+    entries = _unar_index(path) if unar else None
+    if unar is None or not entries:
+        return [f"{name} ({_method_name(info.compress_type)})" for name, info in members]
+    offsets = [offset for offset, _index in entries]
+    unread: list[str] = []
+    for name, info in members:
+        # The entry whose data starts first after this member's local header.
+        position = bisect.bisect_right(offsets, info.header_offset)
+        found = position < len(entries)
+        if not found or not _unar_member(unar, path, entries[position][1], info, name, unpacker):
+            unread.append(f"{name} ({_method_name(info.compress_type)})")
+    return unread
+
+
 @register
 class ZipExtractor:
     type: ClassVar[str] = "zip"
@@ -176,6 +270,7 @@ class ZipExtractor:
         unpacker = Unpacker(context)
         skipped: list[str] = []
         locked: _LockedMembers = defaultdict(list)
+        legacy: list[tuple[str, zipfile.ZipInfo]] = []
         try:
             with zipfile.ZipFile(path) as archive:
                 infos = archive.infolist()
@@ -188,12 +283,28 @@ class ZipExtractor:
                     if info.flag_bits & ENCRYPTED_FLAG:
                         locked[_raw_name(info)].append(_Locked(name, info.compress_size))
                         continue
+                    if info.compress_type not in ZIPFILE_METHODS:
+                        legacy.append((name, info))
+                        continue
                     with archive.open(info) as stream:
                         unpacker.add(name, stream, info.compress_size)
         except ExtractionError:
             raise
         except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError) as exc:
             raise ExtractionError(ErrorKind.CORRUPT, f"unreadable zip archive: {exc}") from exc
+        unread = _unpack_with_unar(path, legacy, unpacker) if legacy else []
+        if unread and not unpacker.children and not locked:
+            methods = sorted({_method_name(info.compress_type) for _name, info in legacy})
+            hint = (
+                ""
+                if find_tool("unar")
+                else " (unar reads Shrink and Implode: run scripts/setup.sh)"
+            )
+            raise ExtractionError(
+                ErrorKind.UNSUPPORTED,
+                f"zip members use compression no installed reader decodes: {', '.join(methods)}"
+                + hint,
+            )
         encrypted_count = sum(len(pending) for pending in locked.values())
         if locked and context.passwords:
             _decrypt_members(path, locked, unpacker, context.passwords)
@@ -209,6 +320,8 @@ class ZipExtractor:
             metadata["skipped_links"] = "\n".join(skipped)
         if still_locked:
             metadata["encrypted_members"] = "\n".join(still_locked)
+        if unread:
+            metadata["unread_members"] = "\n".join(unread)
         if encrypted_count > len(still_locked):
             metadata["decrypted_members"] = str(encrypted_count - len(still_locked))
         return Extracted(metadata=metadata, children=tuple(unpacker.children))

@@ -1,8 +1,13 @@
 from __future__ import annotations
 
 import io
+import shutil
+import struct
+import subprocess
 import zipfile
+import zlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -310,3 +315,91 @@ def _decodes(raw: bytes, codec: str) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+class _Bits:
+    """Bits packed least significant first, as PKZIP 1 wrote them."""
+
+    def __init__(self) -> None:
+        self.value, self.count = 0, 0
+
+    def put(self, value: int, count: int) -> None:
+        self.value |= (value & ((1 << count) - 1)) << self.count
+        self.count += count
+
+    def bytes(self) -> bytes:
+        return self.value.to_bytes((self.count + 7) // 8, "little")
+
+
+def _implode(data: bytes) -> bytes:
+    """Implode (method 6, 4 KB window, two trees), every byte sent as a literal."""
+    trees = bytes([0x03, 0xF5, 0xF5, 0xF5, 0xF5]) * 2  # length and distance: 64 codes of 6 bits
+    bits = _Bits()
+    for byte in data:
+        bits.put(1, 1)  # a literal
+        bits.put(byte, 8)
+    return trees + bits.bytes()
+
+
+def _shrink(data: bytes) -> bytes:
+    """Shrink (method 1, LZW), every byte sent as a 9-bit literal code."""
+    bits = _Bits()
+    for byte in data:
+        bits.put(byte, 9)
+    return bits.bytes()
+
+
+def _reduce(data: bytes) -> bytes:
+    """Reduce (methods 2-5): empty follower sets, then every byte as a literal."""
+    bits = _Bits()
+    bits.put(0, 6 * 256)
+    for byte in data:
+        bits.put(byte, 8)
+    return bits.bytes()
+
+
+def _pkzip1(path: Path, members: list[tuple[str, int, bytes, bytes]]) -> Path:
+    """A zip of (name, method, data, packed) entries, as PKZIP 1.10 laid them out."""
+    local, central = b"", b""
+    for name, method, data, packed in members:
+        raw, crc = name.encode("cp437"), zlib.crc32(data)
+        fields = (method, 0, 0x21, crc, len(packed), len(data), len(raw))
+        central += struct.pack("<IHHH", 0x02014B50, 10, 10, 0)
+        central += struct.pack("<HHHIIIHHHHHII", *fields, 0, 0, 0, 0, 0, len(local)) + raw
+        local += struct.pack("<IHH", 0x04034B50, 10, 0)
+        local += struct.pack("<HHHIIIHH", *fields, 0) + raw + packed
+    end = struct.pack(
+        "<IHHHHIIH", 0x06054B50, 0, 0, *(len(members),) * 2, len(central), len(local), 0
+    )
+    path.write_bytes(local + central + end)
+    return path
+
+
+MINUTES = b"Minutes of the meeting, 12 March 1993. Present: the director. " * 4
+
+
+@pytest.mark.parametrize(
+    ("method", "pack"), [(6, _implode), (1, _shrink)], ids=["implode", "shrink"]
+)
+def test_pkzip1_implode_and_shrink_are_read(tmp_path: Path, method: int, pack: Any) -> None:
+    path = _pkzip1(tmp_path / "old.zip", [("MINUTES.TXT", method, MINUTES, pack(MINUTES))])
+    if shutil.which("unzip"):  # Info-ZIP agrees the fixture is a valid stream
+        tested = subprocess.run(["unzip", "-t", str(path)], capture_output=True, text=True)
+        assert "No errors detected" in tested.stdout
+    with zipfile.ZipFile(path, "a") as archive:  # beside a member zipfile reads itself
+        archive.writestr("new.txt", b"deflated", zipfile.ZIP_DEFLATED)
+    assert _extracted(path, _context(tmp_path)) == {"MINUTES.TXT": MINUTES, "new.txt": b"deflated"}
+
+
+def test_a_member_no_reader_decodes_is_listed_or_unsupported(tmp_path: Path) -> None:
+    reduced = ("REDUCED.TXT", 2, MINUTES, _reduce(MINUTES))
+    damaged = ("DAMAGED.TXT", 6, MINUTES, _implode(MINUTES.replace(b"1993", b"1994")))
+    with pytest.raises(ExtractionError) as caught:
+        ZipExtractor().extract(_pkzip1(tmp_path / "r.zip", [reduced]), _context(tmp_path))
+    assert caught.value.kind == ErrorKind.UNSUPPORTED and "Reduce" in str(caught.value)
+    ok = ("OK.TXT", 6, MINUTES, _implode(MINUTES))
+    result = ZipExtractor().extract(
+        _pkzip1(tmp_path / "mixed.zip", [reduced, damaged, ok]), _context(tmp_path)
+    )
+    assert [c.name for c in result.children] == ["OK.TXT"]  # the CRC-32 caught DAMAGED.TXT
+    assert result.metadata["unread_members"] == "REDUCED.TXT (Reduce)\nDAMAGED.TXT (Implode)"
