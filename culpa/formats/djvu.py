@@ -244,6 +244,11 @@ class DjvuExtractor:
             yield _render_page(ddjvu, path, number, sizes)
 
 
+def render_page(path: Path, number: int) -> PageImage:
+    """One page rendered as for OCR (the viewer's page image); raises ExtractionError."""
+    return _render_page(require_tool("ddjvu"), path, number, _page_sizes(path))
+
+
 def _render_page(ddjvu: str, path: Path, number: int, sizes: list[_PageSize]) -> PageImage:
     if not 1 <= number <= len(sizes):
         return PageImage(number, None, error=f"the DjVu document has no page {number}")

@@ -3,7 +3,8 @@
 PDF pages are rendered with PyMuPDF at :data:`PDF_SCALE` (144 dpi: Chinese
 glyphs stay sharp on a laptop screen); image files are decoded with Pillow,
 turned upright as their EXIF says (as the OCR saw them), frame by frame for
-multi-page TIFFs, and re-encoded as PNG (JPEG for colour photos), so any
+multi-page TIFFs, and re-encoded as PNG (JPEG for colour photos); DjVu pages
+are rendered with ``ddjvu`` as the OCR saw them, as PNG. So any
 format the ingest read (TIFF, BMP, JPEG 2000, ...) shows in any browser and the
 browser never parses the original. Renders are kept under
 ``cache/pages/<sha256[:2]>/<sha256>/<page>-<scale>.<ext>``: the path is built only
@@ -54,7 +55,7 @@ class Rendered:
 
 def can_render(doc_type: str, mime: str) -> bool:
     """Whether documents of this type have page images."""
-    return mime == "application/pdf" or doc_type == "image"
+    return mime == "application/pdf" or doc_type in ("image", "djvu")
 
 
 def cache_path(case: Case, sha256: str, page: int, scale: int, suffix: str) -> Path:
@@ -127,6 +128,26 @@ def _render_image(blob: Path, page: int) -> tuple[bytes, str]:
         raise RenderError(f"the image cannot be decoded: {exc}") from exc
 
 
+def _render_djvu(blob: Path, page: int) -> bytes:
+    """A DjVu page in greyscale as the OCR saw it (300 dpi), at most MAX_IMAGE_SIDE px."""
+    import io
+
+    from culpa.errors import ExtractionError
+    from culpa.formats.djvu import render_page
+
+    try:
+        rendered = render_page(blob, page)
+    except ExtractionError as exc:
+        raise RenderError(f"the DjVu document cannot be read: {exc}") from exc
+    if rendered.image is None:
+        raise RenderError(f"the page cannot be rendered: {rendered.error}")
+    image = rendered.image
+    image.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))
+    out = io.BytesIO()
+    image.save(out, "PNG", optimize=False)
+    return out.getvalue()
+
+
 def page_image(case: Case, sha256: str, doc_type: str, mime: str, page: int) -> Rendered:
     """The cached render of a page, made first if needed."""
     if not can_render(doc_type, mime):
@@ -143,6 +164,8 @@ def page_image(case: Case, sha256: str, doc_type: str, mime: str, page: int) -> 
         raise RenderError("the original is not in this case's blobs")
     if is_pdf:
         data, suffix = _render_pdf(blob, page), "png"
+    elif doc_type == "djvu":
+        data, suffix = _render_djvu(blob, page), "png"
     else:
         data, suffix = _render_image(blob, page)
     target = cache_path(case, sha256, page, scale, suffix)

@@ -105,3 +105,17 @@ def test_rotated_pdf_pages_and_character_boxes(case: Case, tmp_path: Path) -> No
     chars = pdf_chars(case, turned, 1)
     assert "".join(c[4] for c in chars).startswith("新疆")
     assert all(c[2] > c[0] for c in chars)
+
+
+def test_a_djvu_page_is_rendered_as_png(case: Case, tmp_path: Path) -> None:
+    from tests.formats.test_djvu import djvu_document, pytestmark
+
+    if pytestmark.args[0]:
+        pytest.skip(pytestmark.kwargs["reason"])
+    sha = store(case, djvu_document(tmp_path / "book.djvu", tmp_path / "work").read_bytes())
+    rendered = page_image(case, sha, "djvu", "image/vnd.djvu", 2)
+    assert rendered.media_type == "image/png"
+    with Image.open(rendered.path) as image:
+        assert image.format == "PNG" and image.size == (1700, 1100)
+    with pytest.raises(RenderError, match="no page 3"):
+        page_image(case, sha, "djvu", "image/vnd.djvu", 3)
