@@ -203,6 +203,12 @@ def ingest(
     from culpa.ingest.runner import IngestOptions
     from culpa.ingest.runner import ingest as run_ingest
 
+    # A link named here is followed (sources/walk.py); one that leads nowhere is refused.
+    broken = [str(p) for p in paths if p.is_symlink() and not p.exists()]
+    if broken:
+        raise click.UsageError(
+            f"symbolic link that cannot be followed (dangling, or a loop): {', '.join(broken)}"
+        )
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise click.UsageError(f"no such file or folder: {', '.join(missing)}")
@@ -574,4 +580,5 @@ if __name__ == "__main__":
 
 
 from culpa.cli import ocr as _ocr  # noqa: E402,F401
+from culpa.cli import verify as _verify  # noqa: E402,F401
 from culpa.cli import web as _web  # noqa: E402,F401

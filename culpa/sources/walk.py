@@ -4,11 +4,16 @@ A file's top-level provenance path is its path relative to the folder the
 argument lives in: ``culpa ingest ~/leaks/trove`` names ``trove/2017/a.pdf``,
 and ``culpa ingest ~/leaks/leak.zip`` names ``leak.zip``. Folders are walked
 in sorted order so every run sees files in the same order. Symbolic links
-are not followed: a leak may carry links that point anywhere on the laptop.
+inside folders are not followed: a leak may carry links that point anywhere on
+the laptop. A symbolic link named on the command line is followed (the user
+chose it; its provenance keeps the link's name), and a link loop is reported.
+A FIFO, device or socket is never read (reading a FIFO blocks, a device never
+ends); it is reported with what it is, not skipped in silence (issue 10).
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Iterator, Sequence
@@ -31,27 +36,75 @@ def provenance_name(name: str) -> str:
     return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
+#: What each kind of special file is called in the message that refuses it.
+_SPECIAL_KINDS = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
 def walk_sources(paths: Sequence[Path]) -> Iterator[SourceFile]:
     for given in paths:
         root = Path(os.path.abspath(given))
-        yield from _walk(root, root.name)
+        yield from _walk_given(root, root.name)
 
 
-def _walk(path: Path, provenance: str) -> Iterator[SourceFile]:
+def _walk_given(root: Path, provenance: str) -> Iterator[SourceFile]:
+    """One command-line argument: a symbolic link is followed to what it names."""
+    if root.is_symlink():
+        try:
+            # strict: a dangling link or a loop raises (RuntimeError before Python 3.13).
+            target = root.resolve(strict=True)
+        except (OSError, RuntimeError) as exc:
+            reason = "it is a loop" if _is_loop(exc) else _reason(exc)
+            yield SourceFile(
+                provenance_name(provenance),
+                root,
+                error=f"the symbolic link cannot be followed: {reason}",
+            )
+            return
+        yield from _walk(target, provenance, set())
+        return
+    yield from _walk(root, provenance, set())
+
+
+def _walk(path: Path, provenance: str, seen: set[tuple[int, int]]) -> Iterator[SourceFile]:
     try:
         info = path.lstat()
     except OSError as exc:
-        yield SourceFile(provenance_name(provenance), path, error=exc.strerror or str(exc))
+        yield SourceFile(provenance_name(provenance), path, error=_reason(exc))
         return
     if stat.S_ISLNK(info.st_mode):
         return
     if stat.S_ISDIR(info.st_mode):
+        # A folder reached twice (a bind mount of its parent inside it) is walked once.
+        key = (info.st_dev, info.st_ino)
+        if key in seen:
+            return
+        seen.add(key)
         try:
             names = sorted(os.listdir(path))
         except OSError as exc:
-            yield SourceFile(provenance_name(provenance), path, error=exc.strerror or str(exc))
+            yield SourceFile(provenance_name(provenance), path, error=_reason(exc))
             return
         for name in names:
-            yield from _walk(path / name, f"{provenance}/{name}")
+            yield from _walk(path / name, f"{provenance}/{name}", seen)
     elif stat.S_ISREG(info.st_mode):
         yield SourceFile(provenance_name(provenance), path, info.st_size, info.st_mtime_ns)
+    else:
+        kind = next((name for test, name in _SPECIAL_KINDS if test(info.st_mode)), None)
+        yield SourceFile(
+            provenance_name(provenance),
+            path,
+            error=f"{kind or 'a special file'}, not a regular file: not read",
+        )
+
+
+def _reason(exc: OSError | RuntimeError) -> str:
+    return (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
+
+
+def _is_loop(exc: OSError | RuntimeError) -> bool:
+    return isinstance(exc, RuntimeError) or exc.errno == errno.ELOOP

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import zipfile
@@ -170,3 +171,20 @@ def test_json_output_escapes_controls_and_keeps_the_data(hostile_names_case: Pat
     hit = _hits(out)[0]
     assert hit["path"] == f"trove/leak.zip!/{EVIL_NAME}"
     assert "\x9b" in hit["snippet"]
+
+
+def test_ingest_of_a_fifo_says_what_it_is(small_case: Path, tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe")
+    code, out, err = _invoke("ingest", "--case", str(small_case), "--json", str(tmp_path / "pipe"))
+    assert code == 3, err
+    assert json.loads(out)["error_count"] == 1
+    code, out, _ = _invoke("errors", "--case", str(small_case))
+    assert "pipe\ta FIFO (named pipe), not a regular file: not read" in out
+
+
+def test_ingest_of_a_symlink_loop_is_a_usage_error(small_case: Path, tmp_path: Path) -> None:
+    os.symlink(tmp_path / "b", tmp_path / "a")
+    os.symlink(tmp_path / "a", tmp_path / "b")
+    code, _, err = _invoke("ingest", "--case", str(small_case), str(tmp_path / "a"))
+    assert code == 2
+    assert "symbolic link that cannot be followed" in err

@@ -42,3 +42,40 @@ def test_unreadable_folder_is_reported_not_fatal(tmp_path: Path) -> None:
     missing = tmp_path / "gone"
     (source,) = walk_sources([missing])
     assert source.error
+
+
+def test_symlink_given_on_the_command_line_is_followed(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    (real / "sub").mkdir(parents=True)
+    (real / "sub" / "a.txt").write_text("a")
+    os.symlink(real, tmp_path / "link")
+    os.symlink(real / "sub" / "a.txt", tmp_path / "file-link")
+    found = walk_sources([tmp_path / "link", tmp_path / "file-link"])
+    assert [(s.provenance, s.error) for s in found] == [
+        ("link/sub/a.txt", None),
+        ("file-link", None),
+    ]
+
+
+def test_symlink_loop_or_dangling_link_on_the_command_line_is_reported(tmp_path: Path) -> None:
+    os.symlink(tmp_path / "loop-b", tmp_path / "loop-a")
+    os.symlink(tmp_path / "loop-a", tmp_path / "loop-b")
+    os.symlink(tmp_path / "nowhere", tmp_path / "dangling")
+    loop, dangling = walk_sources([tmp_path / "loop-a", tmp_path / "dangling"])
+    assert loop.error == "the symbolic link cannot be followed: it is a loop"
+    assert dangling.error is not None and "cannot be followed" in dangling.error
+
+
+def test_fifo_and_device_are_refused_with_a_message(tmp_path: Path) -> None:
+    # They were skipped in silence: "0 files" and exit 0.
+    os.mkfifo(tmp_path / "pipe")
+    trove = tmp_path / "trove"
+    trove.mkdir()
+    os.mkfifo(trove / "inner-pipe")
+    fifo, device, inner = walk_sources([tmp_path / "pipe", Path("/dev/null"), trove])
+    assert fifo.error == "a FIFO (named pipe), not a regular file: not read"
+    assert device.error == "a character device, not a regular file: not read"
+    assert (inner.provenance, inner.error) == (
+        "trove/inner-pipe",
+        "a FIFO (named pipe), not a regular file: not read",
+    )
