@@ -42,6 +42,7 @@ class ErrorKind(StrEnum):
     #: The machine failed, not the file (disk full, out of memory, worker killed from
     #: outside): read again by a plain re-run, unlike every kind above (issue 10).
     ENVIRONMENT = "environment"
+    OCR_BUDGET = "ocr_budget"  # OCR stopped at the document's budget; the rest is unread
     INTERNAL = "internal"  # a bug in culpa: please report it
 
 

@@ -186,6 +186,43 @@ def ingest(
     ocr_lang: str,
     ocr_engine: str,
     passwords: tuple[str, ...],
+@click.option(
+    "--max-ocr-pages",
+    type=click.IntRange(0, None),
+    default=5000,
+    show_default=True,
+    help="Pages OCR'd per document; the rest are kept without text, the document partial "
+    "(read them later with `culpa ocr DOC --pages A-B`). 0: no limit.",
+)
+@click.option(
+    "--max-blank-ocr-pages",
+    type=click.IntRange(0, None),
+    default=50,
+    show_default=True,
+    help="Stop OCR of a document after this many pages in a row read without text. 0: never.",
+)
+@click.option(
+    "--max-ocr-minutes",
+    type=click.FloatRange(0, None),
+    default=60.0,
+    show_default=True,
+    help="Minutes of OCR per document before the rest of it is left for later. 0: no limit.",
+)
+@click.option(
+    "--max-archive-members",
+    type=click.IntRange(0, None),
+    default=100_000,
+    show_default=True,
+    help="Members unpacked per archive; past it the archive is kept as partial. 0: no budget.",
+)
+@click.option(
+    "--max-unpack-gb",
+    type=click.FloatRange(0, None),
+    default=100.0,
+    show_default=True,
+    help="GiB all archives of the run may unpack; past it archives are kept as partial. "
+    "0: no budget.",
+)
     password_file: Path | None,
     retry_errors: bool,
     file_timeout: float,
@@ -200,6 +237,11 @@ def ingest(
     """
     from culpa.cli.progress import ProgressBar
     from culpa.ingest.pool import FileLimits
+    max_ocr_pages: int,
+    max_blank_ocr_pages: int,
+    max_ocr_minutes: float,
+    max_archive_members: int,
+    max_unpack_gb: float,
     from culpa.ingest.runner import IngestOptions
     from culpa.ingest.runner import ingest as run_ingest
 
@@ -209,6 +251,7 @@ def ingest(
         raise click.UsageError(
             f"symbolic link that cannot be followed (dangling, or a loop): {', '.join(broken)}"
         )
+    from culpa.ingest.ocr_stage import OcrBudget
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise click.UsageError(f"no such file or folder: {', '.join(missing)}")
@@ -235,6 +278,9 @@ def ingest(
             f"{summary.files_seen} files: {summary.documents_added} new documents, "
             f"{summary.pages_added} pages ({summary.ocr_pages_added} OCR'd), "
             f"{summary.files_unchanged} unchanged, {summary.duplicates} duplicates, "
+        ocr_budget=OcrBudget(max_ocr_pages, max_blank_ocr_pages, max_ocr_minutes * 60),
+        member_budget=max_archive_members,
+        max_unpack_bytes=int(max_unpack_gb * 1024**3),
             f"{summary.error_count} errors in {summary.seconds:.1f}s",
             err=True,
         )

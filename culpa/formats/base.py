@@ -31,6 +31,10 @@ class ArchiveLimits:
     max_ratio: float = 200.0  # expanded / compressed, per member
     max_members: int = 1_000_000
     max_depth: int = 16
+    #: Members one archive may unpack before it is kept as partial (the members so far
+    #: are read, the rest are not): ``culpa ingest --max-archive-members``. Unlike the
+    #: limits above it does not fail the file. 0: no budget.
+    member_budget: int = 100_000
 
 
 def no_progress() -> None:

@@ -30,12 +30,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from culpa.errors import ExtractionError, UsageError
+from culpa.errors import ErrorKind, ExtractionError, UsageError
 from culpa.formats import registry
 from culpa.formats.base import DEFAULT_OCR_LANGUAGES, ExtractContext, PageRenderer
 from culpa.index.fts import unindex_page
 from culpa.index.tokens import index_text
-from culpa.ingest.ocr_stage import PageOcr, ocr_pages
+from culpa.ingest.ocr_stage import PageOcr, budget_warning, ocr_pages, without_page
 from culpa.ingest.runner import OcrSettings, record_ocr_settings
 from culpa.ingest.worker import words_json
 from culpa.models import Page
@@ -327,6 +327,7 @@ def _replace_page(
         )
         _move_notes(conn, doc_id, page.number, page.text, summary)
         _set_page_error(conn, doc_id, page.number, None)
+        _mark_read(conn, doc_id, page.number)
         conn.execute(
             "INSERT OR REPLACE INTO ocr_runs (page_id, settings, done_at) VALUES (?, ?, ?)",
             (page_id, settings, _now()),
@@ -336,6 +337,52 @@ def _replace_page(
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
+
+
+def _mark_read(conn: sqlite3.Connection, doc_id: int, number: int) -> None:
+    """Page ``number`` is read: drop it from the pages the ingest's OCR budget left unread.
+
+    Once none is left, a document that was partial for its OCR budget is whole
+    again (status ``ok``, its ``ocr_budget`` warning gone); until then the
+    warning names the pages still unread.
+    """
+    row = conn.execute(
+        "SELECT metadata, status, error_kind, sha256 FROM documents WHERE id = ?", (doc_id,)
+    ).fetchone()
+    metadata: dict[str, str] = json.loads(row[0]) if row and row[0] else {}
+    not_read = metadata.get("ocr_not_read")
+    if not not_read:
+        return
+    left = without_page(not_read, number)
+    if left == not_read:
+        return
+    budget_kind = row[1] == "partial" and row[2] == ErrorKind.OCR_BUDGET
+    if left:
+        metadata["ocr_not_read"] = left
+        warning = budget_warning(metadata, str(row[3])[:12])
+        if budget_kind:
+            conn.execute("UPDATE documents SET error_message = ? WHERE id = ?", (warning, doc_id))
+            conn.execute(
+                "UPDATE errors SET message = ? WHERE sha256 = ? AND kind = ?",
+                (warning, row[3], str(ErrorKind.OCR_BUDGET)),
+            )
+    else:
+        metadata.pop("ocr_not_read", None)
+        metadata.pop("ocr_stopped", None)
+        if budget_kind:
+            conn.execute(
+                "UPDATE documents SET status = 'ok', error_kind = NULL, error_message = NULL "
+                "WHERE id = ?",
+                (doc_id,),
+            )
+            conn.execute(
+                "DELETE FROM errors WHERE sha256 = ? AND kind = ?",
+                (row[3], str(ErrorKind.OCR_BUDGET)),
+            )
+    conn.execute(
+        "UPDATE documents SET metadata = ? WHERE id = ?",
+        (json.dumps(metadata, ensure_ascii=False, sort_keys=True), doc_id),
+    )
 
 
 def _move_notes(

@@ -17,7 +17,7 @@ import sqlite3
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -30,9 +30,11 @@ from culpa.errors import (
     storage_message,
 )
 from culpa.formats import registry
+from culpa.formats.base import ArchiveLimits
 from culpa.ingest.network_guard import AUDIT_ENV
+from culpa.ingest.ocr_stage import OcrBudget
 from culpa.ingest.pool import Failure, FileLimits, WorkerPool
-from culpa.ingest.worker import WorkerConfig, WorkItem, WorkResult
+from culpa.ingest.worker import ChildItem, WorkerConfig, WorkItem, WorkResult
 from culpa.ingest.writer import CaseWriter
 from culpa.models import child_provenance
 from culpa.sources.walk import SourceFile, provenance_name, walk_sources
@@ -47,6 +49,9 @@ IN_FLIGHT_PER_WORKER = 12
 FLUSH_SECONDS = 1.0
 #: ... or once this many files wait in the open transaction.
 FLUSH_FILES = 1000
+#: Bytes of archive members one run may unpack (a trove of many large archives, or
+#: bombs just under each archive's own limits, must not fill the disk): 100 GiB.
+DEFAULT_UNPACK_BUDGET = 100 * 1024**3
 #: A file whose worker dies this many times is recorded as failed.
 MAX_CRASHES_PER_FILE = 2
 #: Seconds a blob's mtime may pass its document's ingested_at before a re-run hashes
@@ -164,6 +169,13 @@ class IngestOptions:
     #: Error kinds recorded by earlier runs under the paths to try again (``--retry``);
     #: ``encrypted`` is always retried when passwords are given.
     retry_kinds: frozenset[str] = frozenset()
+    #: How much OCR one document may take before it is kept as partial.
+    ocr_budget: OcrBudget = field(default_factory=OcrBudget)
+    #: Members one archive may unpack before it is kept as partial (0: no budget).
+    member_budget: int = ArchiveLimits().member_budget
+    #: Bytes all the archives of one run may unpack (``--max-unpack-gb``); past it an
+    #: archive keeps the members that fit, as partial, and the rest are not read.
+    max_unpack_bytes: int = DEFAULT_UNPACK_BUDGET
 
 
 #: Told (files done, files known, OCR pages done, OCR pages known) as the run goes.
@@ -228,7 +240,11 @@ class _Run:
             options.extractor_modules,
             network_log=Path(log) if (log := os.environ.get(AUDIT_ENV)) else None,
             ocr_engine=options.ocr_engine,
+            ocr_budget=options.ocr_budget,
+            member_budget=options.member_budget,
         )
+        #: Bytes of archive members unpacked by this run (see IngestOptions.max_unpack_bytes).
+        self.unpacked = 0
         self.summary = IngestSummary()
         self.children: deque[WorkItem] = deque()
         self.containers: dict[str, _Container] = {}
@@ -321,6 +337,8 @@ class _Run:
                         kind = ErrorKind.TIMEOUT
                         if outcome.failure is Failure.TOO_LARGE:
                             kind = ErrorKind.TOO_LARGE
+                        elif outcome.failure is Failure.STARVED:
+                            kind = ErrorKind.ENVIRONMENT  # the load, not the file
                         self._handle(_failed(outcome.item, kind, outcome.detail))
                 self._count_pages(pool)
                 self._maybe_flush()
@@ -409,6 +427,8 @@ class _Run:
 
     def _handle(self, result: WorkResult) -> None:
         item = result.item
+        if result.children and not result.known:
+            result = self._unpack_budget(result)
         try:
             doc_id, inserted, awaiting = self.writer.add(result)
         except (sqlite3.Error, UnicodeError, ValueError) as exc:  # recorded, not lost
@@ -463,6 +483,33 @@ class _Run:
                 child.path.unlink(missing_ok=True)
             self._finished(item.parent)
         self._tick()
+
+    def _unpack_budget(self, result: WorkResult) -> WorkResult:
+        """``result`` with only the children that fit in the run's unpack budget."""
+        budget = self.options.max_unpack_bytes
+        kept: list[ChildItem] = []
+        for child in result.children:
+            if budget and self.unpacked + child.size > budget:
+                break
+            self.unpacked += child.size
+            kept.append(child)
+        if len(kept) == len(result.children):
+            return result
+        for child in result.children[len(kept) :]:
+            child.path.unlink(missing_ok=True)
+        message = (
+            f"the run's unpack budget (--max-unpack-gb {budget / 1024**3:g}) was reached: "
+            f"{len(kept)} of its {len(result.children)} members were read, the rest were not"
+        )
+        if result.partial and result.error_message:
+            message = f"{result.error_message}; {message}"
+        return replace(
+            result,
+            children=tuple(kept),
+            error_kind=result.error_kind or str(ErrorKind.LIMIT_EXCEEDED),
+            error_message=message,
+            partial=True,
+        )
 
     def _finished(self, parent: str | None) -> None:
         """A child is fully committed: complete its container when it was the last."""

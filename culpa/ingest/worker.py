@@ -23,11 +23,18 @@ from typing import Any
 from culpa.analysis.dates import with_text_date
 from culpa.errors import ErrorKind, ExtractionError, storage_errno, storage_message
 from culpa.formats import registry
-from culpa.formats.base import ExtractContext, no_progress
+from culpa.formats.base import ArchiveLimits, ExtractContext, no_progress
 from culpa.formats.sniff import detect_mime
 from culpa.index.tokens import index_text
-from culpa.ingest.ocr_stage import PagesCallback, extract_with_ocr, no_pages
-from culpa.models import Page, Word
+from culpa.ingest.ocr_stage import (
+    OcrBudget,
+    PagesCallback,
+    budget_warning,
+    extract_with_ocr,
+    no_pages,
+)
+from culpa.models import Extracted, Page, Word
+from culpa.sources.archive import MemberBudgetError
 from culpa.store.blobs import BlobState, BlobStore, check_blob, sha256_file
 from culpa.store.case import Case
 
@@ -86,6 +93,9 @@ class WorkResult:
     children: tuple[ChildItem, ...] = ()
     error_kind: str | None = None
     error_message: str | None = None
+    #: True when the file was read only in part (a budget stopped it): its pages and
+    #: children are kept, and ``error_kind``/``error_message`` are the warning.
+    partial: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +111,10 @@ class WorkerConfig:
     network_log: Path | None = None
     #: OCR engine: auto, tesseract or ppocr (``--ocr-engine``).
     ocr_engine: str = "auto"
+    #: How much OCR one document may take (``--max-ocr-pages`` and the like).
+    ocr_budget: OcrBudget = field(default_factory=OcrBudget)
+    #: Members one archive may unpack before it is kept as partial (``--max-archive-members``).
+    member_budget: int = ArchiveLimits().member_budget
 
 
 _readonly: sqlite3.Connection | None = None
@@ -287,11 +301,25 @@ def _process(
         name=name,
         passwords=config.passwords,
         progress=progress,
+        limits=ArchiveLimits(member_budget=config.member_budget),
     )
+    warning: str | None = None
     try:
-        extracted = extract_with_ocr(
-            extractor, blob, context, engine=config.ocr_engine, on_pages=pages
-        )
+        try:
+            extracted = extract_with_ocr(
+                extractor,
+                blob,
+                context,
+                engine=config.ocr_engine,
+                on_pages=pages,
+                budget=config.ocr_budget,
+            )
+        except MemberBudgetError as exc:  # the members so far are kept and read
+            unpacked = {"members_unpacked": str(len(exc.children))}
+            extracted = Extracted(metadata=unpacked, children=exc.children)
+            warning = exc.message
+        else:
+            warning = budget_warning(extracted.metadata, sha256[:12])
         children = tuple(
             ChildItem(child.name, child.path, *sha256_file(child.path))
             for child in extracted.children
@@ -330,7 +358,15 @@ def _process(
             [page.text for page in extracted.pages],
         ),
         children=children,
+        error_kind=None if warning is None else str(_warning_kind(extracted)),
+        error_message=warning,
+        partial=warning is not None,
     )
+
+
+def _warning_kind(extracted: Extracted) -> ErrorKind:
+    """The kind recorded for a file a budget stopped: its OCR, or its unpacking."""
+    return ErrorKind.OCR_BUDGET if "ocr_stopped" in extracted.metadata else ErrorKind.LIMIT_EXCEEDED
 
 
 def _failed(base: WorkResult, kind: ErrorKind, message: str) -> WorkResult:

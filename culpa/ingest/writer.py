@@ -16,6 +16,7 @@ import json
 import sqlite3
 from datetime import UTC, datetime
 
+from culpa.index.fts import unindex_page
 from culpa.ingest.worker import WorkResult
 
 
@@ -70,7 +71,8 @@ class CaseWriter:
             params.extend([prefix, prefix + "/", prefix + "0", prefix + "!/", prefix + "!0"])
         rows = self.conn.execute(
             "SELECT e.path, d.id FROM errors e JOIN documents d ON d.sha256 = e.sha256 "
-            f"WHERE d.status = 'error' AND d.error_kind IN ({', '.join('?' * len(kinds))}) "
+            "WHERE d.status IN ('error', 'partial') "
+            f"AND d.error_kind IN ({', '.join('?' * len(kinds))}) "
             f"AND ({ranges})",
             params,
         ).fetchall()
@@ -145,7 +147,10 @@ class CaseWriter:
                 "WHERE sha256 = ?",
                 (result.sha256,),
             ).fetchone()
-            if row is not None and row[2] == "error" and not result.known:
+            # A partial document (a budget stopped it) reopened by --retry-errors is read
+            # again whole, within this run's budgets (issue 10).
+            reread = row is not None and (row[2] == "error" or (row[2] == "partial" and not row[1]))
+            if row is not None and reread and not result.known:
                 # A failed document reopened for a retry (reopen_errors), or read again
                 # by a worker (a password given, a disk that was full): stored anew,
                 # under the same id (notes and tags on it stay), its paths kept.
@@ -157,7 +162,7 @@ class CaseWriter:
                 complete = not result.children
             else:
                 doc_id, complete = row[0], bool(row[1])
-                if row[2] == "error":
+                if row[2] in ("error", "partial"):  # its failure or warning holds here too
                     self._record_error(item.provenance, result.sha256, result, row[3], row[4])
             self._add_provenance(doc_id, result)
             if complete and row is not None:
@@ -176,7 +181,8 @@ class CaseWriter:
 
     def _store_document(self, result: WorkResult, replacing: int | None = None) -> int:
         """Insert a document, or overwrite the failed one ``replacing`` (it has no pages)."""
-        status = "error" if result.error_kind else "ok"
+        # 'partial': read in part (a budget stopped it); its error row is the warning.
+        status = "partial" if result.partial else "error" if result.error_kind else "ok"
         values = (
             result.sha256,
             result.size,
@@ -210,6 +216,8 @@ class CaseWriter:
             )
             doc_id = cursor.lastrowid
         assert doc_id is not None
+        if replacing is not None:
+            self._drop_pages(doc_id)
         for page in result.pages:
             page_cursor = self.conn.execute(
                 "INSERT INTO pages (document_id, number, text, language, method, ocr_engine, "
@@ -235,6 +243,27 @@ class CaseWriter:
         if result.error_kind:
             self._record_error(result.item.provenance, result.sha256, result)
         return doc_id
+
+    def _drop_pages(self, doc_id: int) -> None:
+        """Remove the pages of a document about to be stored anew (a partial one read again)."""
+        rows = self.conn.execute(
+            "SELECT id, text FROM pages WHERE document_id = ?", (doc_id,)
+        ).fetchall()
+        if not rows:  # a failed document has none
+            return
+        pending = {rowid for rowid, _ in self._index_rows}
+        for page_id, text in rows:
+            if page_id not in pending:  # in the index already: replay its tokens out
+                unindex_page(self.conn, page_id, text)
+        ids = {page_id for page_id, _ in rows}
+        self._index_rows[:] = [row for row in self._index_rows if row[0] not in ids]
+        for table, column in (("page_words", "page_id"), ("ocr_runs", "page_id")):
+            self.conn.execute(
+                f"DELETE FROM {table} WHERE {column} IN "
+                "(SELECT id FROM pages WHERE document_id = ?)",
+                (doc_id,),
+            )
+        self.conn.execute("DELETE FROM pages WHERE document_id = ?", (doc_id,))
 
     def _add_provenance(self, doc_id: int, result: WorkResult) -> None:
         item = result.item

@@ -47,6 +47,22 @@ def decode_legacy_name(raw: bytes) -> str:
     return decode_name(raw)
 
 
+class MemberBudgetError(ExtractionError):
+    """An archive reached its member budget (:attr:`ArchiveLimits.member_budget`).
+
+    Not a failure of the file: ``children`` holds the members unpacked so far,
+    which the ingest keeps and reads; the archive is stored as partial.
+    """
+
+    def __init__(self, message: str, children: tuple[Child, ...] = ()) -> None:
+        super().__init__(ErrorKind.LIMIT_EXCEEDED, message)
+        self.children = children
+
+    def __reduce__(self) -> tuple[type[ExtractionError], tuple[ErrorKind, str]]:
+        # Out of a process it travels as the plain limit it is (its files stay behind).
+        return (ExtractionError, (self.kind, self.message))
+
+
 def check_depth(context: ExtractContext) -> None:
     if context.depth >= context.limits.max_depth:
         raise ExtractionError(
@@ -138,6 +154,13 @@ class Unpacker:
         if len(self.children) >= self.limits.max_members:
             raise ExtractionError(
                 ErrorKind.LIMIT_EXCEEDED, f"more than {self.limits.max_members} members"
+            )
+        budget = self.limits.member_budget
+        if budget and len(self.children) >= budget:
+            raise MemberBudgetError(
+                f"archive holds more than {budget} members (--max-archive-members {budget}): "
+                f"the first {budget} were unpacked and read, the rest were not",
+                tuple(self.children),
             )
         target = self.workdir / f"member-{next(self._numbers):07d}"
         return MemberWriter(self, name, compressed_size, target)

@@ -11,7 +11,7 @@ CREATE TABLE IF NOT EXISTS documents (
     size          INTEGER NOT NULL,          -- bytes
     mime          TEXT NOT NULL,             -- detected from content, not the name
     type          TEXT NOT NULL,             -- short family: pdf, image, docx, html, text, email, zip, tar, unknown
-    status        TEXT NOT NULL,             -- 'ok' or 'error'
+    status        TEXT NOT NULL,             -- 'ok', 'error' or 'partial' (a budget stopped it)
     error_kind    TEXT,                      -- an ErrorKind when status = 'error'
     error_message TEXT,
     extractor     TEXT,                      -- which extractor read it
