@@ -358,10 +358,14 @@ def search(
 ) -> None:
     """Search every page: words, "phrases", Chinese of any length, AND/OR/NOT.
 
-    Simplified and traditional Chinese match each other. Filters can also be
-    written in the query: type:pdf lang:zh path:leak.zip!/2017 ocr:low. On
+    Simplified and traditional Chinese match each other. surveil* finds words
+    that begin so; "mass surveillance"~3 or NEAR(新疆 棉花, 5) finds words at
+    most 3 (5) apart (characters in Chinese). Filters can also be written in
+    the query: type:pdf lang:zh path:leak.zip!/2017 ocr:low year:1992. On
     OCR'd pages a hit says "OCR 71%" ("low" when doubtful), and words the OCR
-    was unsure of are marked [?like this?] in the snippet.
+    was unsure of are marked [?like this?] in the snippet. How many pages and
+    documents match goes to stderr; when none do, it says which filter values
+    match nothing and which exist.
     """
     from culpa.search.engine import search as run_search
     from culpa.search.engine import totals

@@ -23,6 +23,7 @@ from culpa.errors import QueryError
 from culpa.models import Hit
 from culpa.search.doubt import doubtful_words, ocr_label, page_words
 from culpa.search.engine import match_pattern, search
+from culpa.search.explain import explain_empty
 from culpa.search.query import Query, parse
 from culpa.store.annotations import all_notes, has_tables, tag_counts
 from culpa.store.queries import status_counts
@@ -260,6 +261,8 @@ def search_view(request: Request) -> Response:
         "facets_exact": not facets.approximate,
         "sampled_pages": facets.sampled_pages,
         "took_ms": took_ms,
+        # Nothing found: name the filter values that match nothing, and what exists.
+        "why_empty": explain_empty(conn, query) if not total else [],
         "groups": groups,
         "facets": facet_links(q, facets),
         "first": offset + 1,
