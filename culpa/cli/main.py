@@ -176,16 +176,6 @@ def init(directory: Path, as_json: bool) -> None:
     show_default=True,
     help="MiB of memory one worker may use on a file before the file is stopped.",
 )
-@json_option
-@handle_errors
-def ingest(
-    case_dir: str | None,
-    paths: tuple[Path, ...],
-    workers: int | None,
-    no_ocr: bool,
-    ocr_lang: str,
-    ocr_engine: str,
-    passwords: tuple[str, ...],
 @click.option(
     "--max-ocr-pages",
     type=click.IntRange(0, None),
@@ -223,10 +213,25 @@ def ingest(
     help="GiB all archives of the run may unpack; past it archives are kept as partial. "
     "0: no budget.",
 )
+@json_option
+@handle_errors
+def ingest(
+    case_dir: str | None,
+    paths: tuple[Path, ...],
+    workers: int | None,
+    no_ocr: bool,
+    ocr_lang: str,
+    ocr_engine: str,
+    passwords: tuple[str, ...],
     password_file: Path | None,
     retry_errors: bool,
     file_timeout: float,
     memory_limit: int,
+    max_ocr_pages: int,
+    max_blank_ocr_pages: int,
+    max_ocr_minutes: float,
+    max_archive_members: int,
+    max_unpack_gb: float,
     as_json: bool,
 ) -> None:
     """Add files, folders and archives at PATHS to the case.
@@ -236,12 +241,8 @@ def ingest(
     `culpa errors`.
     """
     from culpa.cli.progress import ProgressBar
+    from culpa.ingest.ocr_stage import OcrBudget
     from culpa.ingest.pool import FileLimits
-    max_ocr_pages: int,
-    max_blank_ocr_pages: int,
-    max_ocr_minutes: float,
-    max_archive_members: int,
-    max_unpack_gb: float,
     from culpa.ingest.runner import IngestOptions
     from culpa.ingest.runner import ingest as run_ingest
 
@@ -251,7 +252,6 @@ def ingest(
         raise click.UsageError(
             f"symbolic link that cannot be followed (dangling, or a loop): {', '.join(broken)}"
         )
-    from culpa.ingest.ocr_stage import OcrBudget
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise click.UsageError(f"no such file or folder: {', '.join(missing)}")
@@ -268,6 +268,9 @@ def ingest(
         passwords=tuple(dict.fromkeys(tried)),
         limits=FileLimits(timeout=file_timeout, memory_bytes=memory_limit * 1024**2),
         retry_kinds=frozenset(str(kind) for kind in ErrorKind) if retry_errors else frozenset(),
+        ocr_budget=OcrBudget(max_ocr_pages, max_blank_ocr_pages, max_ocr_minutes * 60),
+        member_budget=max_archive_members,
+        max_unpack_bytes=int(max_unpack_gb * 1024**3),
     )
     with ProgressBar(enabled=sys.stderr.isatty()) as bar:
         summary = run_ingest(case, list(paths), options, progress=bar.update)
@@ -278,9 +281,6 @@ def ingest(
             f"{summary.files_seen} files: {summary.documents_added} new documents, "
             f"{summary.pages_added} pages ({summary.ocr_pages_added} OCR'd), "
             f"{summary.files_unchanged} unchanged, {summary.duplicates} duplicates, "
-        ocr_budget=OcrBudget(max_ocr_pages, max_blank_ocr_pages, max_ocr_minutes * 60),
-        member_budget=max_archive_members,
-        max_unpack_bytes=int(max_unpack_gb * 1024**3),
             f"{summary.error_count} errors in {summary.seconds:.1f}s",
             err=True,
         )
