@@ -47,6 +47,9 @@ EUC_TW_ICONV = "EUC-TW"
 #: for a 2-byte Han character, 4 for EUC-TW's 4-byte ones), plus room for a flush.
 _OUT_BYTES_PER_BYTE, _OUT_SLACK = 4, 64
 _FAILED = ctypes.c_size_t(-1).value
+#: Input is handed to iconv this many bytes at a time, so its output buffer stays
+#: small (a 512 MB text file would otherwise need a 2 GB buffer).
+ICONV_CHUNK_BYTES = 1024 * 1024
 _CharPointer = ctypes.POINTER(ctypes.c_char)
 
 
@@ -101,10 +104,10 @@ class _Converter:
             _libc().close(self._handle)
             self._handle = None
 
-    def run(self, data: bytes, start: int) -> tuple[bytes, int, int]:
+    def run(self, data: bytes, start: int, end: int | None = None) -> tuple[bytes, int, int]:
         """Convert ``data[start:]``: (output, bytes consumed up to, errno or 0)."""
-        size = len(data) - start
-        source = ctypes.create_string_buffer(data[start:], size)
+        size = (len(data) if end is None else end) - start
+        source = ctypes.create_string_buffer(data[start : start + size], size)
         in_pointer = ctypes.cast(source, _CharPointer)
         in_left = ctypes.c_size_t(size)
         capacity = size * _OUT_BYTES_PER_BYTE + _OUT_SLACK
@@ -136,10 +139,13 @@ class EucTwIncrementalDecoder(codecs.IncrementalDecoder):
         parts: list[str] = []
         position = 0
         while position < len(data):
-            output, position, code = self._converter.run(data, position)
+            end = min(len(data), position + ICONV_CHUNK_BYTES)
+            output, position, code = self._converter.run(data, position, end)
             parts.append(output.decode("utf-8"))
             if code in (0, errno.E2BIG):  # done, or the output buffer filled: go on
                 continue
+            if code == errno.EINVAL and end < len(data):
+                continue  # a character cut at this chunk's end: the next chunk starts with it
             if code == errno.EINVAL and not final:
                 self._pending = data[position:]  # a character cut at the chunk's end
                 break

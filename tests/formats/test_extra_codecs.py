@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from culpa.formats.extra_codecs import register_codecs
+from culpa.formats.extra_codecs import ICONV_CHUNK_BYTES, register_codecs
 
 register_codecs()
 
@@ -69,3 +69,10 @@ def test_iso2022_cn_only_decodes() -> None:
         "中".encode("iso2022_cn")
     with pytest.raises(UnicodeEncodeError):
         "测".encode("euc_tw")  # simplified: not in CNS 11643
+
+
+@pytest.mark.parametrize("shift", range(4))
+def test_euc_tw_characters_cut_between_iconv_chunks(shift: int) -> None:
+    # iconv gets 1 MB at a time (a bounded buffer); a 4-byte character may straddle two.
+    text = "a" * (ICONV_CHUNK_BYTES - 2 + shift) + "乂中"
+    assert text.encode("euc_tw").decode("euc_tw") == text
