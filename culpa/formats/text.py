@@ -62,13 +62,14 @@ SUPERSETS = {
 _CJK_CODECS = frozenset({"gb18030", "cp950", "big5hkscs"})
 #: The CJK codecs tried on 8-bit text, best first on a tie.
 _CJK_CANDIDATES = ("gb18030", "cp950", "big5hkscs", "euc_tw")
-#: ISO-2022 escape sequences (designations) and the codecs to try for each family,
-#: narrowest first: the first that decodes cleanly names the text.
+#: ISO-2022 escape sequences (designations of a non-ASCII set) and the codecs to try
+#: for each family, narrowest first: the first that decodes cleanly names the text.
+#: ``ESC ( B`` alone (back to ASCII) is no sign: terminal logs hold it (``tput sgr0``).
 _ISO2022_FAMILIES: tuple[tuple[re.Pattern[bytes], tuple[str, ...]], ...] = (
     (re.compile(rb"\x1b\$\)C"), ("iso2022_kr",)),
     (re.compile(rb"\x1b\$[)*+][A-Z]"), ("iso2022_cn",)),
     (
-        re.compile(rb"\x1b(?:\$[@B]|\$\([@-Q]|\([BIJ]|\.[AF])"),
+        re.compile(rb"\x1b(?:\$[@B]|\$\([@-Q]|\(I|\.[AF])"),
         ("iso2022_jp", "iso2022_jp_ext", "iso2022_jp_2", "iso2022_jp_2004", "iso2022_jp_3"),
     ),
 )

@@ -151,3 +151,8 @@ def test_corpus_iso2022_jp() -> None:
     text, codec = decode_text(data)
     assert codec == "iso2022_jp" and "\x1b" not in text
     assert "コンソール アプリケーション : universalchardet プロジェクトの概要" in text
+
+
+def test_terminal_escapes_are_not_iso2022() -> None:
+    log = b"build ok \x1b[32mPASS\x1b(B\x1b[m\nnext line\n"
+    assert decode_text(log) == (log.decode(), "utf-8")
