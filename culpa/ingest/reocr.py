@@ -30,6 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from culpa.analysis.dates import DATE_KEY, with_text_date
 from culpa.errors import ErrorKind, ExtractionError, UsageError
 from culpa.formats import registry
 from culpa.formats.base import DEFAULT_OCR_LANGUAGES, ExtractContext, PageRenderer
@@ -328,6 +329,7 @@ def _replace_page(
         _move_notes(conn, doc_id, page.number, page.text, summary)
         _set_page_error(conn, doc_id, page.number, None)
         _mark_read(conn, doc_id, page.number)
+        refresh_text_date(conn, doc_id, page.number)
         conn.execute(
             "INSERT OR REPLACE INTO ocr_runs (page_id, settings, done_at) VALUES (?, ?, ?)",
             (page_id, settings, _now()),
@@ -337,6 +339,31 @@ def _replace_page(
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
+
+
+def refresh_text_date(conn: sqlite3.Connection, doc_id: int, number: int) -> None:
+    """The date the document states (:mod:`culpa.analysis.dates`, for ``year:``) follows a
+    new reading of its first or last page, where it is looked for."""
+    first, last = conn.execute(
+        "SELECT min(number), max(number) FROM pages WHERE document_id = ?", (doc_id,)
+    ).fetchone()
+    if number not in (first, last):
+        return
+    texts = [
+        str(r[0])
+        for r in conn.execute(
+            "SELECT text FROM pages WHERE document_id = ? AND number IN (?, ?) ORDER BY number",
+            (doc_id, first, last),
+        )
+    ]
+    row = conn.execute("SELECT metadata FROM documents WHERE id = ?", (doc_id,)).fetchone()
+    metadata: dict[str, str] = json.loads(row[0]) if row and row[0] else {}
+    updated = with_text_date({k: v for k, v in metadata.items() if k != DATE_KEY}, texts)
+    if updated != metadata:
+        conn.execute(
+            "UPDATE documents SET metadata = ? WHERE id = ?",
+            (json.dumps(updated, ensure_ascii=False, sort_keys=True), doc_id),
+        )
 
 
 def _mark_read(conn: sqlite3.Connection, doc_id: int, number: int) -> None:

@@ -43,3 +43,24 @@ def test_the_ingest_stores_the_date_in_the_text(tmp_path: Path) -> None:
     assert json.loads(metadata)["date_in_text"] == "1992-03-05"
     found = runner.invoke(cli, ["search", "--case", case, "--json", "棉花 year:1992"])
     assert json.loads(found.stdout)["pages"] == 1
+
+
+def test_reading_a_page_again_updates_the_date(conn: sqlite3.Connection, add_doc: AddDoc) -> None:
+    """`culpa ocr` replaces a page's text: the date it states follows (first or last page)."""
+    from culpa.ingest.reocr import refresh_text_date
+
+    doc = add_doc(["badly read", "middle", "end"], metadata={"created": "2023-04-01"})
+
+    def set_page(number: int, text: str) -> dict[str, str]:
+        conn.execute(
+            "UPDATE pages SET text = ? WHERE document_id = ? AND number = ?", (text, doc, number)
+        )
+        refresh_text_date(conn, doc, number)
+        row = conn.execute("SELECT metadata FROM documents WHERE id = ?", (doc,)).fetchone()
+        metadata: dict[str, str] = json.loads(row[0])
+        return metadata
+
+    assert set_page(1, NOTICE)["date_in_text"] == "1992-03-05"
+    assert set_page(2, "二〇〇一年一月一日")["date_in_text"] == "1992-03-05"  # not looked at
+    assert set_page(1, "still unreadable") == {"created": "2023-04-01"}
+    assert set_page(3, "正文\n二〇一一年十二月三十一日")["date_in_text"] == "2011-12-31"
