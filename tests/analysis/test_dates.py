@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from culpa.analysis.dates import DATE_KEY, text_date, with_text_date
@@ -43,3 +45,16 @@ def test_the_date_is_added_to_the_metadata_only_when_found() -> None:
 
 def test_the_year_sql_reads_the_text_date_first() -> None:
     assert YEAR_SQL.index(DATE_KEY) < YEAR_SQL.index("created")
+
+
+REAL = Path("/work/shared/corpus/cjk-official/bha3_5c7acab9-7534-46d4-9f38-7368dfe01557.pdf")
+
+
+@pytest.mark.skipif(not REAL.exists(), reason="the shared corpus is not on this machine")
+def test_a_real_1976_document_dated_on_its_last_page() -> None:
+    """关于党内资产阶级问题的意见综述: 14 pages, 一九七六年七月八日 closing the last."""
+    import pymupdf
+
+    with pymupdf.open(REAL) as doc:  # type: ignore[no-untyped-call]
+        pages = [page.get_text() for page in doc]
+    assert text_date(pages) == "1976-07-08"
