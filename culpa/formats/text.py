@@ -155,9 +155,27 @@ def _decode_cjk(data: bytes, *, final: bool) -> tuple[str, str, float] | None:
         if text is None:
             continue
         score = cjk_plausibility(text)
+        if codec in _RARE_CJK and best is not None and not _clearly_better(text, score, best[2]):
+            continue
         if best is None or score > best[2]:
             best = (text, codec, score)
     return best
+
+
+#: Codecs whose byte ranges overlap GB2312's (any GB2312 text decodes as EUC-TW) but
+#: which are rare: they win only on enough text, by a clear margin.
+_RARE_CJK = frozenset({"euc_tw"})
+#: What a rare codec needs to beat a common one: this many CJK characters, this margin.
+RARE_MIN_CJK, RARE_MARGIN = 6, 0.15
+
+
+def _clearly_better(text: str, score: float, best: float) -> bool:
+    """Whether a rare codec's reading beats the best common one beyond doubt.
+
+    A short GBK string (原始内容) read as EUC-TW gave 倚我巾至, whose one very common
+    character (我) outscored the right reading, which had none in the common set.
+    """
+    return len(_CJK.findall(text)) >= RARE_MIN_CJK and score >= best + RARE_MARGIN
 
 
 def _detected_codec(sample: bytes) -> str:

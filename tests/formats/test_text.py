@@ -156,3 +156,11 @@ def test_corpus_iso2022_jp() -> None:
 def test_terminal_escapes_are_not_iso2022() -> None:
     log = b"build ok \x1b[32mPASS\x1b(B\x1b[m\nnext line\n"
     assert decode_text(log) == (log.decode(), "utf-8")
+
+
+def test_a_short_gbk_string_is_not_read_as_euc_tw() -> None:
+    """Any GB2312 bytes decode as EUC-TW; on a few characters the rare codec must not win."""
+    from culpa.formats.text import _decode_cjk
+
+    best = _decode_cjk("原始内容".encode("gbk"), final=True)
+    assert best is not None and best[:2] == ("原始内容", "gb18030")
