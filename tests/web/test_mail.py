@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -37,3 +38,33 @@ def test_outlook_msg_html_body(tmp_path: Path) -> None:
     assert body is not None
     assert "中文測試" in body.html and "高票當選" in body.html
     assert email_body(CORPUS / "email" / "tika_testMSG.msg", OUTLOOK_MIME) is None  # text only
+
+
+def test_an_email_with_thousands_of_attachments_is_read_once(tmp_path: Path) -> None:
+    # Every view parsed every part again with the default policy: 33 s per view of an
+    # e-mail with 50,000 attachments (issue 10).
+    attachment = (
+        "--B\r\nContent-Type: application/octet-stream\r\n"
+        'Content-Disposition: attachment; filename="{}"\r\n\r\nx\r\n'
+    )
+    raw = (
+        "Subject: many\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/mixed; boundary="B"\r\n\r\n'
+        "--B\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>正文 <b>first</b></p>\r\n"
+        + "".join(attachment.format(number) for number in range(20_000))
+        + "--B--\r\n"
+    ).encode()
+    path = tmp_path / "many.eml"
+    path.write_bytes(raw)
+    started = time.perf_counter()
+    first = email_body(path)
+    first_view = time.perf_counter() - started
+    assert first is not None and "正文" in first.html
+    started = time.perf_counter()
+    for _ in range(5):
+        assert email_body(path) == first
+    assert time.perf_counter() - started < 0.05, f"first view took {first_view:.2f} s"
+    # A changed file is read again.
+    path.write_bytes(raw.replace(b"first", b"other"))
+    again = email_body(path)
+    assert again is not None and "other" in again.html
