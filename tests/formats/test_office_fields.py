@@ -72,7 +72,7 @@ SLIDE_STYLES = (
 )
 
 
-def _odf(path: Path, media_type: str, body: str, styles: str = "") -> Path:
+def odf_package(path: Path, media_type: str, body: str, styles: str = "") -> Path:
     content = (
         f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {NAMESPACES}>'
         f"{styles}<office:body>{body}</office:body></office:document-content>"
@@ -91,7 +91,7 @@ def _odf(path: Path, media_type: str, body: str, styles: str = "") -> Path:
     return path
 
 
-def _saved_as(source: Path, target: str, path: Path) -> Path:
+def saved_as(source: Path, target: str, path: Path) -> Path:
     with libreoffice_converted(source, target, suffix=source.suffix) as converted:
         shutil.copyfile(converted, path)
     return path
@@ -137,8 +137,8 @@ def test_unfixed_clock_fields_are_marked_in_odf() -> None:
 def test_word_date_time_and_file_name_fields_are_not_the_conversion_clock(
     tmp_path: Path,
 ) -> None:
-    odt = _odf(tmp_path / "memo.odt", "application/vnd.oasis.opendocument.text", MEMO)
-    doc = _saved_as(odt, "doc:MS Word 97", tmp_path / "memo.doc")
+    odt = odf_package(tmp_path / "memo.odt", "application/vnd.oasis.opendocument.text", MEMO)
+    doc = saved_as(odt, "doc:MS Word 97", tmp_path / "memo.doc")
     result = DocExtractor().extract(doc, _context(tmp_path))
     (page,) = result.pages
     # Before (the clock and the scratch copy's name):
@@ -155,13 +155,13 @@ def test_word_date_time_and_file_name_fields_are_not_the_conversion_clock(
 
 @needs_office
 def test_powerpoint_footer_dated_today_is_marked(tmp_path: Path) -> None:
-    odp = _odf(
+    odp = odf_package(
         tmp_path / "slide.odp",
         "application/vnd.oasis.opendocument.presentation",
         SLIDE,
         SLIDE_STYLES,
     )
-    ppt = _saved_as(odp, "ppt:MS PowerPoint 97", tmp_path / "slide.ppt")
+    ppt = saved_as(odp, "ppt:MS PowerPoint 97", tmp_path / "slide.ppt")
     result = PptExtractor().extract(ppt, _context(tmp_path))
     (page,) = result.pages
     # Before: "12/03/26\nConfidential\nSlide body" (the day of conversion).
@@ -173,8 +173,8 @@ def test_powerpoint_footer_dated_today_is_marked(tmp_path: Path) -> None:
 @needs_office
 def test_a_file_without_clock_fields_records_none(tmp_path: Path) -> None:
     body = "<office:text><text:p>Plain text only.</text:p></office:text>"
-    odt = _odf(tmp_path / "plain.odt", "application/vnd.oasis.opendocument.text", body)
-    doc = _saved_as(odt, "doc:MS Word 97", tmp_path / "plain.doc")
+    odt = odf_package(tmp_path / "plain.odt", "application/vnd.oasis.opendocument.text", body)
+    doc = saved_as(odt, "doc:MS Word 97", tmp_path / "plain.doc")
     result = DocExtractor().extract(doc, _context(tmp_path))
     assert result.pages[0].text == "Plain text only."
     assert "clock_fields_marked" not in result.metadata
