@@ -51,6 +51,8 @@ class RenderError(Exception):
 class Rendered:
     path: Path
     media_type: str
+    #: The image itself when it could not be kept in the cache (a read-only case).
+    data: bytes | None = None
 
 
 def can_render(doc_type: str, mime: str) -> bool:
@@ -169,8 +171,13 @@ def page_image(case: Case, sha256: str, doc_type: str, mime: str, page: int) -> 
     else:
         data, suffix = _render_image(blob, page)
     target = cache_path(case, sha256, page, scale, suffix)
-    _write_atomically(target, data)
-    return Rendered(target, "image/png" if suffix == "png" else "image/jpeg")
+    media_type = "image/png" if suffix == "png" else "image/jpeg"
+    try:
+        _write_atomically(target, data)
+    except OSError:
+        # A read-only case is still viewed: the page is shown without being cached.
+        return Rendered(target, media_type, data)
+    return Rendered(target, media_type)
 
 
 def pdf_rotation(case: Case, sha256: str, page: int) -> tuple[float, ...] | None:

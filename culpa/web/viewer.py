@@ -484,6 +484,12 @@ def page_image_view(request: Request) -> Response:
         rendered = page_image(state.case, info.sha256, info.type, info.mime, number)
     except RenderError as exc:
         raise HTTPException(404, f"no image of this page: {exc}") from exc
+    if rendered.data is not None:
+        return Response(
+            rendered.data,
+            media_type=rendered.media_type,
+            headers={"Cache-Control": "private, max-age=86400"},
+        )
     return FileResponse(
         rendered.path,
         media_type=rendered.media_type,

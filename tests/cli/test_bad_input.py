@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pymupdf
 import pytest
 from click.testing import CliRunner
 from starlette.testclient import TestClient
@@ -32,6 +33,9 @@ def small_case(tmp_path_factory: pytest.TempPathFactory) -> Path:
     trove = root / "trove"
     trove.mkdir()
     (trove / "a.txt").write_text("mass surveillance of the region\n", encoding="utf-8")
+    pdf = pymupdf.open()  # type: ignore[no-untyped-call]
+    pdf.new_page().insert_text((72, 72), "a rendered page")
+    pdf.save(trove / "b.pdf")
     case = root / "case"
     assert _invoke("init", str(case))[0] == 0
     code, _, err = _invoke("ingest", "--case", str(case), "--no-ocr", str(trove))
@@ -88,6 +92,10 @@ def test_read_only_case_can_be_searched_and_viewed(read_only_case: Path) -> None
     with TestClient(app, base_url=TEST_ORIGIN, raise_server_exceptions=False) as client:
         assert client.get("/", params={"q": "surveillance"}).status_code == 200
         assert client.get("/doc/1").status_code == 200
+        found = _hits(_invoke("search", "--case", case, "rendered", "--json")[1])
+        image = client.get(f"/doc/{found[0]['document_id']}/page/1/image")
+        assert image.status_code == 200, image.text  # rendered, though it cannot be cached
+        assert image.headers["content-type"] == "image/png"
         token = client.cookies.get(f"culpa_csrf_{TEST_PORT}") or ""
         refused = client.post("/doc/1/star", data={"csrf": token}, headers={"Origin": TEST_ORIGIN})
         assert refused.status_code == 403
