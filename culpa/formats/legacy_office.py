@@ -13,8 +13,9 @@
   by a marker (:data:`CLOCK_FIELD_MARKERS`: ``[date field]``, ``[time field]``,
   ``[file name field]``; a slide footer showing "today" likewise) and that ODF is
   converted to PDF. Fixed fields keep the value saved in the file. A PowerPoint
-  date field holds no value at all (PowerPoint shows the day it is opened);
-  LibreOffice's Word import drops the result Word saved, so it is marked too.
+  date field holds no value at all (PowerPoint shows the day it is opened). A
+  Word DATE or TIME field keeps the result Word saved: LibreOffice keeps it for a
+  locked field, so the fields are locked in a copy first (:func:`lock_word_fields`).
 - .xls is read by xlrd directly (no converter): one page per sheet, the
   sheet's name on the first line, rows tab-separated, cell comments after.
 - Metadata of all three comes from the OLE property streams
@@ -393,6 +394,70 @@ def office_pdf(source: Path, *, application: str, suffix: str) -> Iterator[tuple
             yield pdf, marked
 
 
+#: Word's FIB: its identifier, the first version with the Word 97 layout read here, the
+#: flag choosing the 1Table stream, and the indexes in FibRgFcLcb97 of the field tables
+#: (PlcfFld) of every story: main text, headers, footnotes, comments, endnotes, text
+#: boxes, header text boxes ([MS-DOC] 2.5.6).
+_WORD_IDENT = 0xA5EC
+_WORD_97_NFIB = 0x00C1
+_WHICH_TABLE_FLAG = 0x0200
+_FIELD_TABLE_INDEXES = (16, 17, 18, 19, 48, 57, 59)
+#: Field types ([MS-DOC] 2.9.90 flt) of DATE and TIME, which Word fills from the clock
+#: when it updates them; and fLocked in the field's end character.
+_CLOCK_FIELD_TYPES = frozenset({31, 32})
+_FIELD_BEGIN, _FIELD_END = 0x13, 0x15
+_FIELD_LOCKED = 0x10
+_FIB_ERRORS: tuple[type[Exception], ...] = (*_OLE_ERRORS, struct.error)
+
+
+def lock_word_fields(path: Path) -> int:
+    """Lock the DATE and TIME fields of the Word 97-2003 file at ``path`` (changed in place).
+
+    LibreOffice shows an unlocked DATE field as the time of conversion but a locked
+    one as the result Word saved in the file. Returns how many were locked; a file
+    it cannot parse is left as it is (the ODF step still marks its fields).
+    """
+    locked = 0
+    try:
+        with olefile.OleFileIO(str(path), write_mode=True) as ole:
+            fib = ole.openstream("WordDocument").read(4096)
+            ident, nfib = struct.unpack_from("<HH", fib, 0)
+            if ident != _WORD_IDENT or nfib < _WORD_97_NFIB:
+                return 0
+            (flags,) = struct.unpack_from("<H", fib, 0x0A)
+            stream = "1Table" if flags & _WHICH_TABLE_FLAG else "0Table"
+            (csw,) = struct.unpack_from("<H", fib, 32)
+            position = 34 + 2 * csw
+            (cslw,) = struct.unpack_from("<H", fib, position)
+            position += 2 + 4 * cslw
+            (pairs,) = struct.unpack_from("<H", fib, position)
+            position += 2
+            table = bytearray(ole.openstream(stream).read())
+            for index in _FIELD_TABLE_INDEXES:
+                if index >= pairs:
+                    continue
+                offset, size = struct.unpack_from("<II", fib, position + 8 * index)
+                if size < 10 or offset + size > len(table):
+                    continue
+                count = (size - 4) // 6  # n+1 character positions (4 bytes), n FLDs (2)
+                start = offset + 4 * (count + 1)
+                types: list[int] = []
+                for at in range(start, start + 2 * count, 2):
+                    kind = table[at] & 0x1F
+                    if kind == _FIELD_BEGIN:
+                        types.append(table[at + 1])
+                    elif kind != _FIELD_END or not types:
+                        continue
+                    elif types.pop() in _CLOCK_FIELD_TYPES and not table[at + 1] & _FIELD_LOCKED:
+                        table[at + 1] |= _FIELD_LOCKED
+                        locked += 1
+            if locked:
+                ole.write_stream(stream, bytes(table))
+    except _FIB_ERRORS:
+        return 0
+    return locked
+
+
 # --------------------------------------------------------------------------- OLE metadata
 
 
@@ -618,6 +683,18 @@ def _with_comments(page: Page, comments: list[str]) -> Page:
     return dataclasses.replace(page, text=text, language=detect_language(text))
 
 
+def _with_word_fields_locked(source: Path, scratch: Path, application: str) -> tuple[Path, int]:
+    """A copy of a Word file with its DATE and TIME fields locked (see lock_word_fields)."""
+    if application != "writer":
+        return source, 0
+    copy = scratch / "locked.doc"
+    if copy != source:
+        shutil.copyfile(source, copy)
+    copy.chmod(0o600)
+    locked = lock_word_fields(copy)
+    return (copy, locked) if locked else (source, 0)
+
+
 def _convert_and_read(
     path: Path, context: ExtractContext, *, application: str, suffix: str, label: str
 ) -> Extracted:
@@ -629,6 +706,9 @@ def _convert_and_read(
             metadata.update(ole_metadata(source) or {})
             metadata["encryption"] = encryption
         children, skipped = embedded_files(source, context)
+        source, locked = _with_word_fields_locked(source, Path(scratch), application)
+        if locked:
+            metadata["clock_fields_saved_values"] = str(locked)
         with office_pdf(source, application=application, suffix=suffix) as (pdf, marked):
             context.progress()
             try:
@@ -674,6 +754,7 @@ def _convert_and_render(
     conversion is gone by the time the OCR stage asks; rare, as few such pages need OCR)."""
     with tempfile.TemporaryDirectory(prefix="culpa-legacy-") as scratch:
         source, _encryption = _decrypted_copy(path, context, Path(scratch), label)
+        source, _locked = _with_word_fields_locked(source, Path(scratch), application)
         with office_pdf(source, application=application, suffix=suffix) as (pdf, _marked):
             yield from PdfExtractor().render_pages(pdf, numbers, context)
 

@@ -14,6 +14,7 @@ import zipfile
 from datetime import datetime
 from pathlib import Path
 
+import olefile
 import pytest
 
 from culpa.formats.base import ExtractContext
@@ -97,6 +98,46 @@ def saved_as(source: Path, target: str, path: Path) -> Path:
     return path
 
 
+#: What the memo made by :func:`word_memo` saved as its DATE and TIME fields' results.
+SAVED_TIME = "01:02:03"
+_SAVED_DATES = {6: "1/2/03", 7: "1/22/03", 8: "11/22/03"}  # by length: today's is replaced
+
+
+def word_memo(folder: Path) -> tuple[Path, str]:
+    """A Word 97 file of :data:`MEMO`, and the date its DATE field saved.
+
+    LibreOffice saves today as the fields' results; they are overwritten in the file's
+    text (UTF-16, same length) with a day and time long past, so that the saved value
+    cannot be mistaken for the clock.
+    """
+    odt = odf_package(folder / "memo.odt", "application/vnd.oasis.opendocument.text", MEMO)
+    doc = saved_as(odt, "doc:MS Word 97", folder / "memo.doc")
+    with olefile.OleFileIO(str(doc), write_mode=True) as ole:
+        data = ole.openstream("WordDocument").read()
+        start = data.index("Memo dated".encode("utf-16-le"))
+        text = data[start : start + 400].decode("utf-16-le", "replace")
+        found = re.search(r"(\d{1,2}/\d{1,2}/\d\d)\W+at\W+(?:TIME[^\d]*)?(\d\d:\d\d:\d\d)", text)
+        assert found, text
+        today, now = found.groups()
+        saved_date = _SAVED_DATES[len(today)]
+        for old, new in ((today, saved_date), (now, SAVED_TIME)):
+            at = data.index(old.encode("utf-16-le"), start)
+            data = data[:at] + new.encode("utf-16-le") + data[at + 2 * len(new) :]
+        ole.write_stream("WordDocument", data)
+    return doc, saved_date
+
+
+def slide_ppt(folder: Path) -> Path:
+    """A PowerPoint 97 file of :data:`SLIDE`: a footer showing the current date."""
+    odp = odf_package(
+        folder / "slide.odp",
+        "application/vnd.oasis.opendocument.presentation",
+        SLIDE,
+        SLIDE_STYLES,
+    )
+    return saved_as(odp, "ppt:MS PowerPoint 97", folder / "slide.ppt")
+
+
 def _context(tmp_path: Path) -> ExtractContext:
     return ExtractContext(workdir=tmp_path / "work", ocr=False)
 
@@ -137,32 +178,25 @@ def test_unfixed_clock_fields_are_marked_in_odf() -> None:
 def test_word_date_time_and_file_name_fields_are_not_the_conversion_clock(
     tmp_path: Path,
 ) -> None:
-    odt = odf_package(tmp_path / "memo.odt", "application/vnd.oasis.opendocument.text", MEMO)
-    doc = saved_as(odt, "doc:MS Word 97", tmp_path / "memo.doc")
+    doc, saved_date = word_memo(tmp_path)
     result = DocExtractor().extract(doc, _context(tmp_path))
     (page,) = result.pages
     # Before (the clock and the scratch copy's name):
     # "Memo dated 12/3/26 at 10:27:39.\nSigned 2/3/01.\nFile /tmp/culpa-office-…/document.doc."
+    # Now the values Word saved for DATE and TIME; the file name has none LibreOffice keeps.
     assert page.text == (
-        "Memo dated [date field] at [time field].\nSigned 2/3/01.\nFile [file name field]."
+        f"Memo dated {saved_date} at {SAVED_TIME}.\nSigned 2/3/01.\nFile [file name field]."
     )
     assert not any(form in page.text for form in _today_forms())
-    assert not re.search(r"\d\d:\d\d", page.text)
-    assert result.metadata["clock_fields_marked"] == "3"
+    assert result.metadata["clock_fields_saved_values"] == "2"
+    assert result.metadata["clock_fields_marked"] == "1"
     for word in page.words:  # word boxes still index the text
         assert page.text[word.start : word.end] == word.text
 
 
 @needs_office
 def test_powerpoint_footer_dated_today_is_marked(tmp_path: Path) -> None:
-    odp = odf_package(
-        tmp_path / "slide.odp",
-        "application/vnd.oasis.opendocument.presentation",
-        SLIDE,
-        SLIDE_STYLES,
-    )
-    ppt = saved_as(odp, "ppt:MS PowerPoint 97", tmp_path / "slide.ppt")
-    result = PptExtractor().extract(ppt, _context(tmp_path))
+    result = PptExtractor().extract(slide_ppt(tmp_path), _context(tmp_path))
     (page,) = result.pages
     # Before: "12/03/26\nConfidential\nSlide body" (the day of conversion).
     assert page.text == "[date field]\nConfidential\nSlide body"
@@ -178,3 +212,4 @@ def test_a_file_without_clock_fields_records_none(tmp_path: Path) -> None:
     result = DocExtractor().extract(doc, _context(tmp_path))
     assert result.pages[0].text == "Plain text only."
     assert "clock_fields_marked" not in result.metadata
+    assert "clock_fields_saved_values" not in result.metadata

@@ -15,7 +15,7 @@ import pytest
 from culpa.ingest.runner import IngestOptions, IngestSummary, ingest
 from culpa.store.case import Case, init_case
 from tests.conftest import CORPUS
-from tests.formats.test_office_fields import MEMO, SLIDE, SLIDE_STYLES, odf_package, saved_as
+from tests.formats.test_office_fields import slide_ppt, word_memo
 
 pytestmark = pytest.mark.skipif(not (CORPUS / "MANIFEST.tsv").is_file(), reason="no shared corpus")
 
@@ -114,15 +114,7 @@ def test_ocr_and_clock_fields_give_byte_identical_text_again(tmp_path: Path) -> 
     used to be the clock at conversion, so the second ingest, 14 hours away, differed."""
     files = tmp_path / "files"
     files.mkdir()
-    memo = odf_package(files / "memo.odt", "application/vnd.oasis.opendocument.text", MEMO)
-    slide = odf_package(
-        files / "slide.odp", "application/vnd.oasis.opendocument.presentation", SLIDE, SLIDE_STYLES
-    )
-    samples = [
-        *(CORPUS / name for name in OCR_SAMPLES),
-        saved_as(memo, "doc:MS Word 97", files / "memo.doc"),
-        saved_as(slide, "ppt:MS PowerPoint 97", files / "slide.ppt"),
-    ]
+    samples = [*(CORPUS / name for name in OCR_SAMPLES), word_memo(files)[0], slide_ppt(files)]
     first = init_case(tmp_path / "first")
     summary = ingest(first, samples, IngestOptions(workers=2, ocr=True))
     assert summary.error_count == 0 and summary.ocr_pages_added >= len(OCR_SAMPLES)
