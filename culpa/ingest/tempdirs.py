@@ -5,9 +5,8 @@ the fork server's socket (``listener-*``) and removes it at a normal exit. A run
 stopped with ``kill -9`` cannot, so every such kill left one folder. Before a
 pool starts, :func:`remove_stale_pool_dirs` removes each folder of this user
 whose every entry is a socket that no process listens on any more (so the
-process that made it is gone), and that is more than a minute old, and nothing
-else: a folder in use, a new one, another user's, or one holding anything but
-dead sockets is left alone.
+process that made it is gone), and nothing else: a folder in use, another user's,
+or one holding anything but dead sockets is left alone.
 """
 
 from __future__ import annotations
@@ -16,14 +15,10 @@ import os
 import shutil
 import stat
 import tempfile
-import time
 from pathlib import Path
 
 #: The prefix ``multiprocessing.util.get_temp_dir`` gives its folders.
 POOL_DIR_PREFIX = "pymp-"
-#: A folder younger than this is left alone whatever it holds: another run may be
-#: starting its fork server in it right now (a race seen once under pytest -n 2).
-MIN_AGE_SECONDS = 60.0
 #: The kernel's table of Unix sockets, with the path each listening socket is bound to.
 UNIX_SOCKETS = Path("/proc/net/unix")
 
@@ -60,8 +55,6 @@ def _is_dead_pool_dir(folder: Path, bound: set[str]) -> bool:
     try:
         info = folder.lstat()
         if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
-            return False
-        if time.time() - info.st_mtime < MIN_AGE_SECONDS:
             return False
         entries = list(folder.iterdir())
         if not entries:
