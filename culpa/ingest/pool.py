@@ -38,7 +38,6 @@ from multiprocessing.process import BaseProcess
 from typing import Any
 
 from culpa.ingest.network_guard import forbid_network
-from culpa.ingest.tempdirs import remove_stale_pool_dirs
 from culpa.ingest.worker import WorkerConfig, WorkItem, WorkResult, init_worker, process
 
 #: Seconds between two heartbeats a busy worker sends (less for short timeouts).
@@ -137,8 +136,6 @@ class WorkerPool:
     ) -> None:
         self.config = config
         self.limits = limits
-        # Each kill -9 of a run left its fork server's /tmp/pymp-* folder (issue 10).
-        remove_stale_pool_dirs()
         self.context = multiprocessing.get_context("forkserver")
         # The fork server imports the extractors (PyMuPDF, OpenCC, ...) once, not in
         # every worker nor again for a worker started after one was stopped.
