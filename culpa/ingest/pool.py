@@ -42,6 +42,10 @@ from culpa.ingest.worker import WorkerConfig, WorkItem, WorkResult, init_worker,
 
 #: Seconds between two heartbeats a busy worker sends (less for short timeouts).
 HEARTBEAT_SECONDS = 1.0
+#: Share of a stall spent waiting for a CPU past which a timeout is blamed on the load of
+#: the machine (``environment``, read again by the next run), not on the file: a parser
+#: loop burns CPU, a hang sleeps, and neither waits in the run queue.
+STARVED_SHARE = 0.5
 #: How often (seconds) the parent checks memory and progress when nothing arrives.
 CHECK_SECONDS = 0.25
 _PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
@@ -62,6 +66,9 @@ class Failure(enum.Enum):
 
     CRASHED = "crashed"
     TIMED_OUT = "timed_out"
+    #: No progress within the timeout because the machine was overloaded: the worker
+    #: spent most of that time waiting for a CPU, not reading (issue 10).
+    STARVED = "starved"
     TOO_LARGE = "too_large"
 
 
@@ -83,6 +90,8 @@ class _Worker:
     queue: deque[WorkItem] = field(default_factory=deque)
     #: When the first file in the queue last showed progress (monotonic seconds).
     progress_at: float = 0.0
+    #: The worker's time spent waiting for a CPU (ns, /proc schedstat) at that moment.
+    waited_at: int = 0
     #: Pages to OCR announced, and OCR'd, for the file being read (see WorkerPool.pages).
     file_pages_known: int = 0
     file_pages_done: int = 0
@@ -158,7 +167,9 @@ class WorkerPool:
         )
         worker.start()
         child_end.close()
-        return _Worker(worker, parent_end, progress_at=time.monotonic())
+        return _Worker(
+            worker, parent_end, progress_at=time.monotonic(), waited_at=run_delay(worker.pid)
+        )
 
     @property
     def in_flight(self) -> int:
@@ -169,6 +180,7 @@ class WorkerPool:
         worker = min(self.workers, key=lambda w: len(w.queue))
         if not worker.queue:
             worker.progress_at = time.monotonic()
+            worker.waited_at = run_delay(worker.process.pid)
         worker.conn.send(item)
         worker.queue.append(item)
 
@@ -211,6 +223,7 @@ class WorkerPool:
             while worker.conn.poll():
                 message = worker.conn.recv()
                 worker.progress_at = now
+                worker.waited_at = run_delay(worker.process.pid)
                 if message is None:
                     continue  # a heartbeat
                 if isinstance(message, tuple):  # pages to OCR found, or OCR'd
@@ -243,7 +256,16 @@ class WorkerPool:
                 f"reading it took {rss / 2**20:.0f} MiB of memory, over the "
                 f"{self.limits.memory_bytes / 2**20:.0f} MiB limit (--memory-limit): stopped",
             )
-        if now - worker.progress_at > self.limits.timeout:
+        stalled = now - worker.progress_at
+        if stalled > self.limits.timeout:
+            waited = (run_delay(worker.process.pid) - worker.waited_at) / 1e9
+            if waited > STARVED_SHARE * stalled:
+                return (
+                    Failure.STARVED,
+                    f"no progress for {stalled:.0f} s while the machine was overloaded (the "
+                    f"worker waited {waited:.0f} s of them for a CPU): stopped, and read "
+                    "again by the next run",
+                )
             return (
                 Failure.TIMED_OUT,
                 f"no progress for {self.limits.timeout:.0f} s: stopped "
@@ -297,6 +319,17 @@ def descendants(pid: int, children: dict[int, list[int]] | None = None) -> list[
         found.append(current)
         stack.extend(children.get(current, ()))
     return found
+
+
+def run_delay(pid: int | None) -> int:
+    """Nanoseconds process ``pid`` has spent runnable but waiting for a CPU (0 if unknown)."""
+    if pid is None:
+        return 0
+    try:
+        with open(f"/proc/{pid}/schedstat", "rb") as schedstat:
+            return int(schedstat.read().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
 
 
 def _rss(pid: int) -> int:

@@ -337,6 +337,8 @@ class _Run:
                         kind = ErrorKind.TIMEOUT
                         if outcome.failure is Failure.TOO_LARGE:
                             kind = ErrorKind.TOO_LARGE
+                        elif outcome.failure is Failure.STARVED:
+                            kind = ErrorKind.ENVIRONMENT  # the load, not the file
                         self._handle(_failed(outcome.item, kind, outcome.detail))
                 self._count_pages(pool)
                 self._maybe_flush()

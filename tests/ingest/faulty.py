@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import ClassVar
@@ -28,6 +29,12 @@ ORPHAN = b"FAULT orphan "
 #: ``FAULT killed-if <marker file>``: the worker is killed (SIGKILL, as by the kernel's
 #: out-of-memory killer) while the marker file exists; read as text once it is gone.
 KILLED_IF = b"FAULT killed-if "
+#: ``FAULT starved-if <marker file>``: while the marker file exists, the worker starts CPU
+#: hogs on its own CPU, lowers its priority and computes without progress, so it spends
+#: its stall waiting for a CPU, as on an overloaded machine; read as text once it is gone.
+STARVED_IF = b"FAULT starved-if "
+#: Busy processes STARVED_IF starts beside the worker (on its CPU, at normal priority).
+STARVING_HOGS = 3
 #: Bytes allocated by BALLOON (touched, so they are resident).
 BALLOON_BYTES = 1024**3
 CHUNK_BYTES = 32 * 1024**2
@@ -61,11 +68,28 @@ class FaultyTextExtractor:
         elif content.startswith(KILLED_IF):
             if Path(content[len(KILLED_IF) :].decode().strip()).exists():
                 os.kill(os.getpid(), signal.SIGKILL)
+        elif content.startswith(STARVED_IF):
+            if Path(content[len(STARVED_IF) :].decode().strip()).exists():
+                _starve()
         elif head.startswith(SLOW_BUT_ALIVE):
             for _ in range(12):  # 3 s in all, progress every 0.25 s
                 time.sleep(0.25)
                 context.progress()
         return TextExtractor().extract(path, context)
+
+
+def _starve() -> None:
+    """Compute forever at the lowest priority beside hogs on the same CPU (never returns).
+
+    The hogs are this worker's children, so the pool kills them with it.
+    """
+    cpu = min(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cpu})  # the hogs inherit it
+    for _ in range(STARVING_HOGS):
+        subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    os.nice(19)
+    while True:
+        pass
 
 
 register(FaultyTextExtractor)

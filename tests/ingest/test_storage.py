@@ -291,6 +291,34 @@ def test_a_worker_killed_from_outside_is_read_again_by_a_plain_rerun(
     assert paths["trove/box.zip"][1:3] == ("ok", 1)
 
 
+def test_a_timeout_caused_by_load_is_read_again_by_a_plain_rerun(
+    case: Case, tmp_path: Path
+) -> None:
+    """A worker starved of CPU makes no progress, but the file is not to blame: it is
+    recorded as ``environment``; a hang (sleeping) stays a ``timeout`` of the file."""
+    marker = tmp_path / "machine-overloaded"
+    marker.touch()
+    folder = tmp_path / "trove"
+    folder.mkdir()
+    (folder / "starved.txt").write_bytes(faulty.STARVED_IF + str(marker).encode())
+    (folder / "hang.txt").write_bytes(faulty.HANG)
+    options = replace(
+        OPTIONS, extractor_modules=("tests.ingest.faulty",), limits=FileLimits(timeout=6.0)
+    )
+
+    first = ingest(case, [folder], options)
+
+    assert first.errors == {"environment": 1, "timeout": 1}
+    conn = sqlite3.connect(case.db_path)
+    kinds = dict(conn.execute("SELECT path, kind FROM errors"))
+    conn.close()
+    assert kinds == {"trove/starved.txt": "environment", "trove/hang.txt": "timeout"}
+    marker.unlink()  # the load is gone
+    second = ingest(case, [folder], options)
+    assert second.errors == {"timeout": 1}  # the hang is not read again
+    assert _contents(case)["trove/starved.txt"][1:3] == ("ok", 1)
+
+
 def _locked_pdf(text: str, password: str) -> bytes:
     import pymupdf
 
