@@ -19,11 +19,11 @@ class ExitCode(IntEnum):
     INTERNAL = 1
     USAGE = 2
     FILE_ERRORS = 3
+    #: The disk holding the case is full, over quota, read-only or failing (issue 10).
+    STORAGE = 4
     #: `culpa verify` found the case not intact: a blob missing or damaged, an orphan,
     #: or damage in case.db or its search index (issue 10).
     NOT_INTACT = 5
-    #: The disk holding the case is full, over quota, read-only or failing (issue 10).
-    STORAGE = 4
 
 
 class ErrorKind(StrEnum):

@@ -2,7 +2,7 @@
 
 Results go to stdout (``--json`` for machines), progress and messages to
 stderr. Exit status: 0 success, 3 finished with recorded per-file errors,
-2 usage error, 1 internal failure.
+4 the disk holding the case is full or failing, 2 usage error, 1 internal failure.
 """
 
 from __future__ import annotations
@@ -23,7 +23,14 @@ import click
 from culpa import __version__
 from culpa.analysis.ocr.choices import DEFAULT_OCR_LANG, ENGINE_CHOICES
 from culpa.cli.terminal import json_safe, printable
-from culpa.errors import CaseDamagedError, CulpaError, ErrorKind, ExitCode
+from culpa.errors import (
+    CaseDamagedError,
+    CulpaError,
+    ErrorKind,
+    ExitCode,
+    storage_errno,
+    storage_message,
+)
 from culpa.store.case import CASE_ENV, Case, damaged_database, init_case, open_case
 
 P = ParamSpec("P")
@@ -84,6 +91,9 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
             click.echo("culpa: interrupted; committed work is kept, re-run to finish", err=True)
             sys.exit(130)
         except Exception as exc:
+            if (code := storage_errno(exc)) is not None:  # the disk, not a bug (issue 10)
+                click.echo(f"culpa: {storage_message(code)} ({exc})", err=True)
+                sys.exit(int(ExitCode.STORAGE))
             if (damage := damaged_database(exc)) is not None:  # the file, not a bug
                 click.echo(f"culpa: {damage}{_hint(damage)}", err=True)
                 sys.exit(int(damage.exit_code))
@@ -296,6 +306,9 @@ def ingest(
             f"--engine {ocr_engine}",
             err=True,
         )
+    if summary.storage_fault is not None:
+        click.echo(f"culpa: {summary.storage_fault}", err=True)
+        sys.exit(int(ExitCode.STORAGE))
     if summary.error_count:
         sys.exit(int(ExitCode.FILE_ERRORS))
 
