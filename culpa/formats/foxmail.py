@@ -26,10 +26,9 @@ from typing import IO, ClassVar
 
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
-from culpa.formats.mbox import MessageSplitter
+from culpa.formats.mbox import MessageSplitter, split_mailbox
 from culpa.formats.registry import register
 from culpa.formats.sniff import FOXMAIL_MARKER, FOXMAIL_MIME
-from culpa.formats.text import text_pages
 from culpa.models import Extracted
 from culpa.sources.archive import check_depth
 
@@ -90,18 +89,4 @@ class FoxmailExtractor:
     def extract(self, path: Path, context: ExtractContext) -> Extracted:
         """Split the mailbox into messages; the page is an index of them."""
         check_depth(context)
-        splitter = _FoxmailSplitter(context)
-        try:
-            with path.open("rb") as stream:
-                splitter.split(stream)
-        except OSError as exc:
-            raise ExtractionError(ErrorKind.UNREADABLE, f"cannot read mailbox: {exc}") from exc
-        count = len(splitter.children)
-        lines = list(splitter.index)
-        if count > len(lines):
-            lines.append(f"… and {count - len(lines)} more messages")
-        return Extracted(
-            pages=text_pages("\n".join(lines)),
-            metadata={"messages": str(count), "mailbox_format": "foxmail"},
-            children=tuple(splitter.children),
-        )
+        return split_mailbox(path, _FoxmailSplitter(context), {"mailbox_format": "foxmail"})

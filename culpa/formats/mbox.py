@@ -258,18 +258,22 @@ class MboxExtractor:
     def extract(self, path: Path, context: ExtractContext) -> Extracted:
         """Split the mailbox into messages; the page is an index of them."""
         check_depth(context)
-        splitter = MessageSplitter(context)
-        try:
-            with path.open("rb") as stream:
-                splitter.split(stream)
-        except OSError as exc:
-            raise ExtractionError(ErrorKind.UNREADABLE, f"cannot read mailbox: {exc}") from exc
-        count = len(splitter.children)
-        lines = list(splitter.index)
-        if count > len(lines):
-            lines.append(f"… and {count - len(lines)} more messages")
-        return Extracted(
-            pages=text_pages("\n".join(lines)),
-            metadata={"messages": str(count)},
-            children=tuple(splitter.children),
-        )
+        return split_mailbox(path, MessageSplitter(context), {})
+
+
+def split_mailbox(path: Path, splitter: MessageSplitter, metadata: dict[str, str]) -> Extracted:
+    """A mailbox read with ``splitter``: one child .eml per message, the page an index."""
+    try:
+        with path.open("rb") as stream:
+            splitter.split(stream)
+    except OSError as exc:
+        raise ExtractionError(ErrorKind.UNREADABLE, f"cannot read mailbox: {exc}") from exc
+    count = len(splitter.children)
+    lines = list(splitter.index)
+    if count > len(lines):
+        lines.append(f"… and {count - len(lines)} more messages")
+    return Extracted(
+        pages=text_pages("\n".join(lines)),
+        metadata={"messages": str(count), **metadata},
+        children=tuple(splitter.children),
+    )
