@@ -23,6 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from culpa.analysis.ocr.engine import OcrLine, OcrWord
+from culpa.analysis.ocr.text import is_cjk
 
 #: A gap narrower than this share of the region's width is spacing, not a gutter.
 MIN_GUTTER_SHARE = 0.01
@@ -91,7 +92,8 @@ def _gutter(lines: Sequence[OcrLine]) -> float | None:
         return None
     gap = best[1] - best[0]
     middle = origin + (best[0] + best[1]) / 2
-    line_height = float(np.median([min(b[2] - b[0], b[3] - b[1]) for b in map(_box, lines)]))
+    boxes = [line.box for line in lines]
+    line_height = float(np.median([min(b[2] - b[0], b[3] - b[1]) for b in boxes]))
     if gap >= WIDE_GUTTER_LINES * line_height:
         return middle
     if gap < MIN_GUTTER_LINES * line_height:
@@ -196,8 +198,6 @@ def _joined(row: Block) -> OcrLine:
 
 def _touching(left: OcrWord, right: OcrWord) -> bool:
     """Whether two Latin words on one row stand closer than a space apart."""
-    from culpa.analysis.ocr.text import is_cjk
-
     if is_cjk(left.text[-1]) or is_cjk(right.text[0]):
         return False
     height = max(left.y1 - left.y0, right.y1 - right.y0, 1.0)
@@ -227,10 +227,6 @@ def mostly_vertical(lines: Sequence[OcrLine]) -> bool:
     """Whether most of the characters stand in vertical columns."""
     vertical = sum(len(line.words) for line in lines if line.vertical)
     return vertical * 2 > sum(len(line.words) for line in lines)
-
-
-def _box(line: OcrLine) -> tuple[float, float, float, float]:
-    return line.box
 
 
 def _chars(line: OcrLine) -> int:

@@ -42,8 +42,9 @@ MIN_PPOCR_CHARS, MIN_PPOCR_CONFIDENCE = 8, 70.0
 #: turned unless its confidence drops by more than this.
 TURN_CONFIDENCE_SLACK = 5.0
 
+_TESSERACT = TesseractEngine()
 _ENGINES: dict[str, OcrEngine] = {
-    engine.name: engine for engine in (PpOcrEngine(), TesseractEngine(), NullEngine())
+    engine.name: engine for engine in (PpOcrEngine(), _TESSERACT, NullEngine())
 }
 
 
@@ -131,12 +132,11 @@ def _read(
     prepared: Prepared, languages: tuple[str, ...], engine: str
 ) -> tuple[list[OcrLine], str, int]:
     """The page's lines, a description of what read them, and a turn to try (degrees)."""
-    tesseract = _ENGINES["tesseract"]
     if engine == "tesseract" or (engine == "auto" and not _ppocr_can_read(languages)):
         return (*_read_with_tesseract(prepared, languages), 0)
     chosen = _ENGINES[engine if engine != "auto" else "ppocr"]
     lines = chosen.read(prepared.pixels, languages, prepared.dpi)
-    if engine == "auto" and (_doubtful(lines) or mostly_vertical(lines)) and tesseract.available():
+    if engine == "auto" and (_doubtful(lines) or mostly_vertical(lines)) and _TESSERACT.available():
         orientation = detect_orientation(prepared.pixels, prepared.dpi)
         if orientation.script is not None:
             wanted = SCRIPT_MODELS.get(orientation.script, ())
@@ -156,9 +156,8 @@ def _read(
 def _read_with_tesseract(
     prepared: Prepared, languages: tuple[str, ...]
 ) -> tuple[list[OcrLine], str]:
-    engine = TesseractEngine()
-    lines, models = engine.read_with_models(prepared.pixels, languages, prepared.dpi)
-    return lines, engine.describe(models)
+    lines, models = _TESSERACT.read_with_models(prepared.pixels, languages, prepared.dpi)
+    return lines, _TESSERACT.describe(models)
 
 
 def _ppocr_can_read(languages: Sequence[str]) -> bool:

@@ -29,6 +29,7 @@ import numpy as np
 
 from culpa.analysis.ocr.engine import GreyArray, OcrLine, OcrWord
 from culpa.analysis.ocr.slots import ocr_slot
+from culpa.analysis.ocr.text import is_cjk
 
 #: Detection parameters (see the module doc): side limit, pixel and box thresholds, box growth.
 DETECTION_PARAMS: dict[str, Any] = {
@@ -130,8 +131,6 @@ def _line(box: np.ndarray[Any, Any], text: str, score: float, chars: Any) -> Ocr
 
 def _words(text: str, char_boxes: list[tuple[float, float, float, float, float]]) -> list[OcrWord]:
     """Group characters into words: each CJK character alone, Latin runs up to a space."""
-    from culpa.analysis.ocr.text import is_cjk
-
     words: list[OcrWord] = []
     run: list[tuple[str, tuple[float, float, float, float, float]]] = []
 

@@ -153,7 +153,7 @@ def page_models(pixels: GreyArray, languages: Sequence[str], dpi: int | None) ->
     """
     asked = tuple(languages)
     if len(asked) > 1:
-        script = detect_script(pixels, dpi)
+        script = detect_orientation(pixels, dpi).script
         wanted = SCRIPT_MODELS.get(script or "", ())
         chosen = tuple(m for m in asked if m in wanted)
         if chosen:
@@ -189,16 +189,6 @@ def detect_orientation(pixels: GreyArray, dpi: int | None) -> Orientation:
     if rotate and confidence and float(confidence.group(1)) >= MIN_ORIENTATION_CONFIDENCE:
         turn = int(rotate.group(1)) % 360
     return Orientation(script.group(1) if script else None, turn)
-
-
-def detect_script(pixels: GreyArray, dpi: int | None) -> str | None:
-    """The page's main script as OSD names it, or None."""
-    return detect_orientation(pixels, dpi).script
-
-
-def has_gutter(pixels: GreyArray) -> bool:
-    """Whether the middle of the page has a clear vertical band between inked parts."""
-    return gutter_x(pixels) is not None
 
 
 def gutter_x(pixels: GreyArray) -> int | None:

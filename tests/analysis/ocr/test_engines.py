@@ -9,7 +9,7 @@ from rapidfuzz.fuzz import ratio
 
 from culpa.analysis.language import detect_language
 from culpa.analysis.ocr import ocr_image
-from culpa.analysis.ocr.tesseract import has_gutter
+from culpa.analysis.ocr.tesseract import gutter_x
 
 FONT_PATH = "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc"
 SIZE = 40  # px: 10 pt at 300 dpi
@@ -39,7 +39,7 @@ def spread() -> Image.Image:
 @pytest.mark.parametrize("engine", ["auto", "tesseract"])
 def test_spread_is_read_page_by_page_never_across(engine: str) -> None:
     image = spread()
-    assert has_gutter(np.asarray(image))
+    assert gutter_x(np.asarray(image)) is not None
     result = ocr_image(image, dpi=300, engine=engine)
     flat = "".join(result.text.split())
     # Tesseract may misread a character; the order is what matters here.
