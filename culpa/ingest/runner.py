@@ -38,7 +38,7 @@ from culpa.ingest.worker import ChildItem, WorkerConfig, WorkItem, WorkResult
 from culpa.ingest.writer import CaseWriter
 from culpa.models import child_provenance
 from culpa.sources.walk import SourceFile, provenance_name, walk_sources
-from culpa.store.blobs import BlobState, check_blob
+from culpa.store.blobs import blob_looks_intact
 from culpa.store.case import Case
 
 #: Files handed to the pool per worker before waiting for results: enough that the
@@ -54,9 +54,6 @@ FLUSH_FILES = 1000
 DEFAULT_UNPACK_BUDGET = 100 * 1024**3
 #: A file whose worker dies this many times is recorded as failed.
 MAX_CRASHES_PER_FILE = 2
-#: Seconds a blob's mtime may pass its document's ingested_at before a re-run hashes
-#: the blob to check it: ingested_at is cut to the second, and the blob is written first.
-BLOB_MTIME_SLACK = 1.0
 
 
 @dataclass(slots=True)
@@ -404,15 +401,8 @@ class _Run:
         if row is None or not row[0]:
             return True
         sha256, size, ingested_at = str(row[0]), int(row[1]), str(row[2])
-        path = self.case.blobs.path_for(sha256)
-        try:
-            stat = path.stat()
-        except OSError:
-            return False
-        stored = datetime.fromisoformat(ingested_at).timestamp()
-        if stat.st_size == size and stat.st_mtime_ns <= (stored + BLOB_MTIME_SLACK) * 1e9:
-            return True
-        return check_blob(path, sha256) is BlobState.INTACT
+        stored_at = datetime.fromisoformat(ingested_at).timestamp()
+        return blob_looks_intact(self.case.blobs.path_for(sha256), sha256, size, stored_at)
 
     def _on_crash(self, item: WorkItem, detail: str, retry: deque[WorkItem]) -> None:
         """A worker died on ``item``: try it once more on a fresh one, then record it."""
