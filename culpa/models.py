@@ -65,6 +65,35 @@ class Child:
 
 
 @dataclass(frozen=True, slots=True)
+class TablePage:
+    """Which rows of a table one stored page holds: its lines, in order.
+
+    ``rows[i]`` is the row number of line ``i`` of the page text, numbered as the
+    table's own program shows it (a sheet's row number, a CSV's record number with
+    the header as row 1, a SQLite rowid, a JSON record's position from 1), so
+    ``doc 12 row 4031`` can be found again in the original.
+    """
+
+    page: int
+    rows: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A table in a file (a CSV or TSV, a sheet, a SQLite table, JSON records).
+
+    Its rows are stored as page text, one row per line with cells joined by tabs
+    (tabs and line breaks inside a cell become spaces), so rows are searched, shown
+    and cited like any other text; this says what the columns are called and which
+    rows each page holds.
+    """
+
+    name: str
+    columns: tuple[str, ...]
+    pages: tuple[TablePage, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Extracted:
     """What an extractor found in one file."""
 
@@ -75,6 +104,8 @@ class Extracted:
     #: stage (culpa/ingest/ocr_stage.py) renders them with the extractor's
     #: ``render_pages`` and replaces them; they stay as they are without OCR.
     ocr_pages: tuple[int, ...] = ()
+    #: The tables among ``pages`` (a page holds rows of at most one table).
+    tables: tuple[Table, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
