@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from culpa.store.case import init_case
-from tests.ingest.trove import fingerprint, make_trove
+from tests.ingest.trove import assert_same_case, make_trove
 
 
 def _culpa(*args: str) -> list[str]:
@@ -57,4 +57,4 @@ def test_kill_mid_ingest_then_rerun_equals_an_uninterrupted_run(tmp_path: Path) 
     assert kills >= 1, "the ingest finished before it could be killed"
     finish = subprocess.run(_culpa("ingest", "--case", str(crashed.root), "--no-ocr", str(trove)))
     assert finish.returncode == 3
-    assert fingerprint(crashed) == fingerprint(reference)
+    assert_same_case(crashed, reference)

@@ -38,7 +38,7 @@ from culpa.formats.xml import extract_xml
 from culpa.ingest.network_guard import AUDIT_ENV
 from culpa.store.case import Case, init_case
 from tests.ingest import hostile
-from tests.ingest.trove import fingerprint
+from tests.ingest.trove import assert_same_case
 
 #: Seconds one CLI ingest of the small folder may take.
 INGEST_TIMEOUT = 300
@@ -400,7 +400,7 @@ def test_ingest_needs_no_network(
     assert done.returncode == (3 if EXPECTED_ERRORS else 0), done.stderr
     assert _errors(case) == EXPECTED_ERRORS
     assert "OFFLINE SCAN" in _page_text(case)  # OCR ran, offline
-    assert fingerprint(case) == fingerprint(remote_run.case)
+    assert_same_case(case, remote_run.case)
 
 
 def test_eml_html_body_survives_an_external_body_part(tmp_path: Path) -> None:

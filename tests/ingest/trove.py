@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pymupdf
+import pytest
 
 from culpa.store.case import Case
 
@@ -109,3 +110,23 @@ def fingerprint(case: Case) -> dict[str, Any]:
         }
     finally:
         conn.close()
+
+
+def assert_same_case(got: Case, expected: Case) -> None:
+    """Fail with only what differs between two cases' fingerprints.
+
+    A plain ``==`` on two fingerprints prints thousands of rows, and CI keeps only the
+    tail of a failure: this names the part and the rows missing or extra.
+    """
+    mine, theirs = fingerprint(got), fingerprint(expected)
+    problems = []
+    for part in theirs:
+        missing = [row for row in theirs[part] if row not in mine[part]]
+        extra = [row for row in mine[part] if row not in theirs[part]]
+        if missing or extra:
+            problems.append(
+                f"{part}: {len(missing)} missing, e.g. {missing[:3]!r}; "
+                f"{len(extra)} extra, e.g. {extra[:3]!r}"
+            )
+    if problems:
+        pytest.fail("the cases differ:\n" + "\n".join(problems), pytrace=False)
