@@ -41,6 +41,7 @@ EXTRACTOR_MODULES: tuple[str, ...] = (
     "culpa.formats.xml",
     "culpa.formats.tnef",
     "culpa.formats.libarchive_formats",
+    "culpa.formats.sqlite_db",
 )
 #: Family names for MIME types nothing claims, so they are still grouped sensibly.
 UNCLAIMED_FAMILIES: dict[str, str] = {
