@@ -106,6 +106,10 @@ class Extracted:
     ocr_pages: tuple[int, ...] = ()
     #: The tables among ``pages`` (a page holds rows of at most one table).
     tables: tuple[Table, ...] = ()
+    #: A file too large to hold in memory (a CSV of a gigabyte) has its pages, and each
+    #: table's pages, in this spool file in the work folder instead of in ``pages`` and
+    #: ``Table.pages`` (culpa.formats.table_pages.read_spool reads it page by page).
+    spool: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,3 +154,6 @@ class Hit:
     ocr_confidence: float | None = None
     #: Doubtful OCR words inside the snippet: (start, end, confidence) in the page text.
     doubtful: tuple[tuple[int, int, float], ...] = ()
+    #: On a table's page: the table's name and the number of the row the match is in.
+    table: str | None = None
+    row: int | None = None

@@ -23,6 +23,8 @@ EXTRACTOR_MODULES: tuple[str, ...] = (
     "culpa.formats.docx",
     "culpa.formats.html",
     "culpa.formats.text",
+    "culpa.formats.delimited",
+    "culpa.formats.json_table",
     "culpa.formats.eml",
     "culpa.formats.zip",
     "culpa.formats.tar",

@@ -17,6 +17,8 @@ from pathlib import Path
 import magic
 import olefile
 
+from culpa.formats.delimited import sniff_shape
+from culpa.formats.json_table import looks_like_json_lines
 from culpa.formats.text import guess_encoding
 
 #: How much of the file libmagic and the text checks see (bytes).
@@ -38,6 +40,12 @@ MSG_MIME = "application/vnd.ms-outlook"
 PST_MIME = "application/vnd.ms-outlook-pst"
 ENCRYPTED_OFFICE_MIME = "application/encrypted"
 OLE_MIME = "application/x-ole-storage"
+CSV_MIME = "text/csv"
+TSV_MIME = "text/tab-separated-values"
+NDJSON_MIME = "application/x-ndjson"
+#: Records plain text needs before it is called a table (libmagic names CSV with commas
+#: itself; tab, semicolon and bar tables, and JSON Lines, it calls text/plain).
+MIN_TABLE_RECORDS = 3
 
 #: Outlook personal folders (.pst/.ost) start with this signature.
 PST_SIGNATURE = b"!BDN"
@@ -226,5 +234,25 @@ def detect_mime(path: Path) -> str:
         if markup is not None and mime in (*_TEXTISH, "text/xml"):
             return markup
         if mime in _TEXTISH and mime != TEXT_MIME and looks_like_text(prefix):
-            return TEXT_MIME
+            mime = TEXT_MIME
+        if mime == TEXT_MIME:
+            return _table_mime(prefix, complete=len(prefix) < SNIFF_BYTES) or mime
     return mime
+
+
+def _table_mime(prefix: bytes, *, complete: bool) -> str | None:
+    """CSV/TSV or JSON Lines that libmagic called plain text, else None.
+
+    Stricter than the table extractors' own check (three records, and the first
+    column filled): plain text keeps its type unless it plainly is a table.
+    """
+    found = guess_encoding(prefix, final=complete)
+    if found is None:
+        return None
+    text = found[0]
+    if looks_like_json_lines(text, complete=complete):
+        return NDJSON_MIME
+    shape = sniff_shape(text, complete=complete, min_records=MIN_TABLE_RECORDS)
+    if shape is None or not shape.filled:
+        return None
+    return TSV_MIME if shape.delimiter == "\t" else CSV_MIME

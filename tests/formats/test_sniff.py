@@ -31,9 +31,11 @@ def test_legacy_chinese_text_is_text(tmp_path: Path) -> None:
         "big5.txt": TRADITIONAL.encode("big5"),
         "utf16.txt": CHINESE.encode("utf-16-le"),
         "utf16bom.txt": codecs.BOM_UTF16_LE + CHINESE.encode("utf-16-le"),
-        "ascii16.txt": ("Date,Bid,Ask\r\n" * 50).encode("utf-16-le"),
     }.items():
         assert detect_mime(_write(tmp_path, name, data)) == "text/plain", name
+    # Comma-separated UTF-16 without a BOM is text, and a table (issue 10).
+    data = ("Date,Bid,Ask\r\n" * 50).encode("utf-16-le")
+    assert detect_mime(_write(tmp_path, "ascii16.txt", data)) == "text/csv"
 
 
 def test_binary_is_not_text(tmp_path: Path) -> None:
