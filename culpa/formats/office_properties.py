@@ -604,4 +604,6 @@ class EncryptedOfficeExtractor:
             "encryption": f"{scheme}; opened with {how}",
             "decrypted_type": extractor.type,
         }
-        return Extracted(pages=inner.pages, metadata=metadata, children=inner.children)
+        return Extracted(
+            pages=inner.pages, metadata=metadata, children=inner.children, tables=inner.tables
+        )

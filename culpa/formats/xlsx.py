@@ -1,16 +1,19 @@
-"""Excel 2007+ workbooks (.xlsx, .xlsm, .xltx, .xltm): one page per sheet.
+"""Excel 2007+ workbooks (.xlsx, .xlsm, .xltx, .xltm): every sheet as a table.
 
-Every sheet becomes a page, in tab order, hidden ones included: a sheet
-hidden from the casual reader is exactly what a reporter wants to see. A
-page's first line is the sheet's name (with "(hidden sheet)" or "(very hidden
-sheet)" after it when it is hidden); then each row that holds anything is one
-line, its cells separated by tabs at their column positions. Cells show what
+Every sheet is read, in tab order, hidden ones included: a sheet hidden from
+the casual reader is exactly what a reporter wants to see. Page 1 lists the
+sheets, each with its state ("hidden sheet", "very hidden sheet", "chart
+sheet"), row count and comment count; then each sheet's rows that hold
+anything are a table (:mod:`culpa.formats.sheets`): one line per row, its cells
+separated by tabs at their column positions, numbered by the row's ``r``
+attribute (the row number Excel shows), columns named by a header row when
+the first row looks like one, else A, B, C …. Cells show what
 Excel shows, near enough: shared and inline strings, numbers (integers
 without ``.0``, at most 15 significant digits), dates and times in ISO form
 when the cell's number format is a date or time format (1900 and 1904 date
 systems), TRUE/FALSE, error codes, and a formula's cached value (the formula
-itself, ``=...``, only when no value was saved). Cell comments follow the rows
-under "Comments:", as ``[comment by AUTHOR on B3] text``.
+itself, ``=...``, only when no value was saved). Cell comments follow a sheet's
+rows on a page of their own, as ``[comment by AUTHOR on B3] text``.
 
 The XML is streamed with lxml ``iterparse`` rather than read with openpyxl.
 On a 100,000-cell sheet (best of 5 on a busy 2-core machine) openpyxl's
@@ -21,7 +24,7 @@ row between: two cells in a sheet declaring ``A1:XFD1048576`` come out as
 3 billion empty cells, here as two lines. The parser resolves no entities
 and a part declaring a DTD is refused (see :mod:`office_properties`). Text is
 bounded per sheet (:data:`MAX_SHEET_CHARS`) and per workbook
-(:data:`MAX_WORKBOOK_CHARS`); a cut is said in the page text and in the
+(:data:`MAX_WORKBOOK_CHARS`); a cut is said on the first page and in the
 ``truncated_sheets`` metadata.
 
 Metadata: the package properties, ``sheet_names`` and ``hidden_sheets``
@@ -45,7 +48,6 @@ from typing import ClassVar
 
 import lxml.etree
 
-from culpa.analysis.language import detect_language
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
 from culpa.formats.office_properties import (
@@ -62,7 +64,8 @@ from culpa.formats.office_properties import (
     xml_error,
 )
 from culpa.formats.registry import register
-from culpa.models import Extracted, Page
+from culpa.formats.sheets import SheetPages, WorkbookPages
+from culpa.models import Extracted, Page, Table
 
 #: Name used in error messages.
 LABEL = "XLSX"
@@ -359,27 +362,24 @@ def _row_line(row: Element, book: _Workbook) -> str:
     return "\t".join(cells.get(index, "") for index in range(last + 1))
 
 
-@dataclass(slots=True)
-class _SheetText:
-    lines: list[str]
-    chars: int
-    #: The character limit the sheet ran into, or 0 if it was read whole.
-    cut_at: int
-
-
-def _sheet_rows(package: OoxmlPackage, part: str, book: _Workbook, budget: int) -> _SheetText:
-    lines: list[str] = []
+def _sheet_rows(
+    package: OoxmlPackage, part: str, book: _Workbook, budget: int, sheet: SheetPages
+) -> tuple[int, int]:
+    """Feed a sheet's rows to ``sheet``; the characters used and the limit hit (0 if none)."""
     chars = 0
+    number = 0
     with contextlib.closing(_iterparse(package, part, book.names.row)) as rows:
         for row in rows:
+            # The row number Excel shows: the r attribute, else one after the last.
+            number = max(_to_int(row.get("r"), number + 1), number + 1)
             line = _row_line(row, book)
             if not line:
                 continue
             chars += len(line) + 1
             if chars > budget:
-                return _SheetText(lines, chars - len(line) - 1, cut_at=budget)
-            lines.append(line)
-    return _SheetText(lines, chars, cut_at=0)
+                return chars - len(line) - 1, budget
+            sheet.add(number, line)
+    return chars, 0
 
 
 def _comment_lines(package: OoxmlPackage, part: str, names: _Names) -> tuple[list[str], list[str]]:
@@ -481,7 +481,7 @@ class XlsxExtractor:
     score: ClassVar[int] = 50
 
     def extract(self, path: Path, context: ExtractContext) -> Extracted:
-        """One page per sheet (name first, rows as tab-separated lines); properties."""
+        """An overview page, then each sheet's rows as a table; properties."""
         with open_package(path, context, LABEL) as package:
             workbook_part = package.main_part(_DEFAULT_WORKBOOK)
             root = package.parse(workbook_part)
@@ -505,7 +505,7 @@ class XlsxExtractor:
                 date1904=date1904,
                 strings_cut=strings_cut,
             )
-            pages, truncated, comment_authors = self._pages(package, sheets, book)
+            pages, tables, truncated, comment_authors = self._pages(package, sheets, book)
             metadata = ooxml_properties(package)
             external_links = _external_links(package, workbook_part)
             folder = posixpath.dirname(workbook_part) or "xl"
@@ -524,45 +524,44 @@ class XlsxExtractor:
             metadata["external_links"] = external_links
         if strings_cut:
             metadata["truncated_strings"] = f"shared strings past {MAX_SHARED_STRING_CHARS} chars"
-        return Extracted(pages=tuple(pages), metadata=metadata, children=children)
+        return Extracted(pages=pages, metadata=metadata, children=children, tables=tables)
 
     def _pages(
         self, package: OoxmlPackage, sheets: list[_Sheet], book: _Workbook
-    ) -> tuple[list[Page], list[str], list[str]]:
-        pages: list[Page] = []
+    ) -> tuple[tuple[Page, ...], tuple[Table, ...], list[str], list[str]]:
+        workbook = WorkbookPages()
         truncated: list[str] = []
         comment_authors: list[str] = []
         remaining = MAX_WORKBOOK_CHARS
-        for number, sheet in enumerate(sheets, start=1):
-            lines = [_heading(sheet)]
+        for sheet in sheets:
+            notes = [_SHEET_STATES[sheet.state]] if sheet.state in _SHEET_STATES else []
             if sheet.kind == _CHART_SHEET_KIND:
-                pass  # a chart has no cells
-            elif (
-                sheet.kind not in _CELL_SHEET_KINDS or not sheet.part or not package.has(sheet.part)
-            ):
-                lines.append("[sheet part missing]")
+                workbook.sheet(sheet.name, [*notes, "chart sheet"]).finish()
+                continue  # a chart has no cells
+            rows = workbook.sheet(sheet.name, notes)
+            if sheet.kind not in _CELL_SHEET_KINDS or not sheet.part or not package.has(sheet.part):
+                rows.finish(note="sheet part missing")
+                continue
+            note = ""
+            if remaining <= 0:
+                note = f"not read: the workbook's text passed {MAX_WORKBOOK_CHARS} characters"
+                truncated.append(sheet.name)
             else:
-                if remaining <= 0:
-                    lines.append(
-                        f"[not read: the workbook's text passed {MAX_WORKBOOK_CHARS} characters]"
-                    )
+                chars, cut_at = _sheet_rows(
+                    package, sheet.part, book, min(MAX_SHEET_CHARS, remaining), rows
+                )
+                remaining -= chars
+                if cut_at:
+                    note = f"cut after {cut_at} characters"
                     truncated.append(sheet.name)
-                else:
-                    found = _sheet_rows(package, sheet.part, book, min(MAX_SHEET_CHARS, remaining))
-                    remaining -= found.chars
-                    lines.extend(found.lines)
-                    if found.cut_at:
-                        lines.append(f"[sheet truncated here: over {found.cut_at} characters]")
-                        truncated.append(sheet.name)
-                comments_part = package.related_part(sheet.part, "comments")
-                if comments_part:
-                    comment_lines, authors = _comment_lines(package, comments_part, book.names)
-                    if comment_lines:
-                        lines.extend(["", "Comments:", *comment_lines])
-                        comment_authors.extend(authors)
-            text = "\n".join(lines)
-            pages.append(Page(number=number, text=text, language=detect_language(text)))
-        return pages, truncated, comment_authors
+            comment_lines: list[str] = []
+            comments_part = package.related_part(sheet.part, "comments")
+            if comments_part:
+                comment_lines, authors = _comment_lines(package, comments_part, book.names)
+                comment_authors.extend(authors)
+            rows.finish(comment_lines, note)
+        pages, tables = workbook.result()
+        return pages, tables, truncated, comment_authors
 
 
 register(XlsxExtractor)

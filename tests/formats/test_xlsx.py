@@ -46,24 +46,31 @@ def _openpyxl_workbook(path: Path) -> Path:
     return path
 
 
-def test_every_sheet_is_a_page_with_its_name_first(tmp_path: Path) -> None:
+def test_every_sheet_is_a_table_after_an_overview_page(tmp_path: Path) -> None:
     result = XlsxExtractor().extract(_openpyxl_workbook(tmp_path / "a.xlsx"), _context(tmp_path))
     texts = [page.text for page in result.pages]
     assert texts == [
-        "名单\n"
+        "Sheets (4):\n"
+        "名单 (4 rows; 1 comment)\n"
+        "Hidden one (hidden sheet; 1 row)\n"
+        "Secret (very hidden sheet; 1 row)\n"
+        "Chart (chart sheet)",
         "姓名\t单位\t人数\t日期\t已审核\n"
         "王五\t公安局\t12\t2017-03-01\tTRUE\t\tfar right\n"
         "赵六\t\t3.25\t2017-03-02 14:30:00\tFALSE\n"
-        "\t\t=SUM(C2:C3)\n"  # a formula without a saved value shows as the formula
-        "\n"
-        "Comments:\n"
-        "[comment by 审查员 on A2] 身份待核实",
-        "Hidden one (hidden sheet)\nhidden figures",
-        "Secret (very hidden sheet)\n\tonly VBA shows this",
-        "Chart (chart sheet)",
+        "\t\t=SUM(C2:C3)",  # a formula without a saved value shows as the formula
+        "Comments on sheet 名单:\n[comment by 审查员 on A2] 身份待核实",
+        "hidden figures",
+        "\tonly VBA shows this",
     ]
-    assert [page.number for page in result.pages] == [1, 2, 3, 4]
-    assert result.pages[0].language == "zh-Hans"
+    assert [page.number for page in result.pages] == [1, 2, 3, 4, 5]
+    assert result.pages[1].language == "zh-Hans"
+    names, hidden, secret = result.tables
+    assert names.name == "名单"
+    assert names.columns == ("姓名", "单位", "人数", "日期", "已审核", "F", "G")
+    assert [(p.page, p.rows) for p in names.pages] == [(2, (1, 2, 3, 4))]
+    assert (hidden.name, hidden.columns, hidden.pages[0].page) == ("Hidden one", ("A",), 4)
+    assert (secret.columns, secret.pages[0].rows) == (("A", "B"), (2,))  # Excel's row number
     metadata = result.metadata
     assert metadata["sheet_names"] == "名单; Hidden one; Secret; Chart"
     assert metadata["hidden_sheets"] == "Hidden one; Secret"
@@ -149,13 +156,16 @@ def _workbook(path: Path, *, date1904: bool = False, **overrides: str) -> Path:
 
 def test_cells_show_as_excel_shows_them(tmp_path: Path) -> None:
     result = XlsxExtractor().extract(_workbook(tmp_path / "b.xlsx"), _context(tmp_path))
-    assert result.pages[0].text.split("\n") == [
-        "Data",
+    assert result.pages[0].text == "Sheets (1):\nData (4 rows)"
+    assert result.pages[1].text.split("\n") == [
         "plain\trich text\t\tline one line two",  # phonetic hints are not text; _x000D_ is CR
         "2017-03-01\t2017-03-01\t12:00:00\t1.5",  # [h]:mm is a duration, not a date
         "0.333333333333333\tplain!\t#DIV/0!\tTRUE",
         "\tinline 文字\t1e+20\t-7",
     ]
+    (table,) = result.tables
+    assert table.pages[0].rows == (1, 2, 3, 5)  # row 4 is missing, row 6 holds nothing
+    assert table.columns == ("plain", "rich text", "C", "line one line two")
     assert result.metadata["external_links"] == (
         "file:///\\\\fileserver\\finance\\jdoe\\budget%202017.xlsx"
     )
@@ -165,7 +175,7 @@ def test_1904_date_system(tmp_path: Path) -> None:
     result = XlsxExtractor().extract(
         _workbook(tmp_path / "c.xlsx", date1904=True), _context(tmp_path)
     )
-    assert "2021-03-02\t2021-03-02" in result.pages[0].text
+    assert "2021-03-02\t2021-03-02" in result.pages[1].text
 
 
 @pytest.mark.parametrize(
@@ -208,14 +218,18 @@ def test_long_sheets_are_cut_and_say_so(tmp_path: Path, monkeypatch: pytest.Monk
     )
     path = _workbook(tmp_path / "big.xlsx", **{"xl/worksheets/sheet1.xml": _sheet(rows)})
     whole = XlsxExtractor().extract(path, _context(tmp_path))
-    assert whole.pages[0].text.endswith("\n19999\tplain\n20000\tplain")
+    assert whole.pages[-1].text.endswith("\n19999\tplain\n20000\tplain")
     assert "truncated_sheets" not in whole.metadata
+    (table,) = whole.tables
+    assert [len(page.rows) for page in table.pages] == [1000] * 20  # pages of 1,000 rows
+    assert table.pages[-1].rows[-1] == 20_000
+    assert table.columns == ("A", "B")  # the first row holds a number: no header
 
     monkeypatch.setattr(xlsx, "MAX_SHEET_CHARS", 1000)
     cut = XlsxExtractor().extract(path, _context(tmp_path))
-    text = cut.pages[0].text
-    assert len(text) < 1200
-    assert text.endswith("\n[sheet truncated here: over 1000 characters]")
+    assert cut.pages[0].text == "Sheets (1):\nData (110 rows; cut after 1000 characters)"
+    assert cut.tables[0].pages[0].rows == tuple(range(1, 111))
+    assert len(cut.pages[1].text) < 1000
     assert cut.metadata["truncated_sheets"] == "Data"
 
 
@@ -269,17 +283,32 @@ def test_registry_claims_macro_enabled_workbooks() -> None:
 def test_corpus_workbooks(tmp_path: Path) -> None:
     result = XlsxExtractor().extract(OFFICE / "tika_testEXCEL.xlsx", _context(tmp_path))
     assert result.metadata["sheet_names"] == "Feuil1; Feuil2; Feuil3"
-    assert result.pages[0].text.startswith(
-        "Feuil1\nSample Excel Worksheet - Numbers and their Squares\n\tNumber\tSquare\n\t1\t1\n"
+    assert result.pages[0].text == "Sheets (3):\nFeuil1 (18 rows)\nFeuil2\nFeuil3"
+    assert result.pages[1].text.startswith(
+        "Sample Excel Worksheet - Numbers and their Squares\n\tNumber\tSquare\n\t1\t1\n"
     )
-    assert "\t15\t225\n" in result.pages[0].text
+    assert "\t15\t225\n" in result.pages[1].text
+    assert result.tables[0].columns == ("A", "B", "C")  # a title above the header
     assert result.metadata["author"] == "Keith Bennett"
 
     pivot = XlsxExtractor().extract(OFFICE / "textract_raw_text.xlsx", _context(tmp_path))
-    assert "Logical\tIFERROR\tReturns a different result" in pivot.pages[0].text
-    assert "Grand Total\t340" in pivot.pages[1].text
+    assert pivot.pages[0].text == "Sheets (2):\nSheet1 (341 rows; 1 comment)\nSheet2 (14 rows)"
+    assert "\nLogical\tIFERROR\tReturns a different result" in pivot.pages[1].text
+    functions = pivot.tables[0]
+    assert functions.columns == (
+        "Category",
+        "Function",
+        "Description",
+        "New?",
+        "Help Topic",
+        "Help",
+    )
+    assert [(page.page, len(page.rows)) for page in functions.pages] == [(2, 188), (3, 153)]
+    assert "Grand Total\t340" in pivot.pages[4].text
     assert pivot.metadata["comment_authors"] == "John Walkenbach"
-    assert "\nComments:\n[comment by John Walkenbach on " in pivot.pages[0].text
+    assert pivot.pages[3].text.startswith(
+        "Comments on sheet Sheet1:\n[comment by John Walkenbach on "
+    )
 
     embedded = XlsxExtractor().extract(OFFICE / "tika_testEXCEL_embeded.xlsx", _context(tmp_path))
     assert sorted(child.name.rpartition("/")[2] for child in embedded.children) == [
@@ -292,9 +321,9 @@ def test_corpus_workbooks(tmp_path: Path) -> None:
 @needs_corpus
 def test_corpus_non_ascii_cells(tmp_path: Path) -> None:
     result = XlsxExtractor().extract(OFFICE / "ingestfile_file.xlsx", _context(tmp_path))
-    assert (
-        result.pages[1].text == "Sheet2\nTitle\tPrice\tTimestamp\nVlad Țepeș\t111\t13/09/1953 22:01"
-    )
+    assert result.pages[2].text == "Title\tPrice\tTimestamp\nVlad Țepeș\t111\t13/09/1953 22:01"
+    assert result.tables[1].name == "Sheet2"
+    assert result.tables[1].columns == ("Title", "Price", "Timestamp")
 
 
 def test_a_member_failing_its_checksum_is_corrupt(tmp_path: Path) -> None:
