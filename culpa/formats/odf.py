@@ -15,10 +15,12 @@ the archive limits before anything is inflated (zip bombs).
   and tracked changes (with the deleted text and who deleted it: a reporter
   needs it) follow the text of the page they are anchored on, in ``Notes:``,
   ``Comments:`` and ``Tracked changes:`` sections.
-- Spreadsheets (.ods): one page per sheet, the sheet's name on the first line,
-  rows tab-separated. The XML is streamed row by row, and repeated rows and
-  cells (``number-rows-repeated`` of a million is normal for trailing blanks)
-  are never expanded past small caps, so a crafted sheet cannot balloon.
+- Spreadsheets (.ods): an overview page listing the sheets, then each sheet's
+  rows as a table (:mod:`culpa.formats.sheets`), numbered as Calc numbers them.
+  The XML is streamed row by row, and repeated rows and cells
+  (``number-rows-repeated`` of a million is normal for trailing blanks) are
+  never expanded past :data:`MAX_REPEAT`, so a crafted sheet cannot balloon;
+  empty ones cost nothing, and the row numbers after them stay right.
 - Presentations and drawings (.odp, .odg): one page per slide, speaker notes
   in a ``Notes:`` section.
 
@@ -46,7 +48,9 @@ from culpa.formats.base import ExtractContext
 from culpa.formats.odf_crypto import PartEncryption, decrypt_part, encrypted_parts, find_password
 from culpa.formats.registry import register
 from culpa.formats.safe_xml import SAFE_PARSER_OPTIONS, is_entity_attack
-from culpa.models import Child, Extracted, Page
+from culpa.formats.sheets import WorkbookPages
+from culpa.formats.tables import row_line
+from culpa.models import Child, Extracted, Page, Table
 from culpa.sources.archive import Unpacker, check_declared_sizes
 
 #: Parts read into a tree (content.xml of text and presentations, styles, meta) are
@@ -968,18 +972,21 @@ _VALUE_ATTRIBUTES = tuple(
 
 
 class _SheetWriter:
-    """Accumulates one sheet's rows, with caps on repeats and size."""
+    """Feeds one sheet's rows to its table pages, with caps on repeats and size."""
 
-    def __init__(self, name: str, progress: Callable[[], None], budget: _Budget) -> None:
+    def __init__(
+        self, name: str, progress: Callable[[], None], budget: _Budget, book: WorkbookPages
+    ) -> None:
         self.name = name
         self.budget = budget
         self.progress = progress
-        self.lines: list[str] = [name]
-        self.chars = len(name)
-        self.pending_blank = False
+        self.sheet = book.sheet(name)
+        self.chars = 0
         self.row_index = 0
         self.comments: list[str] = []
         self.truncated = False
+        #: Copies of repeated rows not written out (past MAX_REPEAT).
+        self.unrepeated = 0
         self.walker = _Walker(split_pages=False)
 
     def cell_text(self, cell: Any, row: int, column: int) -> str:
@@ -1001,6 +1008,7 @@ class _SheetWriter:
         return text
 
     def add_row(self, row: Any) -> None:
+        """A ``table:table-row``: its cells as one line, once per repeat (up to MAX_REPEAT)."""
         if self.row_index % PROGRESS_ROWS == 0:
             self.progress()
         row_repeat = _repeat(row.get(_ROWS_REPEATED))
@@ -1008,43 +1016,45 @@ class _SheetWriter:
         cells = row_cells(row, lambda cell, column: self.cell_text(cell, row_index, column))
         self.row_index += row_repeat
         if not cells:
-            self.pending_blank = True  # a run of empty rows becomes one blank line
-            return
-        if self.pending_blank and len(self.lines) > 1:
-            self.lines.append("")
-        self.pending_blank = False
-        line = "\t".join(cells)
-        for _ in range(min(row_repeat, MAX_REPEAT)):
+            return  # empty rows, however many, are no rows of the table
+        line = row_line(cells)
+        written = min(row_repeat, MAX_REPEAT)
+        self.unrepeated += row_repeat - written
+        for offset in range(written):
             if self.chars + len(line) > MAX_SHEET_CHARS or self.budget.spend(len(line) + 1):
                 self.truncated = True
                 return
-            self.lines.append(line)
+            self.sheet.add(row_index + offset + 1, line)  # the row number Calc shows
             self.chars += len(line) + 1
 
-    def text(self) -> str:
-        text = "\n".join(self.lines)
-        if self.comments:
-            text += "\n\nComments:\n" + "\n".join(self.comments)
-        return text
+    def finish(self) -> None:
+        """The sheet's last page, comments and overview line."""
+        notes: list[str] = []
+        if self.unrepeated:
+            notes.append(f"{self.unrepeated} copies of repeated rows not written out")
+        if self.truncated:
+            notes.append("cut: text limit reached")
+        self.sheet.finish(self.comments, "; ".join(notes))
 
 
 def _sheets_from_tree(
-    body: Any, progress: Callable[[], None], budget: _Budget
+    body: Any, progress: Callable[[], None], budget: _Budget, book: WorkbookPages
 ) -> list[_SheetWriter]:
     sheets: list[_SheetWriter] = []
     for table in body.iterchildren(_TABLE):
         name = _clean(table.get(_TABLE_NAME) or f"Sheet{len(sheets) + 1}")
-        sheet = _SheetWriter(name, progress, budget)
+        sheet = _SheetWriter(name, progress, budget, book)
         for row in table.iter(_TABLE_ROW):
             if sheet.truncated:
                 break
             sheet.add_row(row)
+        sheet.finish()
         sheets.append(sheet)
     return sheets
 
 
 def _sheets_from_stream(
-    stream: IO[bytes], progress: Callable[[], None], budget: _Budget
+    stream: IO[bytes], progress: Callable[[], None], budget: _Budget, book: WorkbookPages
 ) -> list[_SheetWriter]:
     """Sheets of a spreadsheet's content.xml, parsed row by row (memory stays flat)."""
     sheets: list[_SheetWriter] = []
@@ -1059,11 +1069,13 @@ def _sheets_from_stream(
                 depth += 1
                 if depth == 1:
                     name = _clean(element.get(_TABLE_NAME) or f"Sheet{len(sheets) + 1}")
-                    current = _SheetWriter(name, progress, budget)
+                    current = _SheetWriter(name, progress, budget, book)
                     sheets.append(current)
             else:
                 depth -= 1
                 if depth == 0:
+                    if current is not None:
+                        current.finish()
                     current = None
                     element.clear()
         elif event == "end" and current is not None and depth == 1:
@@ -1078,16 +1090,17 @@ def _sheets_from_stream(
 
 def extract_spreadsheet(
     package: _Package, progress: Callable[[], None], budget: _Budget
-) -> tuple[list[str], dict[str, str]]:
-    """One text per sheet: its name, then its rows tab-separated."""
+) -> tuple[tuple[Page, ...], tuple[Table, ...], dict[str, str]]:
+    """An overview page, then each sheet's rows as a table (culpa.formats.sheets)."""
+    book = WorkbookPages()
     if package.flat is not None:
-        sheets = _sheets_from_tree(_body(package.flat, "spreadsheet"), progress, budget)
+        sheets = _sheets_from_tree(_body(package.flat, "spreadsheet"), progress, budget, book)
     else:
         with package.stream("content.xml") as stream:
             if stream is None:
                 raise ExtractionError(ErrorKind.CORRUPT, "ODF package has no content.xml")
             try:
-                sheets = _sheets_from_stream(stream, progress, budget)
+                sheets = _sheets_from_stream(stream, progress, budget, book)
             except _XML_ERRORS as exc:
                 raise xml_error(exc, "content.xml") from exc
     if not sheets:
@@ -1099,7 +1112,8 @@ def extract_spreadsheet(
     comments = sum(len(sheet.comments) for sheet in sheets)
     if comments:
         counts["comment_count"] = str(comments)
-    return [sheet.text() for sheet in sheets], counts
+    pages, tables = book.result()
+    return pages, tables, counts
 
 
 # --------------------------------------------------------------------------- extractors
@@ -1110,11 +1124,14 @@ def _extract(path: Path, context: ExtractContext, kind: str) -> Extracted:
         raise ExtractionError(ErrorKind.EMPTY, "file is empty")
     package = _Package(path, context)
     budget = _Budget()
+    pages: tuple[Page, ...] = ()
+    tables: tuple[Table, ...] = ()
+    texts: list[str] = []
     try:
         if kind == "text":
             texts, extra = extract_text_document(package, budget)
         elif kind == "spreadsheet":
-            texts, extra = extract_spreadsheet(package, context.progress, budget)
+            pages, tables, extra = extract_spreadsheet(package, context.progress, budget)
         else:
             texts, extra = extract_presentation(package, kind, budget)
         metadata = odf_metadata(package.read("meta.xml"))
@@ -1130,9 +1147,9 @@ def _extract(path: Path, context: ExtractContext, kind: str) -> Extracted:
         metadata["truncated"] = f"text cut at {MAX_TEXT_CHARS} characters"
     if children:
         metadata["embedded_files"] = str(len(children))
-    if not texts:
-        texts = [""]
-    return Extracted(pages=_pages(texts), metadata=metadata, children=children)
+    if not pages:
+        pages = _pages(texts or [""])
+    return Extracted(pages=pages, metadata=metadata, children=children, tables=tables)
 
 
 class OdtExtractor:
@@ -1165,7 +1182,7 @@ class OdsExtractor:
     score: ClassVar[int] = 50
 
     def extract(self, path: Path, context: ExtractContext) -> Extracted:
-        """One page per sheet."""
+        """An overview page, then each sheet's rows as a table."""
         return _extract(path, context, "spreadsheet")
 
 

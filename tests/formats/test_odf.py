@@ -234,13 +234,20 @@ def test_spreadsheet_sheets_and_repeat_caps(tmp_path: Path) -> None:
     started = time.monotonic()
     result = OdsExtractor().extract(path, _context(tmp_path))
     assert time.monotonic() - started < 10
-    assert len(result.pages) == 2
-    first = result.pages[0].text
-    assert first.startswith("名单\n姓名\t日期\n王五\t2017-04-01\t\t\t3.50\n\n末行")
-    assert first.endswith("Comments:\nA2: Richard Roe: 核实身份")
-    bomb = result.pages[1].text
-    assert bomb.startswith("Bomb\nx\tx")
-    assert len(bomb) < 5_000_000  # 1,000 rows of 1,000 cells at most, not 16 billion
+    assert result.pages[0].text == (
+        "Sheets (2):\n名单 (3 rows; 1 comment)\n"
+        "Bomb (1000 rows; 1047576 copies of repeated rows not written out)"
+    )
+    assert result.pages[1].text == "姓名\t日期\n王五\t2017-04-01\t\t\t3.50\n末行"
+    assert result.pages[2].text == "Comments on sheet 名单:\nA2: Richard Roe: 核实身份"
+    names, bomb = result.tables
+    assert names.name == "名单"
+    assert names.pages[0].rows == (1, 2, 1_048_573)  # the row numbers Calc shows
+    assert bomb.name == "Bomb"
+    rows = [row for page in bomb.pages for row in page.rows]
+    assert rows == list(range(1, 1001))  # 1,000 rows of 1,000 cells, not 16 billion
+    assert result.pages[3].text.startswith("x\tx")
+    assert sum(len(page.text) for page in result.pages) < 5_000_000
     assert result.metadata["sheet_names"] == "名单; Bomb"
     assert result.metadata["comment_count"] == "1"
     assert result.metadata["author"] == "李四"
@@ -424,12 +431,15 @@ def test_the_right_password_opens_an_encrypted_odt(tmp_path: Path) -> None:
 @needs_corpus
 def test_corpus_spreadsheets(tmp_path: Path) -> None:
     rom = OdsExtractor().extract(CORPUS / "office/ingestfile_rom.ods", _context(tmp_path))
-    assert [page.text.split("\n", 1)[0] for page in rom.pages] == ["Лист1", "Лист2", "Лист3"]
-    assert "Şcoala de Meserii 4 Bubueci" in rom.pages[0].text
+    assert [table.name for table in rom.tables] == ["Лист1"]
+    assert rom.pages[0].text.startswith("Sheets (3):\nЛист1 (")
+    assert rom.pages[0].text.endswith("\nЛист2\nЛист3")
+    assert "Şcoala de Meserii 4 Bubueci" in rom.pages[1].text
     assert rom.metadata["author"] == "User"
     raw = OdsExtractor().extract(CORPUS / "office/textract_raw_text.ods", _context(tmp_path))
-    assert raw.pages[0].text.startswith("Sheet1\nCategory\tFunction\tDescription")
-    assert "Total Result\t340" in raw.pages[1].text
+    assert raw.pages[1].text.startswith("Category\tFunction\tDescription")
+    assert raw.tables[0].columns[:3] == ("Category", "Function", "Description")
+    assert "Total Result\t340" in raw.pages[-1].text
     assert raw.metadata["author"] == "John Walkenbach"
 
 
