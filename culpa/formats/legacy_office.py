@@ -16,8 +16,9 @@
   date field holds no value at all (PowerPoint shows the day it is opened). A
   Word DATE or TIME field keeps the result Word saved: LibreOffice keeps it for a
   locked field, so the fields are locked in a copy first (:func:`lock_word_fields`).
-- .xls is read by xlrd directly (no converter): one page per sheet, the
-  sheet's name on the first line, rows tab-separated, cell comments after.
+- .xls is read by xlrd directly (no converter): an overview page listing the
+  sheets (hidden ones said), then each sheet's rows as a table numbered as Excel
+  numbers them (:mod:`culpa.formats.sheets`), cell comments on a page after.
 - Metadata of all three comes from the OLE property streams
   (SummaryInformation, DocumentSummaryInformation) via olefile.
 - Files embedded in them (an OOXML document's ``package`` stream, a file
@@ -69,7 +70,9 @@ from culpa.formats.external import find_tool, require_tool, run_tool
 from culpa.formats.office_properties import OFFICECRYPTO_ERRORS
 from culpa.formats.pdf import PdfExtractor
 from culpa.formats.registry import register
-from culpa.models import Child, Extracted, Page
+from culpa.formats.sheets import SheetPages, WorkbookPages
+from culpa.formats.tables import row_line
+from culpa.models import Child, Extracted, Page, Table
 from culpa.sources.archive import Unpacker, decode_legacy_name
 
 #: Seconds LibreOffice may take to convert one file (the ingest's own no-progress
@@ -842,31 +845,27 @@ def _column_name(index: int) -> str:
     return name
 
 
-def _sheet_text(book: Any, sheet: Any, context: ExtractContext) -> tuple[str, bool]:
-    """A sheet as its name and tab-separated rows; True if it was cut at the size cap."""
-    lines = [str(sheet.name)]
-    chars = len(lines[0])
-    pending_blank = False
-    truncated = False
+#: xlrd's ``Sheet.visibility`` -> the state said on the overview page.
+_SHEET_STATES = {1: "hidden sheet", 2: "very hidden sheet"}
+
+
+def _sheet_rows(book: Any, sheet: Any, rows: SheetPages, context: ExtractContext) -> bool:
+    """Feed a sheet's rows to ``rows`` (numbered as Excel numbers them); True if cut."""
+    chars = 0
     for row_index in range(sheet.nrows):
         if row_index % 1000 == 0:
             context.progress()
-        cells = [_cell_text(book, cell) for cell in sheet.row(row_index)]
-        while cells and not cells[-1]:
-            cells.pop()
-        if not cells:
-            pending_blank = True
+        line = row_line([_cell_text(book, cell) for cell in sheet.row(row_index)])
+        if not line:
             continue
-        if pending_blank and len(lines) > 1:
-            lines.append("")
-        pending_blank = False
-        line = "\t".join(cells)
         if chars + len(line) > MAX_SHEET_CHARS:
-            truncated = True
-            break
-        lines.append(line)
+            return True
+        rows.add(row_index + 1, line)
         chars += len(line) + 1
-    text = "\n".join(lines)
+    return False
+
+
+def _sheet_comments(sheet: Any) -> list[str]:
     notes = getattr(sheet, "cell_note_map", {}) or {}
     comments = []
     for (row, column), note in sorted(notes.items()):
@@ -876,12 +875,12 @@ def _sheet_text(book: Any, sheet: Any, context: ExtractContext) -> tuple[str, bo
         author = str(getattr(note, "author", "") or "").strip()
         where = f"{_column_name(column)}{row + 1}"
         comments.append(f"{where}: {author}: {body}" if author else f"{where}: {body}")
-    if comments:
-        text += "\n\nComments:\n" + "\n".join(comments)
-    return text, truncated
+    return comments
 
 
-def _read_workbook(path: Path, context: ExtractContext) -> tuple[list[str], dict[str, str]]:
+def _read_workbook(
+    path: Path, context: ExtractContext
+) -> tuple[tuple[Page, ...], tuple[Table, ...], dict[str, str]]:
     try:
         book = xlrd.open_workbook(
             str(path), on_demand=True, ragged_rows=True, logfile=io.StringIO()
@@ -894,34 +893,44 @@ def _read_workbook(path: Path, context: ExtractContext) -> tuple[list[str], dict
         raise ExtractionError(ErrorKind.CORRUPT, f"not a readable Excel file: {exc}") from exc
     except _XLRD_ERRORS as exc:
         raise ExtractionError(ErrorKind.CORRUPT, f"Excel file is damaged: {exc}") from exc
-    texts: list[str] = []
+    workbook = WorkbookPages()
     names: list[str] = []
+    hidden: list[str] = []
     truncated: list[str] = []
     comments = 0
     try:
         for index in range(book.nsheets):
             sheet = book.sheet_by_index(index)
-            text, cut = _sheet_text(book, sheet, context)
-            texts.append(text)
-            names.append(str(sheet.name))
-            comments += len(getattr(sheet, "cell_note_map", {}) or {})
+            name = str(sheet.name)
+            state = _SHEET_STATES.get(getattr(sheet, "visibility", 0))
+            names.append(name)
+            if state:
+                hidden.append(name)
+            rows = workbook.sheet(name, [state] if state else [])
+            cut = _sheet_rows(book, sheet, rows, context)
+            sheet_comments = _sheet_comments(sheet)
+            comments += len(sheet_comments)
             if cut:
-                truncated.append(str(sheet.name))
+                truncated.append(name)
+            rows.finish(sheet_comments, f"cut after {MAX_SHEET_CHARS} characters" if cut else "")
             book.unload_sheet(index)
     except _XLRD_ERRORS as exc:
         raise ExtractionError(ErrorKind.CORRUPT, f"Excel file is damaged: {exc}") from exc
     finally:
         book.release_resources()
     metadata = {"sheet_names": LIST_SEPARATOR.join(names)[:MAX_METADATA_CHARS]}
+    if hidden:
+        metadata["hidden_sheets"] = LIST_SEPARATOR.join(hidden)[:MAX_METADATA_CHARS]
     if truncated:
         metadata["truncated_sheets"] = LIST_SEPARATOR.join(truncated)[:MAX_METADATA_CHARS]
     if comments:
         metadata["comment_count"] = str(comments)
-    return texts, metadata
+    pages, tables = workbook.result()
+    return pages, tables, metadata
 
 
 class XlsExtractor:
-    """Excel 97-2003 workbooks (.xls, .xlt), read by xlrd: one page per sheet."""
+    """Excel 97-2003 workbooks (.xls, .xlt), read by xlrd: every sheet as a table."""
 
     type: ClassVar[str] = "xls"
     mime_types: ClassVar[tuple[str, ...]] = ("application/vnd.ms-excel",)
@@ -929,24 +938,18 @@ class XlsExtractor:
     score: ClassVar[int] = 50
 
     def extract(self, path: Path, context: ExtractContext) -> Extracted:
-        """One page per sheet: its name, then its rows; OLE properties."""
+        """An overview page, then each sheet's rows as a table; OLE properties."""
         _check_size(path)
         metadata = ole_metadata(path)
         with tempfile.TemporaryDirectory(prefix="culpa-legacy-") as scratch:
             source, encryption = _decrypted_copy(path, context, Path(scratch), "Excel")
             if encryption:
                 metadata["encryption"] = encryption
-            texts, extra = _read_workbook(source, context)
+            pages, tables, extra = _read_workbook(source, context)
             children, skipped = embedded_files(source, context)
         metadata.update(extra)
         metadata.update(_embedded_metadata(children, skipped))
-        if not texts:
-            texts = [""]
-        pages = tuple(
-            Page(number=number, text=text, language=detect_language(text))
-            for number, text in enumerate(texts, start=1)
-        )
-        return Extracted(pages=pages, metadata=metadata, children=children)
+        return Extracted(pages=pages, metadata=metadata, children=children, tables=tables)
 
 
 register(DocExtractor)

@@ -339,10 +339,14 @@ def test_excel_workbooks(tmp_path: Path) -> None:
     path = CORPUS / "office/ingestfile_rom.xls"
     assert extractor_class_for(detect_mime(path)) is XlsExtractor
     rom = XlsExtractor().extract(path, _context(tmp_path))
-    assert [page.text.split("\n", 1)[0] for page in rom.pages] == ["Лист1", "Лист2", "Лист3"]
-    first = rom.pages[0].text.split("\n")
-    assert first[1].startswith("Tip procedură\tTip document\tNr DS\tData înregistrării DS")
-    assert first[2].startswith("COP fără publicare\tcontract de achiziţie\t245\t2011-01-13\t")
+    assert rom.pages[0].text == "Sheets (3):\nЛист1 (338 rows)\nЛист2\nЛист3"
+    first = rom.pages[1].text.split("\n")
+    assert first[0].startswith("Tip procedură\tTip document\tNr DS\tData înregistrării DS")
+    assert first[1].startswith("COP fără publicare\tcontract de achiziţie\t245\t2011-01-13\t")
+    (table,) = rom.tables
+    assert table.columns[:3] == ("Tip procedură", "Tip document", "Nr DS")
+    assert table.pages[0].rows[:3] == (1, 2, 3)
+    assert [row for page in table.pages for row in page.rows][-1] == 338
     assert rom.metadata["sheet_names"] == "Лист1; Лист2; Лист3"
     assert rom.metadata["author"] == "User"
     assert rom.metadata["last_modified_by"] == "Microsoft Office User"
@@ -350,14 +354,15 @@ def test_excel_workbooks(tmp_path: Path) -> None:
     assert rom.metadata["created"] == "2011-06-09T10:39:51"
 
     squares = XlsExtractor().extract(CORPUS / "office/tika_testEXCEL.xls", _context(tmp_path))
-    text = squares.pages[0].text
-    assert text.startswith("Feuil1\nSample Excel Worksheet - Numbers and their Squares\n")
+    text = squares.pages[1].text
+    assert text.startswith("Sample Excel Worksheet - Numbers and their Squares\n")
     assert "\t15\t225\n" in text
+    assert squares.tables[0].columns == ("A", "B", "C")  # a title above the header
     assert squares.metadata["title"] == "Simple Excel document"
 
     raw = XlsExtractor().extract(CORPUS / "office/textract_raw_text.xls", _context(tmp_path))
     assert raw.metadata["comment_count"] == "1"
-    assert "\n\nComments:\n" in raw.pages[0].text + raw.pages[1].text
+    assert any(page.text.startswith("Comments on sheet ") for page in raw.pages)
 
 
 @needs_corpus
