@@ -213,3 +213,14 @@ def test_the_lowest_rowid_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     result = SqliteExtractor().extract(path, _context(tmp_path))
     assert result.tables[0].pages[0].rows == (-9223372036854775808, 5, 9223372036854775807)
     assert result.pages[1].text.split("\n")[::2] == ["lowest", "highest"]
+
+
+def test_virtual_generated_columns_are_not_computed(tmp_path: Path) -> None:
+    path = _database(
+        tmp_path / "generated.db",
+        "CREATE TABLE g (a INTEGER, doubled AS (a * 2) VIRTUAL, tripled AS (a * 3) STORED);"
+        "INSERT INTO g (a) VALUES (7);",
+    )
+    result = SqliteExtractor().extract(path, _context(tmp_path))
+    assert result.tables[0].columns == ("a", "tripled")  # stored values are data
+    assert result.pages[1].text == "7\t21"
