@@ -254,35 +254,39 @@ def _columns(conn: sqlite3.Connection, name: str) -> list[str]:
 
 
 def _expression(column: str) -> str:
-    """A column as selected: long text and BLOBs are cut or replaced inside SQLite."""
+    """A column as selected: long text is cut and a long BLOB named inside SQLite."""
     q = _quote(column)
     blob_bytes = min(MAX_BLOB_TEXT_BYTES, MAX_VALUE_BYTES)
+    # length() of a BLOB reads its size, not its bytes; a longer one never leaves SQLite.
     return (
         f"CASE typeof({q}) WHEN 'text' THEN substr({q}, 1, {MAX_CELL_CHARS + 1}) "
-        f"WHEN 'blob' THEN CASE WHEN length({q}) > {blob_bytes} THEN length({q}) "
-        f"ELSE {q} END ELSE {q} END, typeof({q})"
+        f"WHEN 'blob' THEN CASE WHEN length({q}) > {blob_bytes} "
+        f"THEN '<blob ' || length({q}) || ' bytes>' ELSE {q} END ELSE {q} END"
     )
 
 
-def _cell(value: Any, kind: str) -> str:
+def _cell(value: Any) -> str:
+    """A selected value as shown: NULL empty, text cut and on one line, BLOB as text or size."""
+    kind = value.__class__
+    if kind is str:
+        if len(value) > MAX_CELL_CHARS:
+            value = value[:MAX_CELL_CHARS] + f" [cell cut at {MAX_CELL_CHARS} characters]"
+        return cell_text(value)
+    if kind is int:
+        return str(value)
     if value is None:
         return ""
-    if kind == "blob":
-        if isinstance(value, bytes):
-            try:
-                text = value.decode("utf-8")
-            except UnicodeDecodeError:
-                return f"<blob {len(value)} bytes>"
-            if text and not _CONTROL.search(text):
-                return cell_text(text)
-            return f"<blob {len(value)} bytes>"
-        return f"<blob {value} bytes>"  # too long to try: SQLite gave its length
-    if isinstance(value, float):
+    if kind is float:
         return repr(value) if not value.is_integer() or abs(value) >= 1e15 else f"{value:.1f}"
-    text = str(value)
-    if len(text) > MAX_CELL_CHARS:
-        text = text[:MAX_CELL_CHARS] + f" [cell cut at {MAX_CELL_CHARS} characters]"
-    return cell_text(text)
+    if kind is bytes:
+        try:
+            text = value.decode("utf-8")
+        except UnicodeDecodeError:
+            return f"<blob {len(value)} bytes>"
+        if text and not _CONTROL.search(text):
+            return cell_text(text)
+        return f"<blob {len(value)} bytes>"
+    return cell_text(str(value))
 
 
 @dataclass(slots=True)
@@ -419,7 +423,7 @@ class _Reader:
                 if not found:
                     return rows
                 refused = f"[row not read: a value is over {MAX_VALUE_BYTES} bytes]"
-                rows.append((found[0][0], refused, "text"))
+                rows.append((found[0][0], refused))
                 bound = int(found[0][0])
                 continue
             if not found:
@@ -434,7 +438,7 @@ class _NoRowid(Exception):
 
 
 def _cells(values: Any) -> list[str]:
-    return [_cell(values[index], values[index + 1]) for index in range(0, len(values), 2)]
+    return [_cell(value) for value in values]
 
 
 def _one_line(sql: str) -> str:
