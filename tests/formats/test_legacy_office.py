@@ -439,3 +439,35 @@ def test_an_embedded_object_saved_alone_gives_its_file(tmp_path: Path) -> None:
             continue
         found.extend(child.path.read_bytes()[:5] for child in result.children)
     assert b"%PDF-" in found
+
+
+def _with_sheet_states(data: bytes, states: dict[bytes, int]) -> bytes:
+    """A workbook with sheets hidden: each BOUNDSHEET record's hsState byte set."""
+    patched = bytearray(data)
+    for name, state in states.items():
+        # BOUNDSHEET8: type 0x0085, size, lbPlyPos (4), hsState (1), dt (1), cch, flags, name.
+        at = patched.find(b"\x85\x00" + bytes([12 + len(name), 0]))
+        while patched[at + 12 : at + 12 + len(name)] != name:
+            at = patched.find(b"\x85\x00", at + 2)
+        patched[at + 8] = state
+    return bytes(patched)
+
+
+@needs_corpus
+def test_excel_sheets_are_tables_with_excels_row_numbers(tmp_path: Path) -> None:
+    source = (CORPUS / "office/tika_testEXCEL.xls").read_bytes()
+    path = tmp_path / "hidden.xls"
+    path.write_bytes(_with_sheet_states(source, {b"Feuil2": 1, b"Feuil3": 2}))
+    result = XlsExtractor().extract(path, _context(tmp_path))
+    assert result.pages[0].text == (
+        "Sheets (3):\nFeuil1 (18 rows)\nFeuil2 (hidden sheet)\nFeuil3 (very hidden sheet)"
+    )
+    assert result.metadata["hidden_sheets"] == "Feuil2; Feuil3"
+    (table,) = result.tables
+    assert table.name == "Feuil1"
+    assert table.pages[0].page == 2
+    assert table.pages[0].rows[:4] == (1, 4, 6, 7)  # blank rows 2, 3 and 5 are no rows
+    lines = result.pages[1].text.split("\n")
+    assert len(lines) == len(table.pages[0].rows)
+    assert lines[0] == "Sample Excel Worksheet - Numbers and their Squares"
+    assert lines[1:3] == ["\tNumber\tSquare", "\t1\t1"]
