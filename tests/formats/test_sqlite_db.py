@@ -224,3 +224,16 @@ def test_virtual_generated_columns_are_not_computed(tmp_path: Path) -> None:
     result = SqliteExtractor().extract(path, _context(tmp_path))
     assert result.tables[0].columns == ("a", "tripled")  # stored values are data
     assert result.pages[1].text == "7\t21"
+
+
+def test_odd_table_and_column_names_are_quoted(tmp_path: Path) -> None:
+    path = _database(
+        tmp_path / "odd.db",
+        'CREATE TABLE "we""ird ; DROP TABLE x" ("col ""1""" TEXT, [联系人] TEXT);'
+        "INSERT INTO \"we\"\"ird ; DROP TABLE x\" VALUES ('a', '张三');",
+    )
+    result = SqliteExtractor().extract(path, _context(tmp_path))
+    (table,) = result.tables
+    assert table.name == 'we"ird ; DROP TABLE x'
+    assert table.columns == ('col "1"', "联系人")
+    assert result.pages[1].text == "a\t张三"

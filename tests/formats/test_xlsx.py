@@ -339,3 +339,16 @@ def test_a_member_failing_its_checksum_is_corrupt(tmp_path: Path) -> None:
         XlsxExtractor().extract(path, _context(tmp_path))
     assert info.value.kind == ErrorKind.CORRUPT
     assert "CRC" in info.value.message
+
+
+def test_rows_without_numbers_follow_the_last_one(tmp_path: Path) -> None:
+    rows = (
+        '<row><c t="inlineStr"><is><t>first</t></is></c></row>'
+        '<row r="5"><c r="A5" t="inlineStr"><is><t>fifth</t></is></c></row>'
+        '<row><c t="inlineStr"><is><t>sixth</t></is></c></row>'
+        '<row r="2"><c t="inlineStr"><is><t>out of order</t></is></c></row>'
+    )
+    path = _workbook(tmp_path / "r.xlsx", **{"xl/worksheets/sheet1.xml": _sheet(rows)})
+    result = XlsxExtractor().extract(path, _context(tmp_path))
+    assert result.pages[1].text == "first\nfifth\nsixth\nout of order"
+    assert result.tables[0].pages[0].rows == (1, 5, 6, 7)  # never a number twice
