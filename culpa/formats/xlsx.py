@@ -39,7 +39,7 @@ import contextlib
 import math
 import posixpath
 import re
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -75,6 +75,8 @@ MAX_SHEET_CHARS = 10_000_000
 MAX_WORKBOOK_CHARS = 50_000_000
 #: Shared strings kept in memory, in characters; strings past it read as empty.
 MAX_SHARED_STRING_CHARS = 100_000_000
+#: Rows of a sheet read between two progress reports to the ingest.
+PROGRESS_ROWS = 1_000
 #: Excel's last column (XFD); cells claiming to lie further right are dropped.
 MAX_COLUMNS = 16_384
 
@@ -363,13 +365,20 @@ def _row_line(row: Element, book: _Workbook) -> str:
 
 
 def _sheet_rows(
-    package: OoxmlPackage, part: str, book: _Workbook, budget: int, sheet: SheetPages
+    package: OoxmlPackage,
+    part: str,
+    book: _Workbook,
+    budget: int,
+    sheet: SheetPages,
+    progress: Callable[[], None],
 ) -> tuple[int, int]:
     """Feed a sheet's rows to ``sheet``; the characters used and the limit hit (0 if none)."""
     chars = 0
     number = 0
     with contextlib.closing(_iterparse(package, part, book.names.row)) as rows:
-        for row in rows:
+        for count, row in enumerate(rows):
+            if count % PROGRESS_ROWS == 0:
+                progress()
             # The row number Excel shows: the r attribute, else one after the last.
             number = max(_to_int(row.get("r"), number + 1), number + 1)
             line = _row_line(row, book)
@@ -505,7 +514,9 @@ class XlsxExtractor:
                 date1904=date1904,
                 strings_cut=strings_cut,
             )
-            pages, tables, truncated, comment_authors = self._pages(package, sheets, book)
+            pages, tables, truncated, comment_authors = self._pages(
+                package, sheets, book, context.progress
+            )
             metadata = ooxml_properties(package)
             external_links = _external_links(package, workbook_part)
             folder = posixpath.dirname(workbook_part) or "xl"
@@ -527,7 +538,11 @@ class XlsxExtractor:
         return Extracted(pages=pages, metadata=metadata, children=children, tables=tables)
 
     def _pages(
-        self, package: OoxmlPackage, sheets: list[_Sheet], book: _Workbook
+        self,
+        package: OoxmlPackage,
+        sheets: list[_Sheet],
+        book: _Workbook,
+        progress: Callable[[], None],
     ) -> tuple[tuple[Page, ...], tuple[Table, ...], list[str], list[str]]:
         workbook = WorkbookPages()
         truncated: list[str] = []
@@ -548,7 +563,7 @@ class XlsxExtractor:
                 truncated.append(sheet.name)
             else:
                 chars, cut_at = _sheet_rows(
-                    package, sheet.part, book, min(MAX_SHEET_CHARS, remaining), rows
+                    package, sheet.part, book, min(MAX_SHEET_CHARS, remaining), rows, progress
                 )
                 remaining -= chars
                 if cut_at:
