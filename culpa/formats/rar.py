@@ -12,13 +12,16 @@ does it all on Debian (the RAR codec is not free software: Debian main has no
 * libarchive (``libarchive-c`` over Debian's ``libarchive13``) decodes the
   members of unencrypted archives in one in-process pass, solid ones included,
   pushing blocks into culpa's limit-checked writer.
-* libarchive cannot decrypt RAR, so encrypted members are read through rarfile,
-  which streams each one out of ``unar`` (Debian's ``unar``; the non-free
-  ``unrar`` if installed), trying each of ``context.passwords``. The limits are
-  counted on that stream too; stopping early closes the pipe and ends ``unar``.
-  This path starts one ``unar`` per member, so it is slower. rarfile passes the
-  password to ``unar`` as an argument: it is never logged or stored, but other
-  users of the machine could see it in the process list while ``unar`` runs.
+* libarchive cannot decrypt RAR, so encrypted members are extracted one at a
+  time by Debian's ``unar``, trying each of ``context.passwords``. The password
+  never goes on unar's command line (where ``ps`` would show it to every user
+  of the machine): it is typed on a pseudo-terminal when unar asks for it (see
+  :mod:`culpa.formats.unar_tty`), and never logged or stored. unar writes each
+  member into a private folder, its size capped one byte past the tightest
+  archive limit; the member is then copied through the same limit checks, so a
+  bomb stops at its limit and stopping early ends ``unar``. This path starts
+  one ``unar`` per member, so it is slower. The unencrypted members of such an
+  archive are streamed out of it by rarfile, which gives the tool no password.
 
 A lone volume of a multi-volume archive yields its complete members; the parts
 split across volumes are listed as incomplete.
@@ -27,8 +30,10 @@ split across volumes are listed as incomplete.
 from __future__ import annotations
 
 import dataclasses
+import math
 import shutil
 import struct
+import tempfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -41,12 +46,19 @@ from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
 from culpa.formats.external import find_tool
 from culpa.formats.registry import register
+from culpa.formats.unar_tty import UnarError, extract_member
 from culpa.formats.zip import password_hint
 from culpa.models import Extracted
-from culpa.sources.archive import Unpacker, check_depth, decode_legacy_name
+from culpa.sources.archive import (
+    RATIO_FLOOR_BYTES,
+    Unpacker,
+    check_depth,
+    decode_legacy_name,
+)
 
-#: Programs rarfile may stream encrypted members from, best first. Debian's
-#: ``unrar-free`` is not one (it cannot write to stdout) and is skipped by rarfile's check.
+#: Programs rarfile may stream the unencrypted members of an encrypted archive from, best
+#: first. Debian's ``unrar-free`` is not one (it cannot write to stdout) and is skipped by
+#: rarfile's check. Encrypted members always go through ``unar`` (see unar_tty).
 RAR_TOOLS = ("unrar", "unar")
 
 #: What rarfile's header parser (pure Python, reading hostile bytes) raises on a bad archive.
@@ -111,23 +123,33 @@ def _open_headers(path: Path, password: str | None = None) -> rarfile.RarFile:
         raise ExtractionError(ErrorKind.CORRUPT, f"unreadable RAR archive: {exc}") from exc
 
 
-def _ready_tool() -> None:
-    """Point rarfile at a working extraction program, or raise UNSUPPORTED."""
+@dataclass(frozen=True, slots=True)
+class _Tools:
+    """The programs that extract encrypted members (absolute paths)."""
+
+    unar: str
+    prlimit: str
+
+
+def _ready_tool() -> _Tools:
+    """Point rarfile at a working extraction program and find unar, or raise UNSUPPORTED."""
     global _tool_ready
-    if _tool_ready:
-        return
-    if find_tool(*RAR_TOOLS) is None:
+    unar, prlimit = find_tool("unar"), find_tool("prlimit")
+    if unar is None or prlimit is None:
         raise ExtractionError(
             ErrorKind.UNSUPPORTED,
-            "encrypted RAR members need unar (Debian package unar); run scripts/setup.sh",
+            "encrypted RAR members need unar (Debian package unar) and prlimit "
+            "(util-linux); run scripts/setup.sh",
         )
-    try:
-        rarfile.tool_setup(
-            unrar=True, unar=True, bsdtar=False, sevenzip=False, sevenzip2=False, force=True
-        )
-    except rarfile.RarCannotExec as exc:
-        raise ExtractionError(ErrorKind.UNSUPPORTED, f"no working RAR tool: {exc}") from exc
-    _tool_ready = True
+    if not _tool_ready:
+        try:
+            rarfile.tool_setup(
+                unrar=True, unar=True, bsdtar=False, sevenzip=False, sevenzip2=False, force=True
+            )
+        except rarfile.RarCannotExec as exc:
+            raise ExtractionError(ErrorKind.UNSUPPORTED, f"no working RAR tool: {exc}") from exc
+        _tool_ready = True
+    return _Tools(unar=unar, prlimit=prlimit)
 
 
 def _libarchive_entries(path: Path) -> Iterator[Any]:
@@ -191,25 +213,64 @@ def _entry_name(entry: Any) -> str:
     return decode_legacy_name(raw) if isinstance(raw, bytes) else "unnamed"
 
 
-def _extract_with_tool(archive: rarfile.RarFile, listing: _Listing, unpacker: Unpacker) -> None:
-    """Stream every regular, complete member out of the RAR tool (the password is set)."""
+def _extract_with_tool(
+    path: Path,
+    archive: rarfile.RarFile,
+    listing: _Listing,
+    unpacker: Unpacker,
+    password: str,
+    tools: _Tools,
+) -> None:
+    """Extract every regular, complete member: encrypted ones through unar, others via rarfile."""
     opened_encrypted = False
     for info in listing.infos:
         if info.is_dir() or _is_link(info) or info.flags & _SPLIT:
             continue
         name = member_name(info)
         try:
-            with archive.open(info) as stream:
-                unpacker.add(name, stream, int(info.compress_size) or 1)
+            if info.needs_password():
+                _add_encrypted(path, info, name, password, unpacker, tools)
+            else:
+                with archive.open(info) as stream:
+                    unpacker.add(name, stream, int(info.compress_size) or 1)
         except ExtractionError:
             raise
-        except _MALFORMED as exc:
+        except (*_MALFORMED, UnarError) as exc:
             if info.needs_password() and not opened_encrypted:
                 raise _WrongPassword from exc
             raise ExtractionError(
                 ErrorKind.CORRUPT, f"unreadable RAR member {name!r}: {exc}"
             ) from exc
         opened_encrypted = opened_encrypted or info.needs_password()
+
+
+def _add_encrypted(
+    path: Path, info: Any, name: str, password: str, unpacker: Unpacker, tools: _Tools
+) -> None:
+    """Extract one encrypted member with unar (password on its terminal), then add it."""
+    packed = int(info.compress_size) or 1
+    room = _room(unpacker, packed)
+    folder = Path(tempfile.mkdtemp(prefix="unar-", dir=unpacker.workdir))
+    try:
+        extracted = extract_member(
+            tools.unar, tools.prlimit, path, str(info.filename), password, folder, room
+        )
+        size = extracted.stat().st_size
+        if size < room and size != info.file_size:
+            raise UnarError(f"unar wrote {size} bytes; the header says {info.file_size}")
+        with extracted.open("rb") as stream:
+            unpacker.add(name, stream, packed)  # a file cut at ``room`` fails a limit here
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _room(unpacker: Unpacker, packed: int) -> int:
+    """One byte past the most a member may expand to under the limits still unspent."""
+    limits = unpacker.limits
+    room = min(limits.max_member_bytes, limits.max_total_bytes - unpacker.total_bytes)
+    if math.isfinite(limits.max_ratio):
+        room = min(room, max(RATIO_FLOOR_BYTES, math.floor(limits.max_ratio * packed)))
+    return max(room, 0) + 1
 
 
 class _WrongPassword(Exception):
@@ -268,7 +329,7 @@ class RarExtractor:
         """Extract with the first password that opens the archive, or None."""
         if not context.passwords:
             return None
-        _ready_tool()
+        tools = _ready_tool()
         for number, password in enumerate(dict.fromkeys(context.passwords), start=1):
             # Each attempt writes into its own folder, so a failed one is simply removed.
             attempt = dataclasses.replace(context, workdir=context.workdir / f"password-{number}")
@@ -286,7 +347,7 @@ class RarExtractor:
                 listing = _survey(archive)
                 if not listing.infos:
                     raise _WrongPassword
-                _extract_with_tool(archive, listing, unpacker)
+                _extract_with_tool(path, archive, listing, unpacker, password, tools)
                 return listing, unpacker
             except _WrongPassword:
                 unpacker.discard()

@@ -6,6 +6,8 @@ legacy GBK names, path traversal and the size limits."""
 from __future__ import annotations
 
 import bz2
+import os
+import shlex
 import struct
 import zlib
 from pathlib import Path
@@ -190,6 +192,47 @@ def test_corpus_encrypted_rar5_stops_at_the_member_limit(tmp_path: Path) -> None
     with pytest.raises(ExtractionError) as caught:
         RarExtractor().extract(path, context)
     assert caught.value.kind is ErrorKind.LIMIT_EXCEEDED
+
+
+@needs_rar_tool
+def test_the_password_is_never_on_a_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Other users of the machine can read every process's arguments (``ps``,
+    /proc/PID/cmdline): the unar that reads encrypted members must not be given
+    the password there, nor in its environment. A ``unar`` earlier on PATH keeps
+    what /proc shows of each run, then becomes the real one."""
+    real_unar = find_tool("unar")
+    assert real_unar
+    runs = tmp_path / "unar-runs"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    spy = bin_dir / "unar"
+    spy.write_text(
+        "#!/bin/sh\n"
+        f"{{ cat /proc/$$/cmdline; echo; cat /proc/$$/environ; echo; echo '=== end'; }} "
+        f">> {shlex.quote(str(runs))}\n"
+        f'exec {shlex.quote(real_unar)} "$@"\n'
+    )
+    spy.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    path = tmp_path / "leak.rar"  # the corpus file's own name holds the password
+    path.write_bytes((ARCHIVES / "recursiveextractor_TestDataEncrypted.rar").read_bytes())
+    names = {"TestData/Foo/Bar/Lorem.txt", "TestData/Foo/Lorem.txt", "TestData/Lorem.txt"}
+    password = b"TestData"  # also the start of each member name, which unar is given
+
+    _result, members = _extract(path, _context(tmp_path, passwords=("TestData",)))
+
+    assert set(members) == names
+    assert all(data.startswith(b"Lorem ipsum") for data in members.values())
+    extractions = 0
+    for run in runs.read_bytes().split(b"\n=== end\n")[:-1]:
+        cmdline, environ = run.split(b"\n", 1)
+        arguments = [arg for arg in cmdline.split(b"\0") if arg.decode() not in names]
+        assert password not in b" ".join(arguments)
+        assert password not in environ
+        extractions += str(path).encode() in arguments
+    assert extractions == len(names)  # every member went through unar
 
 
 def test_corpus_header_encrypted_rar4(tmp_path: Path) -> None:
