@@ -25,6 +25,14 @@ from typing import ClassVar
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
 from culpa.formats.html import html_to_text
+from culpa.formats.mail_record import (
+    MAIL_VIEW_KEY,
+    AttachmentRecord,
+    MailRecord,
+    body_range,
+    html_body_part,
+    record_metadata,
+)
 from culpa.formats.registry import register
 from culpa.formats.text import decode_text, normalise_newlines, read_bounded, text_pages
 from culpa.models import Child, Extracted
@@ -45,6 +53,7 @@ _SAFE_SUFFIX = re.compile(r"^\.[A-Za-z0-9]{1,10}$")
 #: Bytes the parser could not decode, kept as surrogate escapes.
 _ESCAPED = re.compile("[\udc80-\udcff]")
 _SPACES = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def safe_name(name: str) -> str:
@@ -131,7 +140,8 @@ class AttachmentWriter:
     """Writes a message's attachments into the work folder, within the archive limits.
 
     Files get generated names (``attachment-00001.pdf``); the name the sender
-    gave is provenance text only, made unique. Shared by the .eml and .msg readers.
+    gave is provenance text only, made unique. Shared by the .eml and .msg readers,
+    which also keep what the viewer lists about each (:attr:`records`).
     """
 
     def __init__(self, context: ExtractContext, *, limit_each: bool = False) -> None:
@@ -139,10 +149,19 @@ class AttachmentWriter:
         #: Also hold each attachment to ``max_member_bytes`` (not only the total).
         self.limit_each = limit_each
         self.children: list[Child] = []
+        self.records: list[AttachmentRecord] = []
         self.names: set[str] = set()
         self.total_bytes = 0
 
-    def write(self, name: str, data: bytes) -> None:
+    def write(
+        self,
+        name: str,
+        data: bytes,
+        *,
+        content_type: str = "application/octet-stream",
+        content_id: str | None = None,
+        inline: bool = False,
+    ) -> None:
         """Store ``data`` as the attachment named ``name`` (already made safe by the caller)."""
         limits = self.context.limits
         if len(self.children) >= limits.max_members:
@@ -163,6 +182,9 @@ class AttachmentWriter:
         with target.open("xb") as f:
             f.write(data)
         self.children.append(Child(name=provenance, path=target))
+        self.records.append(
+            AttachmentRecord(provenance, name, content_type, len(data), content_id, inline)
+        )
 
 
 class _Walker(AttachmentWriter):
@@ -211,10 +233,23 @@ class _Walker(AttachmentWriter):
             raw = part.get_payload()
             data = raw.encode("utf-8", "replace") if isinstance(raw, str) else b""
         name = _filename(part)
+        content_type = part.get_content_type()
         if name is None:
-            extension = mimetypes.guess_extension(part.get_content_type()) or ".bin"
+            extension = mimetypes.guess_extension(content_type) or ".bin"
             name = f"part-{len(self.children) + 1}{extension}"
-        self.write(safe_name(name), data)
+        content_id = _content_id(part)
+        try:
+            disposition = part.get_content_disposition()
+        except (ValueError, TypeError, IndexError, AttributeError):
+            disposition = None
+        inline = disposition == "inline" or (disposition is None and content_id is not None)
+        self.write(
+            safe_name(name),
+            data,
+            content_type=content_type,
+            content_id=content_id,
+            inline=inline,
+        )
 
     def _attach_message(self, part: Message) -> None:
         payload = part.get_payload()
@@ -227,7 +262,17 @@ class _Walker(AttachmentWriter):
             data = raw if isinstance(raw, bytes) else b""
             subject = None
         name = _filename(part) or f"{(subject or 'message')[:100]}.eml"
-        self.write(safe_name(name), data)
+        self.write(safe_name(name), data, content_type=part.get_content_type())
+
+
+def _content_id(part: Message) -> str | None:
+    """The part's Content-ID without its angle brackets (what ``cid:`` URLs name)."""
+    try:
+        value = part.get("content-id")
+    except (ValueError, TypeError, IndexError, AttributeError):
+        return None
+    text = _CONTROL.sub("", str(value)).strip().strip("<>").strip() if value else ""
+    return text[:MAX_NAME_CHARS] or None
 
 
 def _choose_alternative(parts: list[Message]) -> Message | None:
@@ -252,6 +297,24 @@ def _metadata(message: Message) -> dict[str, str]:
         with contextlib.suppress(ValueError, TypeError, IndexError, OverflowError):
             metadata["date_iso"] = parsedate_to_datetime(date).isoformat()
     return metadata
+
+
+def _mail_record(
+    data: bytes, message: Message, attachments: list[AttachmentRecord]
+) -> MailRecord | None:
+    """What the viewer needs (issue 10); None if the body cannot be found without a parse."""
+    try:
+        part = html_body_part(message)
+        location = body_range(data, part)
+        if part is None or location is not None:
+            return MailRecord(tuple(attachments), location)
+        payload = part.get_payload(decode=True)  # an encoding no range can be decoded from
+        if not isinstance(payload, bytes):
+            return None
+        html, _codec = decode_text(payload, declared=part.get_content_charset())
+    except (ValueError, TypeError, IndexError, AttributeError, LookupError):
+        return None
+    return MailRecord(tuple(attachments), html)
 
 
 class EmlExtractor:
@@ -291,6 +354,9 @@ class EmlExtractor:
             body = "\n\n".join(rendered)
         if walker.children:
             metadata["attachments"] = str(len(walker.children))
+        record = _mail_record(data, message, walker.records)
+        if record is not None:
+            metadata[MAIL_VIEW_KEY] = record_metadata(record)
         return Extracted(
             pages=text_pages(normalise_newlines(body).strip("\n")),
             metadata=metadata,

@@ -45,6 +45,7 @@ from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
 from culpa.formats.eml import HEADERS, AttachmentWriter, safe_name
 from culpa.formats.html import decode_html, html_to_text
+from culpa.formats.mail_record import MAIL_VIEW_KEY, MailRecord, record_metadata
 from culpa.formats.mbox import header_text, iso_date, subject_file_name
 from culpa.formats.rtf import rtf_to_text
 from culpa.formats.text import (
@@ -329,11 +330,24 @@ class _Attachments(AttachmentWriter):
         if not isinstance(data, bytes):
             self.unreadable += 1  # web links, broken or unsupported attachments
             return
+        declared = _attachment_text(attachment, "mimetype")
+        mime = declared or (mimetypes.guess_type(name)[0] if name else None)
+        mime = mime or "application/octet-stream"
         if not name:
-            mime = attachment.mimetype or "application/octet-stream"
             extension = mimetypes.guess_extension(mime) or ".bin"
             name = f"attachment-{len(self.children) + 1}{extension}"
-        self.write(safe_name(name), data)
+        content_id = _attachment_text(attachment, "contentId")
+        try:
+            hidden = bool(getattr(attachment, "hidden", False))
+        except _LIBRARY_ERRORS:
+            hidden = False
+        self.write(
+            safe_name(name),
+            data,
+            content_type=mime,
+            content_id=content_id.strip().strip("<>") or None if content_id else None,
+            inline=hidden,
+        )
 
     def _add_message(self, inner: MSGFile, title: str | None) -> None:
         """An attached message, saved as a .msg of its own (read again by this extractor)."""
@@ -345,7 +359,18 @@ class _Attachments(AttachmentWriter):
         title = title or inner.getStringStream("__substg1.0_0037")
         if title and title.lower().endswith(".msg"):
             title = title[:-4]
-        self.write(subject_file_name(title, ".msg"), data)
+        self.write(
+            subject_file_name(title, ".msg"), data, content_type="application/vnd.ms-outlook"
+        )
+
+
+def _attachment_text(attachment: AttachmentBase | SignedAttachment, name: str) -> str | None:
+    """A string property of an attachment, or None (missing, or not readable)."""
+    try:
+        value = getattr(attachment, name, None)
+    except _LIBRARY_ERRORS:
+        return None
+    return " ".join(value.split())[:255] or None if isinstance(value, str) else None
 
 
 def _read(msg: MSGFile, context: ExtractContext) -> Extracted:
@@ -358,6 +383,10 @@ def _read(msg: MSGFile, context: ExtractContext) -> Extracted:
         metadata["attachments"] = str(len(attachments.children))
     if attachments.unreadable:
         metadata["unreadable_attachments"] = str(attachments.unreadable)
+    # The HTML itself: an OLE stream is scattered sectors, no byte range (issue 10).
+    html = _html_stream(msg)
+    record = MailRecord(tuple(attachments.records), html if html and html.strip() else None)
+    metadata[MAIL_VIEW_KEY] = record_metadata(record)
     return Extracted(
         pages=text_pages(normalise_newlines(body).strip("\n")),
         metadata=metadata,

@@ -1,11 +1,12 @@
-"""Rows of a table as stored pages: cells to a row line, row lines to pages, columns.
+"""Rows of a table as stored pages, for extractors that hold their pages in memory.
 
-Every table extractor (sheets, SQLite, CSV …) stores a table the same way
-(:class:`culpa.models.Table`): one row per line of page text, cells joined by
-tabs, and a page holds rows of one table only, at most :data:`MAX_PAGE_ROWS`
-rows and about :data:`MAX_PAGE_CHARS` characters (a longer row gets a page of
-its own; rows are never split), so a hit is cited as a row and the viewer can
-page through a huge table. This module is that shared layout, nothing more.
+The layout itself (one row per line, cells joined by tabs, a cell's tabs and
+line breaks as spaces, at most :data:`MAX_PAGE_ROWS` rows and about
+:data:`MAX_PAGE_CHARS` characters a page, a row never split) is
+:mod:`culpa.formats.table_pages`'s, shared with the CSV and JSON extractors;
+this adds what sheets and SQLite tables need besides: a pager that numbers
+its pages after pages the extractor made first (an overview), and the guess
+whether a sheet's first row names its columns.
 """
 
 from __future__ import annotations
@@ -15,18 +16,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from culpa.analysis.language import detect_language
+from culpa.formats.table_pages import MAX_PAGE_CHARS, MAX_PAGE_ROWS, clean_cell, column_letter
 from culpa.models import Page, Table, TablePage
 
-#: Rows a table page holds at most.
-MAX_PAGE_ROWS = 1_000
-#: Characters a table page holds at most, unless one row alone is longer.
-MAX_PAGE_CHARS = 20_000
+__all__ = [
+    "MAX_PAGE_CHARS",
+    "MAX_PAGE_ROWS",
+    "TablePager",
+    "cell_text",
+    "column_letters",
+    "looks_like_header",
+    "row_line",
+    "sheet_columns",
+]
+
 #: A first row is read as the column names only if this share of the table's
 #: width holds a name (a title in A1 above the real header is not a header).
 HEADER_MIN_SHARE = 0.5
 
-# Tabs and line breaks inside a cell would break the row's layout.
-_BREAKS = re.compile(r"[\t\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 # What a cell holding a value (not a name) looks like: numbers, amounts, dates, times.
 _VALUE = re.compile(
     r"[-+(]?[$€£¥]?\s*[\d.,']+(?:[eE][-+]?\d+)?\s*%?\)?"  # 12, -3.5, 1,234, 1e+20, 45%
@@ -37,28 +44,18 @@ _VALUE = re.compile(
 
 
 def cell_text(value: str) -> str:
-    """A cell's text as it is stored: tabs and line breaks become single spaces."""
-    if _BREAKS.search(value):
-        return " ".join(value.split())
-    return value
+    """A cell's text as it is stored (:func:`culpa.formats.table_pages.clean_cell`)."""
+    return clean_cell(value)
 
 
 def row_line(cells: Sequence[str]) -> str:
     """A row's stored line: cells cleaned and joined by tabs, trailing empty cells dropped."""
-    cleaned = [cell_text(cell) for cell in cells]
-    while cleaned and not cleaned[-1]:
-        cleaned.pop()
-    return "\t".join(cleaned)
+    return "\t".join(clean_cell(cell) for cell in cells).rstrip("\t")
 
 
 def column_letters(index: int) -> str:
     """A spreadsheet column's name from its 0-based index: 0 -> A, 25 -> Z, 26 -> AA."""
-    name = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        name = chr(ord("A") + remainder) + name
-    return name
+    return column_letter(index)
 
 
 def looks_like_header(cells: Sequence[str], width: int) -> bool:

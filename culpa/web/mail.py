@@ -15,6 +15,12 @@ blob's path, size and modification time (:data:`BODY_CACHE_SIZE` messages), and
 the ``.eml`` is parsed with the ``compat32`` policy, which builds no header
 objects: a message with 50,000 attachments took 33 s on every view with the
 default policy, and takes a few seconds once now (issue 10).
+
+Messages ingested since then carry a record of what the view needs
+(:mod:`culpa.formats.mail_record`): the attachment list, and where the HTML
+body is. Such a message is never parsed here: :func:`recorded_body` reads only
+the body's bytes (an .eml) or takes the HTML the record holds (an Outlook
+.msg), and sanitises it as above. Older cases fall back to :func:`email_body`.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from pathlib import Path
 
 import nh3
 
+from culpa.formats.mail_record import BodyRange, html_body_part
 from culpa.formats.text import decode_text
 
 #: Outlook messages: their HTML body is read with extract-msg.
@@ -68,32 +75,19 @@ class MailBody:
     links_disabled: int
 
 
-def _is_attachment(part: Message) -> bool:
-    try:
-        return part.get_content_disposition() == "attachment" or bool(part.get_filename())
-    except (ValueError, TypeError, IndexError, AttributeError):
-        return True
-
-
 def html_part(data: bytes) -> str | None:
     """The first HTML body part of a message (not an attachment), decoded."""
     try:
         # compat32: no header objects for the thousands of parts we only skip past.
         message = email.message_from_bytes(data, policy=email.policy.compat32)
-        parts = list(message.walk())
+        part = html_body_part(message)
+        payload = part.get_payload(decode=True) if part is not None else None
     except (ValueError, TypeError, IndexError, AttributeError, LookupError):
         return None
-    for part in parts:
-        if part.get_content_type() != "text/html" or _is_attachment(part):
-            continue
-        try:
-            payload = part.get_payload(decode=True)
-        except (ValueError, TypeError, IndexError, AttributeError, LookupError):
-            continue
-        if isinstance(payload, bytes):
-            text, _codec = decode_text(payload, declared=part.get_content_charset())
-            return text
-    return None
+    if part is None or not isinstance(payload, bytes):
+        return None
+    text, _codec = decode_text(payload, declared=part.get_content_charset())
+    return text
 
 
 def sanitize(html: str) -> MailBody:
@@ -137,3 +131,54 @@ def _cached_body(blob: Path, mime: str, size: int, mtime_ns: int) -> MailBody | 
     except OSError:
         return None
     return sanitize(html) if html is not None and html.strip() else None
+
+
+def recorded_body(blob: Path, body: BodyRange | str | None) -> MailBody | None:
+    """The sanitised HTML body where the ingest recorded it, without parsing the message.
+
+    ``body`` is the record's: a byte range of the .eml at ``blob`` (only those bytes
+    are read), the HTML itself, or None for a message without an HTML body.
+    """
+    if body is None:
+        return None
+    if isinstance(body, str):
+        return _sanitized(body)
+    if not 0 <= body.start <= body.end or body.end - body.start > MAX_EMAIL_VIEW_BYTES:
+        return None
+    try:
+        info = blob.stat()
+    except OSError:
+        return None
+    if body.end > info.st_size:
+        return None
+    return _cached_range(blob, body, info.st_size, info.st_mtime_ns)
+
+
+def decode_range(raw: bytes, body: BodyRange) -> str:
+    """The body's text from its encoded bytes, decoded as the parser would decode them."""
+    part = Message()  # compat32: the same transfer decoding as a parsed message's part
+    part["Content-Transfer-Encoding"] = body.encoding
+    part.set_payload(raw.decode("ascii", "surrogateescape"))
+    payload = part.get_payload(decode=True)
+    text, _codec = decode_text(
+        payload if isinstance(payload, bytes) else b"", declared=body.charset
+    )
+    return text
+
+
+@lru_cache(maxsize=BODY_CACHE_SIZE)
+def _sanitized(html: str) -> MailBody | None:
+    return sanitize(html) if html.strip() else None
+
+
+@lru_cache(maxsize=BODY_CACHE_SIZE)
+def _cached_range(blob: Path, body: BodyRange, size: int, mtime_ns: int) -> MailBody | None:
+    """:func:`recorded_body` for one version of the file (size and mtime are the key)."""
+    del size, mtime_ns
+    try:
+        with blob.open("rb") as f:
+            f.seek(body.start)
+            raw = f.read(body.end - body.start)
+    except OSError:
+        return None
+    return _sanitized(decode_range(raw, body))

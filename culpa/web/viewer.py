@@ -24,6 +24,7 @@ from starlette.routing import BaseRoute, Route
 
 from culpa.analysis.ocr.quality import LOW_WORD_CONFIDENCE, is_low_page
 from culpa.errors import QueryError, UsageError
+from culpa.formats.mail_record import MAIL_VIEW_KEY, MailRecord, parse_record
 from culpa.publish.citation import cite
 from culpa.search.doubt import doubtful_words
 from culpa.search.engine import match_pattern, search
@@ -33,7 +34,7 @@ from culpa.store.blobs import BlobState, check_blob
 from culpa.store.case import Case
 from culpa.store.queries import DocumentInfo, PageInfo, document_info, email_thread, page_info
 from culpa.web.app import fits_sqlite, state_of
-from culpa.web.mail import OUTLOOK_MIME, MailBody, email_body
+from culpa.web.mail import OUTLOOK_MIME, MailBody, email_body, recorded_body
 from culpa.web.marks import (
     Box,
     Doubt,
@@ -103,10 +104,12 @@ class HitBoxes:
 class Member:
     path: str
     name: str
-    document_id: int
+    document_id: int | None  # None: an attachment the ingest recorded but stored no document for
     type: str
     size: int
     status: str
+    content_id: str | None = None
+    inline: bool = False
 
 
 def _int_param(request: Request, name: str, default: int) -> int:
@@ -247,7 +250,9 @@ def _rotate(box: Box, m: tuple[float, ...]) -> Box:
     return Box(min(xs), min(ys), max(xs), max(ys))
 
 
-def _members(conn: sqlite3.Connection, info: DocumentInfo) -> tuple[list[Member], int]:
+def _members(
+    conn: sqlite3.Connection, info: DocumentInfo, start: int = 0
+) -> tuple[list[Member], int]:
     paths = json.dumps(list(info.paths))
     total = conn.execute(
         "SELECT count(*) FROM provenance WHERE parent_path IN (SELECT value FROM json_each(?))",
@@ -258,8 +263,9 @@ def _members(conn: sqlite3.Connection, info: DocumentInfo) -> tuple[list[Member]
     rows = conn.execute(
         "SELECT pr.path, pr.parent_path, pr.document_id, d.type, d.size, d.status "
         "FROM provenance pr JOIN documents d ON d.id = pr.document_id "
-        "WHERE pr.parent_path IN (SELECT value FROM json_each(?)) ORDER BY pr.path LIMIT ?",
-        (paths, MAX_MEMBERS),
+        "WHERE pr.parent_path IN (SELECT value FROM json_each(?)) "
+        "ORDER BY pr.path LIMIT ? OFFSET ?",
+        (paths, MAX_MEMBERS, min(start, _last_start(int(total)))),
     ).fetchall()
     members = [
         Member(
@@ -273,6 +279,51 @@ def _members(conn: sqlite3.Connection, info: DocumentInfo) -> tuple[list[Member]
         for r in rows
     ]
     return members, int(total)
+
+
+def _mail_record(info: DocumentInfo, start: int) -> MailRecord | None:
+    """What the ingest recorded for the viewer of an e-mail, with attachments from ``start``."""
+    if info.type != "email":
+        return None
+    return parse_record(info.metadata.get(MAIL_VIEW_KEY), start, MAX_MEMBERS)
+
+
+def _attachments(conn: sqlite3.Connection, info: DocumentInfo, record: MailRecord) -> list[Member]:
+    """A page of an e-mail's attachments from the list stored at ingest (issue 10).
+
+    The record gives names, content types, sizes and Content-IDs; only the child
+    documents' ids and statuses are looked up, by their provenance paths.
+    """
+    shown = record.attachments
+    candidates = [f"{parent}!/{item.child}" for item in shown for parent in info.paths]
+    found = {
+        str(r[0]): (int(r[1]), str(r[2]))
+        for r in conn.execute(
+            "SELECT pr.path, pr.document_id, d.status FROM provenance pr "
+            "JOIN documents d ON d.id = pr.document_id "
+            "WHERE pr.path IN (SELECT value FROM json_each(?))",
+            (json.dumps(candidates),),
+        )
+    }
+    members: list[Member] = []
+    for item in shown:
+        path = next(
+            (f"{p}!/{item.child}" for p in info.paths if f"{p}!/{item.child}" in found), None
+        )
+        document_id, status = found[path] if path is not None else (None, "not stored")
+        members.append(
+            Member(
+                path=path or item.child,
+                name=item.name,
+                document_id=document_id,
+                type=item.content_type,
+                size=item.size,
+                status=status,
+                content_id=item.content_id,
+                inline=item.inline,
+            )
+        )
+    return members
 
 
 def _containers(conn: sqlite3.Connection, doc_id: int) -> list[tuple[str, int]]:
@@ -368,12 +419,26 @@ def document_view(request: Request) -> Response:
     if current is not None and len(match_pages) <= MAX_PAGES_COUNTED:
         hit_position = _hit_position(conn, doc_id, match_pages, number, current, pattern)
 
-    members, member_total = _members(conn, info)
+    members_from = max(0, _int_param(request, "members", 0))
+    record = _mail_record(info, members_from)
+    if record is not None:
+        member_total = record.attachment_count
+        if members_from > _last_start(member_total):  # past the end: the last page
+            members_from = _last_start(member_total)
+            record = _mail_record(info, members_from)
+    if record is not None:
+        members = _attachments(conn, info, record)
+    else:
+        members, member_total = _members(conn, info, members_from)
+        members_from = min(members_from, _last_start(member_total))
     mail: MailBody | None = None
     thread: list[Any] = []
     if info.type == "email":
-        if info.mime in ("message/rfc822", OUTLOOK_MIME) and blob_present:
-            mail = email_body(state.case.blobs.path_for(info.sha256), info.mime)
+        blob = state.case.blobs.path_for(info.sha256)
+        if record is not None and blob_present:
+            mail = recorded_body(blob, record.body)  # the message is not parsed
+        elif info.mime in ("message/rfc822", OUTLOOK_MIME) and blob_present:
+            mail = email_body(blob, info.mime)
         try:
             thread = email_thread(conn, doc_id)
         except UsageError:
@@ -381,6 +446,7 @@ def document_view(request: Request) -> Response:
     metadata = sorted(
         (k, v if len(v) <= MAX_META_VALUE_CHARS else v[:MAX_META_VALUE_CHARS] + "…")
         for k, v in info.metadata.items()
+        if k != MAIL_VIEW_KEY  # shown as the attachment list and the formatted message
     )
     cite_span = spans[current] if current is not None else None
     quality, doubtful = ocr_quality(page) if page is not None else (None, [])
@@ -417,6 +483,14 @@ def document_view(request: Request) -> Response:
         "back_url": "/?" + urlencode({"q": q}) if q else "/",
         "members": members,
         "member_total": member_total,
+        "members_from": members_from,
+        "max_members": MAX_MEMBERS,
+        "members_prev_url": _members_url(request, members_from - MAX_MEMBERS)
+        if members_from > 0
+        else None,
+        "members_next_url": _members_url(request, members_from + MAX_MEMBERS)
+        if members_from + MAX_MEMBERS < member_total
+        else None,
         "containers": _containers(conn, doc_id),
         "mail": mail,
         "email_headers": [(h, info.metadata[h]) for h in EMAIL_HEADERS if h in info.metadata],
@@ -433,6 +507,18 @@ def document_view(request: Request) -> Response:
         "tag_search_url": lambda tag: "/?" + urlencode({"q": _tag_token(tag)}),
     }
     return state.page(request, "document.html", context)
+
+
+def _last_start(total: int) -> int:
+    """Where the last page of a member list of ``total`` starts."""
+    return max(0, total - 1) // MAX_MEMBERS * MAX_MEMBERS
+
+
+def _members_url(request: Request, start: int) -> str:
+    """This page of the viewer with the member list starting at ``start``."""
+    params = dict(request.query_params)
+    params["members"] = str(max(0, start))
+    return f"{request.url.path}?{urlencode(params)}#members"
 
 
 def _lazy_refiner(case: Case, sha256: str, number: int) -> Refine:

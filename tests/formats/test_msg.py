@@ -20,6 +20,7 @@ from extract_msg.ole_writer import OleWriter
 
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ArchiveLimits, ExtractContext
+from culpa.formats.mail_record import MAIL_VIEW_KEY, parse_record
 from culpa.formats.msg import MsgExtractor
 from culpa.formats.registry import extractor_class_for
 from culpa.formats.sniff import detect_mime
@@ -84,6 +85,7 @@ def _message(
                 (0x3705, LONG): 1,
                 (0x3707, UNICODE): attachment["name"],
                 (0x3701, BINARY): attachment["data"],
+                **attachment.get("props", {}),
             }
             _properties(writer, storage, fields, b"\0" * 8)
 
@@ -153,6 +155,13 @@ def test_message_with_attachments_and_attached_message(tmp_path: Path) -> None:
     assert cls is MsgExtractor and cls.type == "email"
 
     result = _extract(path, tmp_path / "work")
+    record = parse_record(result.metadata.pop(MAIL_VIEW_KEY))
+    assert record is not None and record.body is None  # no HTML body
+    assert [(a.child, a.content_type, a.size) for a in record.attachments] == [
+        (".._.._etc_附件.txt", "text/plain", 6),
+        ("附件.txt", "text/plain", 6),
+        ("Re- 会议.msg", "application/vnd.ms-outlook", result.children[2].path.stat().st_size),
+    ]
     assert result.metadata == {
         "from": "张三 <zhang@example.com>",
         "to": "李四 <li@example.com>",
@@ -263,6 +272,33 @@ def test_html_body_then_rtf_body(tmp_path: Path) -> None:
     }
     result = _extract(build_msg(tmp_path / "r.msg", props), tmp_path / "w2")
     assert result.pages[0].text == "会议纪要\nsecond"
+
+
+def test_what_the_viewer_needs_is_recorded(tmp_path: Path) -> None:
+    # The viewer lists attachments and shows the HTML body without opening the
+    # message again: the OLE directory of 50,000 attachments is slow to read (issue 10).
+    html = "<p>正文</p><img src='cid:logo@x'>"
+    props = {(0x0037, UNICODE): "HTML", (0x1013, BINARY): html.encode(), **UNICODE_STORE}
+    inline = {(0x3712, UNICODE): "<logo@x>", (0x370E, UNICODE): "image/png", (0x7FFE, 0x0B): 1}
+    attachments = [
+        {"name": "logo.png", "data": b"\x89PNG", "props": inline},
+        {"name": "报告.pdf", "data": b"%PDF-1.4"},
+        {"name": "报告.pdf", "data": b"%PDF-1.5 other"},
+    ]
+    path = build_msg(tmp_path / "h.msg", props, attachments=attachments)
+    result = _extract(path, tmp_path / "work")
+    record = parse_record(result.metadata[MAIL_VIEW_KEY])
+    assert record is not None and record.body == html
+    logo, first, second = record.attachments
+    assert (logo.content_type, logo.content_id, logo.inline) == ("image/png", "logo@x", True)
+    assert (first.child, first.content_type, first.size, first.inline) == (
+        "报告.pdf",
+        "application/pdf",
+        8,
+        False,
+    )
+    assert (second.child, second.name, second.size) == ("报告 (2).pdf", "报告.pdf", 14)
+    assert [a.child for a in record.attachments] == [c.name for c in result.children]
 
 
 def test_attachment_limits(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from culpa.formats.tables import (
 
 
 def test_cells_keep_one_line_and_rows_drop_trailing_blanks() -> None:
-    assert cell_text("a\tb\r\nc") == "a b c"
+    assert cell_text("a\tb\r\nc\x00") == "a b  c\ufffd"  # the layout of table_pages
     assert row_line(["x", "two\nlines", "", ""]) == "x\ttwo lines"
     assert row_line(["", "", "z"]) == "\t\tz"
     assert [column_letters(i) for i in (0, 25, 26, 701, 702)] == ["A", "Z", "AA", "ZZ", "AAA"]
