@@ -205,6 +205,9 @@ class _Steps:
     limit: int = 0
     stopped: bool = False
 
+    def __post_init__(self) -> None:
+        self.reset()
+
     def __call__(self) -> int:
         self.context.progress()
         self.calls += 1
@@ -214,7 +217,7 @@ class _Steps:
         return 0
 
     def reset(self) -> None:
-        """Start a new table's budget."""
+        """Start a new budget (the schema's, then each table's)."""
         self.calls = 0
         self.limit = MAX_INSTRUCTIONS // PROGRESS_INSTRUCTIONS
         self.stopped = False
@@ -310,6 +313,7 @@ class _Reader:
     def read_table(self, name: str) -> _TableRead:
         read = _TableRead(name, [])
         self.reads.append(read)
+        self.steps.reset()
         try:
             read.columns = _columns(self.conn, name)
         except sqlite3.DatabaseError as exc:
@@ -324,7 +328,6 @@ class _Reader:
         pager = TablePager(name, first_page=len(self.pages) + 2)  # page 1 is the overview
         budget = min(MAX_TABLE_CHARS, self.chars_left)
         spent = 0
-        self.steps.reset()
         try:
             for row, cells in self._rows(name, read.columns):
                 line = "\t".join(cells).rstrip("\t")

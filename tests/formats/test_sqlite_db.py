@@ -237,3 +237,17 @@ def test_odd_table_and_column_names_are_quoted(tmp_path: Path) -> None:
     assert table.name == 'we"ird ; DROP TABLE x'
     assert table.columns == ('col "1"', "联系人")
     assert result.pages[1].text == "a\t张三"
+
+
+def test_the_schema_has_a_step_budget_of_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tables = "".join(
+        f"CREATE TABLE t{n} (a, b, c); INSERT INTO t{n} VALUES (1, 2, 3);" for n in range(50)
+    )
+    path = _database(tmp_path / "many.db", tables)
+    monkeypatch.setattr(sqlite_db, "PROGRESS_INSTRUCTIONS", 1)
+    monkeypatch.setattr(sqlite_db, "MAX_INSTRUCTIONS", 2_000)
+    result = SqliteExtractor().extract(path, _context(tmp_path))
+    assert len(result.tables) == 50
+    assert "truncated_tables" not in result.metadata
