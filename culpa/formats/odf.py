@@ -16,7 +16,8 @@ the archive limits before anything is inflated (zip bombs).
   needs it) follow the text of the page they are anchored on, in ``Notes:``,
   ``Comments:`` and ``Tracked changes:`` sections.
 - Spreadsheets (.ods): an overview page listing the sheets, then each sheet's
-  rows as a table (:mod:`culpa.formats.sheets`), numbered as Calc numbers them.
+  rows as a table (:mod:`culpa.formats.sheets`), numbered as Calc numbers them;
+  a sheet hidden by its style (``table:display="false"``) is read and said so.
   The XML is streamed row by row, and repeated rows and cells
   (``number-rows-repeated`` of a million is normal for trailing blanks) are
   never expanded past :data:`MAX_REPEAT`, so a crafted sheet cannot balloon;
@@ -140,6 +141,9 @@ _TABLE_STYLE_NAME = _q("table:style-name")
 _COLUMNS_REPEATED = _q("table:number-columns-repeated")
 _ROWS_REPEATED = _q("table:number-rows-repeated")
 _TABLE_NAME = _q("table:name")
+_STYLE_STYLE, _STYLE_FAMILY = _q("style:style"), _q("style:family")
+_STYLE_NAME_ATTRIBUTE = _q("style:name")
+_TABLE_PROPERTIES, _TABLE_DISPLAY = _q("style:table-properties"), _q("table:display")
 _TEXT_ID = _q("text:id")
 _XML_ID = _q("xml:id")
 _CHANGE_ID = _q("text:change-id")
@@ -975,12 +979,18 @@ class _SheetWriter:
     """Feeds one sheet's rows to its table pages, with caps on repeats and size."""
 
     def __init__(
-        self, name: str, progress: Callable[[], None], budget: _Budget, book: WorkbookPages
+        self,
+        name: str,
+        progress: Callable[[], None],
+        budget: _Budget,
+        book: WorkbookPages,
+        hidden: bool = False,
     ) -> None:
         self.name = name
         self.budget = budget
         self.progress = progress
-        self.sheet = book.sheet(name)
+        self.hidden = hidden
+        self.sheet = book.sheet(name, ["hidden sheet"] if hidden else [])
         self.chars = 0
         self.row_index = 0
         self.comments: list[str] = []
@@ -1037,13 +1047,28 @@ class _SheetWriter:
         self.sheet.finish(self.comments, "; ".join(notes))
 
 
+def _hides_table(style: Any) -> bool:
+    """Whether an automatic style hides the sheet that uses it (``table:display="false"``)."""
+    if style.get(_STYLE_FAMILY) != "table":
+        return False
+    return any(p.get(_TABLE_DISPLAY) == "false" for p in style.iterchildren(_TABLE_PROPERTIES))
+
+
 def _sheets_from_tree(
-    body: Any, progress: Callable[[], None], budget: _Budget, book: WorkbookPages
+    root: Any, progress: Callable[[], None], budget: _Budget, book: WorkbookPages
 ) -> list[_SheetWriter]:
+    hiding = {
+        style.get(_STYLE_NAME_ATTRIBUTE)
+        for styles in root.iter(_q("office:automatic-styles"))
+        for style in styles.iterchildren(_STYLE_STYLE)
+        if _hides_table(style)
+    }
+    body = _body(root, "spreadsheet")
     sheets: list[_SheetWriter] = []
     for table in body.iterchildren(_TABLE):
         name = _clean(table.get(_TABLE_NAME) or f"Sheet{len(sheets) + 1}")
-        sheet = _SheetWriter(name, progress, budget, book)
+        hidden = table.get(_TABLE_STYLE_NAME) in hiding
+        sheet = _SheetWriter(name, progress, budget, book, hidden)
         for row in table.iter(_TABLE_ROW):
             if sheet.truncated:
                 break
@@ -1060,16 +1085,23 @@ def _sheets_from_stream(
     sheets: list[_SheetWriter] = []
     current: _SheetWriter | None = None
     depth = 0
+    hiding: set[str] = set()  # automatic styles that hide a sheet (they come before the body)
     events = lxml.etree.iterparse(
-        stream, events=("start", "end"), tag=(_TABLE, _TABLE_ROW), **_PARSER_OPTIONS
+        stream, events=("start", "end"), tag=(_TABLE, _TABLE_ROW, _STYLE_STYLE), **_PARSER_OPTIONS
     )
     for event, element in events:
-        if element.tag == _TABLE:
+        if element.tag == _STYLE_STYLE:
+            if event == "end" and depth == 0:
+                if _hides_table(element):
+                    hiding.add(element.get(_STYLE_NAME_ATTRIBUTE) or "")
+                element.clear(keep_tail=True)
+        elif element.tag == _TABLE:
             if event == "start":
                 depth += 1
                 if depth == 1:
                     name = _clean(element.get(_TABLE_NAME) or f"Sheet{len(sheets) + 1}")
-                    current = _SheetWriter(name, progress, budget, book)
+                    hidden = element.get(_TABLE_STYLE_NAME) in hiding
+                    current = _SheetWriter(name, progress, budget, book, hidden)
                     sheets.append(current)
             else:
                 depth -= 1
@@ -1094,7 +1126,7 @@ def extract_spreadsheet(
     """An overview page, then each sheet's rows as a table (culpa.formats.sheets)."""
     book = WorkbookPages()
     if package.flat is not None:
-        sheets = _sheets_from_tree(_body(package.flat, "spreadsheet"), progress, budget, book)
+        sheets = _sheets_from_tree(package.flat, progress, budget, book)
     else:
         with package.stream("content.xml") as stream:
             if stream is None:
@@ -1106,6 +1138,9 @@ def extract_spreadsheet(
     if not sheets:
         raise ExtractionError(ErrorKind.CORRUPT, "ODF spreadsheet has no sheets")
     counts = {"sheet_names": _clean(LIST_SEPARATOR.join(sheet.name for sheet in sheets))}
+    hidden = [sheet.name for sheet in sheets if sheet.hidden]
+    if hidden:
+        counts["hidden_sheets"] = _clean(LIST_SEPARATOR.join(hidden))
     truncated = [sheet.name for sheet in sheets if sheet.truncated]
     if truncated:
         counts["truncated_sheets"] = _clean(LIST_SEPARATOR.join(truncated))

@@ -475,3 +475,33 @@ def test_repeated_table_cells_in_text_cannot_balloon(
     total = sum(len(page.text) for page in result.pages)
     assert 0 < total <= 50_000_000
     assert result.metadata["truncated"] == "text cut at 50000000 characters"
+
+
+HIDING_STYLES = """<style:style style:name="ta1" style:family="table">
+<style:table-properties table:display="true"/></style:style>
+<style:style style:name="ta2" style:family="table">
+<style:table-properties table:display="false"/></style:style>"""
+HIDDEN_SHEETS = """<office:spreadsheet>
+<table:table table:name="Shown" table:style-name="ta1"><table:table-row>
+ <table:table-cell office:value-type="string"><text:p>visible</text:p></table:table-cell>
+</table:table-row></table:table>
+<table:table table:name="Secret" table:style-name="ta2">
+ <table:table-row table:number-rows-repeated="4"><table:table-cell/></table:table-row>
+ <table:table-row><table:table-cell table:number-columns-repeated="2"/>
+  <table:table-cell office:value-type="string"><text:p>hidden figures</text:p></table:table-cell>
+ </table:table-row></table:table>
+</office:spreadsheet>"""
+
+
+def test_hidden_sheets_are_said(tmp_path: Path) -> None:
+    content = _content(HIDDEN_SHEETS, HIDING_STYLES)
+    packaged = _package(tmp_path / "h.ods", "spreadsheet", content)
+    flat = tmp_path / "h.fods"
+    flat.write_text(content.replace("office:document-content", "office:document"), "utf-8")
+    for path in (packaged, flat):
+        result = OdsExtractor().extract(path, _context(tmp_path))
+        assert result.pages[0].text == "Sheets (2):\nShown (1 row)\nSecret (hidden sheet; 1 row)"
+        assert result.metadata["hidden_sheets"] == "Secret"
+        secret = result.tables[1]
+        assert (secret.name, secret.pages[0].rows) == ("Secret", (5,))
+        assert result.pages[2].text == "\t\thidden figures"
