@@ -424,6 +424,8 @@ def search(
         "ocr_engine",
         "ocr_confidence",
         "snippet",
+        "table",
+        "row",
     ]
 
     def doubtful(hit: Any) -> list[dict[str, Any]]:
@@ -458,6 +460,8 @@ def search(
         for rank, hit in enumerate(hits, start=offset + 1):
             label = ocr_label(hit.method, hit.ocr_engine, hit.ocr_confidence)
             span = f"  [{hit.start}:{hit.end}]" if hit.end > hit.start else ""
+            if hit.row is not None:  # a table's row: cite it as doc N row R
+                span += f"  row {hit.row} of {printable(hit.table or '')}"
             click.echo(
                 f"{rank}. {printable(hit.path)}  page {hit.page}{span}  "
                 f"doc {hit.document_id} {hit.sha256[:12]}  score {hit.score:.3g}"
@@ -536,16 +540,48 @@ def thread(case_dir: str | None, doc: str, as_json: bool) -> None:
 @cli.command()
 @case_option
 @click.argument("doc")
-@click.option("--page", type=click.IntRange(1), required=True, help="Page number (from 1).")
-@click.option("--span", required=True, help="Character span START:END in the page text.")
+@click.option("--page", type=click.IntRange(1), default=None, help="Page number (from 1).")
+@click.option("--span", default=None, help="Character span START:END in the page text.")
+@click.option(
+    "--row",
+    type=click.IntRange(1),
+    default=None,
+    help="Row of a table (CSV, sheet, JSON records), numbered as its own program shows it.",
+)
+@click.option("--table", default=None, help="With --row: which table of the document (its name).")
 @json_option
 @handle_errors
-def cite(case_dir: str | None, doc: str, page: int, span: str, as_json: bool) -> None:
-    """Print a checkable citation of a passage: file, paths, SHA-256, page, quote."""
+def cite(
+    case_dir: str | None,
+    doc: str,
+    page: int | None,
+    span: str | None,
+    row: int | None,
+    table: str | None,
+    as_json: bool,
+) -> None:
+    """Print a checkable citation of a passage (--page and --span) or of a table row (--row).
+
+    Either cites with the file, its paths and its SHA-256; a row is printed as
+    "column: value" lines (doc 12 row 4031: culpa cite 12 --row 4031).
+    """
+    from culpa.errors import UsageError
     from culpa.publish.citation import cite as make_citation
-    from culpa.publish.citation import parse_span
+    from culpa.publish.citation import cite_row, parse_span
     from culpa.store.queries import resolve_document
 
+    if row is not None:
+        if page is not None or span is not None:
+            raise UsageError("give --row, or --page and --span, not both")
+        with _opened(case_dir) as (_case, conn):
+            cited = cite_row(conn, resolve_document(conn, doc), row, table)
+        if as_json:
+            _emit_json(cited.as_dict())
+        else:
+            click.echo(printable(cited.as_text(), lines=True))
+        return
+    if page is None or span is None:
+        raise UsageError("give --page and --span for a passage, or --row for a table row")
     start, end = parse_span(span)
     with _opened(case_dir) as (_case, conn):
         citation = make_citation(conn, resolve_document(conn, doc), page, start, end)

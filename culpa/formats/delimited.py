@@ -183,7 +183,7 @@ class DelimitedExtractor:
                     return _as_text(path, context)
                 codec = found[1]
                 handle.seek(bom_length(sample))
-                return _read_table(handle, codec, shape, context, path.name)
+                return _read_table(handle, codec, shape, context, context.name or path.name)
         except OSError as exc:
             raise ExtractionError(ErrorKind.UNREADABLE, f"cannot read file: {exc}") from exc
 

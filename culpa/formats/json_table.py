@@ -166,7 +166,7 @@ class JsonExtractor:
                 if found is not None and looks_like_json_lines(found[0], complete=complete):
                     handle.seek(bom_length(sample))
                     codec = found[1]
-                    return _read_lines(handle, codec, context, path.name)
+                    return _read_lines(handle, codec, context, context.name or path.name)
         except OSError as exc:
             raise ExtractionError(ErrorKind.UNREADABLE, f"cannot read file: {exc}") from exc
         return _read_document(path, context)
@@ -230,7 +230,7 @@ def _read_document(path: Path, context: ExtractContext) -> Extracted:
     try:
         if rest:
             output.add_text_page(json.dumps(rest, ensure_ascii=False, indent=1))
-        table = output.table(key if key is not None else path.name)
+        table = output.table(key if key is not None else context.name or path.name)
         columns = _Columns(table)
         for number, record in enumerate(records, start=1):
             table.add_row(number, columns.cells(record))

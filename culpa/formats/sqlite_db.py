@@ -21,8 +21,9 @@ tables are not queried (their modules run code over the file's data: the
 table holds is read from its shadow tables, which are ordinary tables; virtual
 generated columns are not computed. A progress handler calls the ingest's
 ``progress`` and stops a table after :data:`MAX_INSTRUCTIONS` virtual-machine
-steps. Rows, cells and characters are bounded (:data:`MAX_TABLE_ROWS`,
-:data:`MAX_CELL_CHARS`, :data:`MAX_TABLE_CHARS`, :data:`MAX_DATABASE_CHARS`);
+steps, and the whole file after :data:`MAX_DATABASE_INSTRUCTIONS`. Rows, cells
+and characters are bounded (:data:`MAX_TABLE_ROWS`, :data:`MAX_CELL_CHARS`,
+:data:`MAX_TABLE_CHARS`, :data:`MAX_DATABASE_CHARS`);
 a table cut or damaged part-way keeps the rows read and is named in metadata.
 
 A database in WAL mode (header bytes 18-19) may have recent changes in a
@@ -77,6 +78,8 @@ MAX_DATABASE_CHARS = 100_000_000
 PROGRESS_INSTRUCTIONS = 100_000
 #: Steps one table's reading may take before it is stopped (a crafted file that loops).
 MAX_INSTRUCTIONS = 10_000_000_000
+#: Steps the whole database may take (many tables each near their own budget).
+MAX_DATABASE_INSTRUCTIONS = 50_000_000_000
 #: Columns read per table (SQLite's own default maximum is 2,000).
 MAX_COLUMNS = 2_000
 #: Objects listed on the overview page, and characters of each schema statement there.
@@ -204,17 +207,27 @@ class _Steps:
     calls: int = 0
     limit: int = 0
     stopped: bool = False
+    #: Calls over the whole database, and their limit (MAX_DATABASE_INSTRUCTIONS).
+    total: int = 0
+    total_limit: int = 0
 
     def __post_init__(self) -> None:
+        self.total_limit = MAX_DATABASE_INSTRUCTIONS // PROGRESS_INSTRUCTIONS
         self.reset()
 
     def __call__(self) -> int:
         self.context.progress()
         self.calls += 1
-        if self.calls > self.limit:
+        self.total += 1
+        if self.calls > self.limit or self.spent:
             self.stopped = True
             return 1
         return 0
+
+    @property
+    def spent(self) -> bool:
+        """Whether the whole database's budget is spent (no table is read after that)."""
+        return self.total > self.total_limit
 
     def reset(self) -> None:
         """Start a new budget (the schema's, then each table's)."""
@@ -314,6 +327,9 @@ class _Reader:
         read = _TableRead(name, [])
         self.reads.append(read)
         self.steps.reset()
+        if self.steps.spent:
+            read.note = f"cut: not read, the database took over {MAX_DATABASE_INSTRUCTIONS} steps"
+            return read
         try:
             read.columns = _columns(self.conn, name)
         except sqlite3.DatabaseError as exc:
@@ -343,7 +359,9 @@ class _Reader:
                 if page is not None:
                     self.pages.append(page)
         except sqlite3.DatabaseError as exc:
-            if self.steps.stopped:
+            if self.steps.spent:
+                read.note = f"cut: the database took over {MAX_DATABASE_INSTRUCTIONS} steps"
+            elif self.steps.stopped:
                 read.note = f"cut: reading took over {MAX_INSTRUCTIONS} SQLite steps"
             else:
                 read.note, read.damaged = f"damaged after {read.rows} rows: {exc}", True
@@ -512,6 +530,11 @@ class SqliteExtractor:
                 try:
                     objects = _schema(conn)
                 except ExtractionError as exc:
+                    if steps.stopped:
+                        raise ExtractionError(
+                            ErrorKind.LIMIT_EXCEEDED,
+                            f"SQLite schema took over {MAX_INSTRUCTIONS} steps to read",
+                        ) from exc
                     if exc.kind == ErrorKind.ENCRYPTED and not header.reserved:
                         raise ExtractionError(ErrorKind.CORRUPT, exc.message) from exc
                     raise

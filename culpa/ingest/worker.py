@@ -25,6 +25,7 @@ from culpa.errors import ErrorKind, ExtractionError, storage_errno, storage_mess
 from culpa.formats import registry
 from culpa.formats.base import ArchiveLimits, ExtractContext, no_progress
 from culpa.formats.sniff import detect_mime
+from culpa.formats.table_pages import read_spool
 from culpa.index.tokens import index_text
 from culpa.ingest.ocr_stage import (
     OcrBudget,
@@ -33,7 +34,7 @@ from culpa.ingest.ocr_stage import (
     extract_with_ocr,
     no_pages,
 )
-from culpa.models import Extracted, Page, Word
+from culpa.models import Extracted, Page, Table, TablePage, Word
 from culpa.sources.archive import MemberBudgetError
 from culpa.store.blobs import BlobState, BlobStore, check_blob, sha256_file
 from culpa.store.case import Case
@@ -96,6 +97,8 @@ class WorkResult:
     #: True when the file was read only in part (a budget stopped it): its pages and
     #: children are kept, and ``error_kind``/``error_message`` are the warning.
     partial: bool = False
+    #: The tables among ``pages`` (Extracted.tables), stored in ``tables``/``table_pages``.
+    tables: tuple[Table, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,6 +346,8 @@ def _process(
         if fault is not None:
             return _failed(base, ErrorKind.ENVIRONMENT, f"{fault} ({detail})")
         return _failed(base, ErrorKind.INTERNAL, f"{type(extractor).__name__} failed: {detail}")
+    if extracted.spool is not None:
+        extracted = _unspooled(extracted, extracted.spool)
     if not children and workdir.exists():
         shutil.rmtree(workdir, ignore_errors=True)
     return WorkResult(
@@ -361,6 +366,29 @@ def _process(
         error_kind=None if warning is None else str(_warning_kind(extracted)),
         error_message=warning,
         partial=warning is not None,
+        tables=extracted.tables,
+    )
+
+
+def _unspooled(extracted: Extracted, spool: Path) -> Extracted:
+    """The pages of a spooled extraction held in memory again."""
+    records = list(read_spool(spool))
+    spool.unlink(missing_ok=True)
+    tables = tuple(
+        Table(
+            table.name,
+            table.columns,
+            tuple(TablePage(r.page.number, r.rows) for r in records if r.table == index),
+        )
+        for index, table in enumerate(extracted.tables)
+    )
+    pages = tuple(r.page for r in records)
+    return Extracted(
+        pages=pages,
+        metadata=extracted.metadata,
+        children=extracted.children,
+        ocr_pages=extracted.ocr_pages,
+        tables=tables,
     )
 
 

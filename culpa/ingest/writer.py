@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 from culpa.index.fts import unindex_page
 from culpa.ingest.worker import WorkResult
+from culpa.store import tables
 
 
 def _now() -> str:
@@ -27,6 +28,7 @@ def _now() -> str:
 class CaseWriter:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+        tables.ensure_tables(conn)  # a case made before tables were stored
         #: Index rows of the open transaction, written just before it commits. Any
         #: statement needing a statement journal (upserts, foreign keys) makes FTS5
         #: flush its pending terms into a new segment, so indexing page by page
@@ -218,6 +220,7 @@ class CaseWriter:
         assert doc_id is not None
         if replacing is not None:
             self._drop_pages(doc_id)
+        page_ids: dict[int, int] = {}
         for page in result.pages:
             page_cursor = self.conn.execute(
                 "INSERT INTO pages (document_id, number, text, language, method, ocr_engine, "
@@ -240,6 +243,13 @@ class CaseWriter:
             )
             assert page_id is not None
             self._index_rows.append((page_id, page.tokens))
+            if result.tables:
+                page_ids[page.number] = page_id
+        for number, table in enumerate(result.tables, start=1):
+            table_id = tables.add_table(self.conn, doc_id, number, table.name, table.columns)
+            tables.add_table_pages(
+                self.conn, table_id, [(page_ids[tp.page], tp.rows) for tp in table.pages]
+            )
         if result.error_kind:
             self._record_error(result.item.provenance, result.sha256, result)
         return doc_id
@@ -257,6 +267,7 @@ class CaseWriter:
                 unindex_page(self.conn, page_id, text)
         ids = {page_id for page_id, _ in rows}
         self._index_rows[:] = [row for row in self._index_rows if row[0] not in ids]
+        tables.drop_tables(self.conn, doc_id)
         for table, column in (("page_words", "page_id"), ("ocr_runs", "page_id")):
             self.conn.execute(
                 f"DELETE FROM {table} WHERE {column} IN "

@@ -198,3 +198,71 @@ def cite(conn: sqlite3.Connection, doc_id: int, page: int, start: int, end: int)
         quote=text[start:end],
         **ocr,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class RowCitation:
+    """A row of a table (``doc 12 row 4031``): its cells under their column names.
+
+    The row number is the one the table's own program shows (a sheet's row, a
+    CSV's record with the header as row 1, a JSON record's position), so an
+    editor can find it in the original; the page and span say where culpa stores it.
+    """
+
+    document_id: int
+    file_name: str
+    paths: tuple[str, ...]
+    sha256: str
+    table: str
+    row: int
+    page: int
+    start: int
+    end: int
+    cells: tuple[tuple[str, str], ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "document_id": self.document_id,
+            "file_name": self.file_name,
+            "paths": list(self.paths),
+            "sha256": self.sha256,
+            "table": self.table,
+            "row": self.row,
+            "page": self.page,
+            "start": self.start,
+            "end": self.end,
+            "cells": [{"column": name, "value": value} for name, value in self.cells],
+        }
+
+    def as_text(self) -> str:
+        lines = [f"{name}: {value}" for name, value in self.cells]
+        lines += [
+            f"— {self.file_name}, table “{self.table}”, row {self.row} "
+            f"(doc {self.document_id} row {self.row}; page {self.page}, "
+            f"characters {self.start}–{self.end})",
+            f"  SHA-256: {self.sha256}",
+        ]
+        lines += [f"  found at: {path}" for path in self.paths]
+        return "\n".join(lines)
+
+
+def cite_row(
+    conn: sqlite3.Connection, doc_id: int, row: int, table: str | None = None
+) -> RowCitation:
+    """Cite row ``row`` of a document's table (``table`` names it when there are several)."""
+    from culpa.store.tables import find_row
+
+    info = document_info(conn, doc_id)
+    place = find_row(conn, doc_id, row, table)
+    return RowCitation(
+        document_id=info.id,
+        file_name=info.file_name,
+        paths=info.paths,
+        sha256=info.sha256,
+        table=place.table.name,
+        row=row,
+        page=place.page,
+        start=place.start,
+        end=place.end,
+        cells=tuple(place.table.cells(place.line)),
+    )

@@ -26,6 +26,7 @@ from culpa.index.tokens import (
 from culpa.models import Hit
 from culpa.search.doubt import DOUBT_CLOSE, DOUBT_OPEN, doubtful_words, page_words
 from culpa.search.query import Query, Term, parse
+from culpa.store.tables import page_tables
 
 #: Characters of context on each side of the match in a snippet.
 SNIPPET_CONTEXT = 60
@@ -548,6 +549,7 @@ def _hits(
     ocr_pages = [row[0] for row in rows if row[8] == "ocr"]
     words = page_words(conn, ocr_pages)
     pattern = match_pattern(q.terms)
+    tables = page_tables(conn, [row[0] for row in rows])
     hits = []
     for rowid, rank in ranked:
         row = by_id.get(rowid)
@@ -561,6 +563,7 @@ def _hits(
         context = SNIPPET_CONTEXT if span is not None else 2 * SNIPPET_CONTEXT
         lo, hi = snippet_window(text, start, end, context)
         doubtful = tuple(doubtful_words(words[rowid], lo, hi, text)) if rowid in words else ()
+        table = tables.get(rowid)
         hits.append(
             Hit(
                 document_id=document_id,
@@ -577,6 +580,8 @@ def _hits(
                 ocr_engine=engine,
                 ocr_confidence=confidence,
                 doubtful=doubtful,
+                table=table.name if table is not None else None,
+                row=table.row_at(text, start) if table is not None else None,
             )
         )
     return hits

@@ -251,3 +251,22 @@ def test_the_schema_has_a_step_budget_of_its_own(
     result = SqliteExtractor().extract(path, _context(tmp_path))
     assert len(result.tables) == 50
     assert "truncated_tables" not in result.metadata
+
+
+def test_the_whole_database_has_a_step_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    script = "".join(
+        f"CREATE TABLE t{n} (v TEXT);"
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000)"
+        f"INSERT INTO t{n} SELECT 'row ' || x FROM c;"
+        for n in range(6)
+    )
+    path = _database(tmp_path / "steps.db", script)
+    monkeypatch.setattr(sqlite_db, "PROGRESS_INSTRUCTIONS", 1_000)
+    monkeypatch.setattr(sqlite_db, "MAX_DATABASE_INSTRUCTIONS", 60_000)  # about two tables
+    result = SqliteExtractor().extract(path, _context(tmp_path))
+    read = [table.name for table in result.tables]
+    assert read[0] == "t0" and len(read) < 6
+    assert "t5 (0 rows; cut: not read, the database took over 60000 steps)" in result.pages[0].text
+    assert result.metadata["truncated_tables"].endswith("t5")

@@ -1,0 +1,206 @@
+"""Tables of a case: which stored pages hold which rows of which table.
+
+A table's rows are page text, one row per line with cells joined by tabs (see
+:class:`culpa.models.Table`); the ``tables`` and ``table_pages`` tables of
+schema.sql name the columns and number each line, so a search hit names its
+row, ``culpa cite DOC --row N`` finds the row again, and the viewer shows a
+table page as a table. The writer stores them in the document's own savepoint;
+a case made before they existed gets them from :func:`ensure_tables`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from culpa.errors import UsageError
+from culpa.store.case import schema_sql
+
+#: The line of schema.sql that opens the table tables, and the one that follows them.
+SCHEMA_START = "-- Tables found in documents"
+SCHEMA_END = "-- Annotations:"
+
+
+def table_schema() -> str:
+    """The CREATE statements of ``tables`` and ``table_pages``."""
+    sql = schema_sql()
+    start, end = sql.find(SCHEMA_START), sql.find(SCHEMA_END)
+    if start < 0 or end < start:
+        raise RuntimeError(f"schema.sql lost its {SCHEMA_START!r} section")
+    return sql[start:end]
+
+
+def has_tables(conn: sqlite3.Connection) -> bool:
+    """Whether the case has the table tables (a read-only case made before them has not)."""
+    row = conn.execute(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+        "AND name IN ('tables', 'table_pages')"
+    ).fetchone()
+    return int(row[0]) == 2
+
+
+def ensure_tables(conn: sqlite3.Connection) -> None:
+    """Add the table tables to a case made before they existed (outside a transaction)."""
+    if not has_tables(conn):
+        conn.executescript(table_schema())
+
+
+def add_table(
+    conn: sqlite3.Connection, document_id: int, number: int, name: str, columns: Sequence[str]
+) -> int:
+    """Store table ``number`` (from 1) of a document; returns its id."""
+    cursor = conn.execute(
+        "INSERT INTO tables (document_id, number, name, columns) VALUES (?, ?, ?, ?)",
+        (document_id, number, name, json.dumps(list(columns), ensure_ascii=False)),
+    )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+def add_table_pages(
+    conn: sqlite3.Connection, table_id: int, pages: Iterable[tuple[int, Sequence[int]]]
+) -> None:
+    """Say which rows the stored pages hold: (page id, row number of each line)."""
+    conn.executemany(
+        "INSERT INTO table_pages (page_id, table_id, first_row, last_row, rows) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [
+            (page_id, table_id, min(rows), max(rows), json.dumps(list(rows)))
+            for page_id, rows in pages
+            if rows
+        ],
+    )
+
+
+def drop_tables(conn: sqlite3.Connection, document_id: int) -> None:
+    """Remove a document's tables (it is about to be stored anew)."""
+    conn.execute(
+        "DELETE FROM table_pages WHERE table_id IN (SELECT id FROM tables WHERE document_id = ?)",
+        (document_id,),
+    )
+    conn.execute("DELETE FROM tables WHERE document_id = ?", (document_id,))
+
+
+@dataclass(frozen=True, slots=True)
+class PageTable:
+    """The table rows one stored page holds."""
+
+    name: str
+    number: int  # the table's number in its document, from 1
+    columns: tuple[str, ...]
+    #: The row number of each line of the page text.
+    rows: tuple[int, ...]
+
+    def row_at(self, text: str, offset: int) -> int | None:
+        """The row whose line holds character ``offset`` of the page text."""
+        line = text.count("\n", 0, max(0, min(offset, len(text))))
+        return self.rows[line] if line < len(self.rows) else None
+
+    def cells(self, line: str) -> list[tuple[str, str]]:
+        """(column, value) for each cell of one line, named as the table names its columns."""
+        values = line.split("\t")
+        values += [""] * (len(self.columns) - len(values))
+        return [(self.column_name(i), value) for i, value in enumerate(values)]
+
+    def column_name(self, index: int) -> str:
+        return self.columns[index] if index < len(self.columns) else f"column {index + 1}"
+
+
+def page_tables(conn: sqlite3.Connection, page_ids: Sequence[int]) -> dict[int, PageTable]:
+    """The table of each of these pages that holds table rows (others are left out)."""
+    if not page_ids or not has_tables(conn):
+        return {}
+    found: dict[int, PageTable] = {}
+    for at in range(0, len(page_ids), 500):
+        chunk = list(page_ids[at : at + 500])
+        rows = conn.execute(
+            "SELECT tp.page_id, t.name, t.number, t.columns, tp.rows FROM table_pages tp "
+            "JOIN tables t ON t.id = tp.table_id "
+            f"WHERE tp.page_id IN ({', '.join('?' * len(chunk))})",
+            chunk,
+        ).fetchall()
+        for page_id, name, number, columns, numbers in rows:
+            found[page_id] = PageTable(
+                name, number, tuple(json.loads(columns)), tuple(json.loads(numbers))
+            )
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class RowPlace:
+    """Where a row of a table is stored: its page, and its line and span in the page text."""
+
+    table: PageTable
+    page: int
+    row: int
+    start: int
+    end: int
+    line: str
+
+
+def find_row(
+    conn: sqlite3.Connection, document_id: int, row: int, table: str | None = None
+) -> RowPlace:
+    """Row ``row`` of the document's table (named ``table`` when it has several)."""
+    if not has_tables(conn):
+        raise UsageError(f"document {document_id} has no tables")
+    tables = conn.execute(
+        "SELECT id, name, number FROM tables WHERE document_id = ? ORDER BY number",
+        (document_id,),
+    ).fetchall()
+    if not tables:
+        raise UsageError(f"document {document_id} has no tables")
+    if table is not None:
+        tables = [t for t in tables if t[1] == table or str(t[2]) == table]
+        if not tables:
+            raise UsageError(f"document {document_id} has no table named {table!r}")
+    places = [place for t in tables if (place := _row_in(conn, t[0], row)) is not None]
+    if not places:
+        raise UsageError(f"document {document_id} has no row {row}")
+    if len(places) > 1:
+        names = ", ".join(repr(p.table.name) for p in places)
+        raise UsageError(f"row {row} is in several tables ({names}): name one with --table")
+    return places[0]
+
+
+def _row_in(conn: sqlite3.Connection, table_id: int, row: int) -> RowPlace | None:
+    candidates = conn.execute(
+        "SELECT tp.page_id, p.number, p.text, tp.rows, t.name, t.number, t.columns "
+        "FROM table_pages tp JOIN pages p ON p.id = tp.page_id JOIN tables t ON t.id = tp.table_id "
+        "WHERE tp.table_id = ? AND tp.first_row <= ? AND tp.last_row >= ? ORDER BY p.number",
+        (table_id, row, row),
+    ).fetchall()
+    for _page_id, page, text, numbers, name, number, columns in candidates:
+        rows: list[int] = json.loads(numbers)
+        if row not in rows:
+            continue
+        line = rows.index(row)
+        starts = line_starts(text)
+        start = starts[line]
+        end = starts[line + 1] - 1 if line + 1 < len(starts) else len(text)
+        info = PageTable(name, number, tuple(json.loads(columns)), tuple(rows))
+        return RowPlace(info, page, row, start, end, text[start:end])
+    return None
+
+
+def line_starts(text: str) -> list[int]:
+    """Offsets where each line of ``text`` starts."""
+    return [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+
+
+def line_of(starts: list[int], offset: int) -> int:
+    """The line (from 0) holding ``offset``, given :func:`line_starts`."""
+    return bisect.bisect_right(starts, offset) - 1
+
+
+def page_table(conn: sqlite3.Connection, document_id: int, number: int) -> PageTable | None:
+    """The table rows page ``number`` of a document holds, or None for a page of text."""
+    if not has_tables(conn):
+        return None
+    row = conn.execute(
+        "SELECT p.id FROM pages p WHERE p.document_id = ? AND p.number = ?", (document_id, number)
+    ).fetchone()
+    return page_tables(conn, [row[0]]).get(row[0]) if row is not None else None
