@@ -71,7 +71,7 @@ MAX_BLOB_TEXT_BYTES = 100_000
 #: Rows read per table; the rest are left (and the table named in truncated_tables).
 MAX_TABLE_ROWS = 2_000_000
 #: Characters of row text read per table.
-MAX_TABLE_CHARS = 20_000_000
+MAX_TABLE_CHARS = 50_000_000
 #: Characters of row text read from the whole database; later tables are not read.
 MAX_DATABASE_CHARS = 100_000_000
 #: Virtual-machine steps between two calls of the progress handler.

@@ -51,6 +51,8 @@ class PageHit:
     ocr: str = ""
     ocr_low: bool = False
     ocr_title: str = ""
+    #: On a table's page: the row the match is in (cited as doc N row R).
+    row: int | None = None
 
 
 @dataclass(slots=True)
@@ -210,6 +212,7 @@ def group_hits(request: Request, q: str, query: Query, hits: list[Hit]) -> list[
                 ocr_title=f"Read by OCR ({hit.ocr_engine}): check quotations against the page image"
                 if label
                 else "",
+                row=hit.row,
             )
         )
     return list(groups.values())

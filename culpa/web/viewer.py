@@ -33,6 +33,7 @@ from culpa.store.annotations import document_notes, document_tags, is_starred
 from culpa.store.blobs import BlobState, check_blob
 from culpa.store.case import Case
 from culpa.store.queries import DocumentInfo, PageInfo, document_info, email_thread, page_info
+from culpa.store.tables import page_table
 from culpa.web.app import fits_sqlite, state_of
 from culpa.web.mail import OUTLOOK_MIME, MailBody, email_body, recorded_body
 from culpa.web.marks import (
@@ -48,6 +49,7 @@ from culpa.web.marks import (
     with_notes,
 )
 from culpa.web.render import RenderError, can_render, page_image, pdf_chars, pdf_rotation
+from culpa.web.table_view import render_table
 
 #: Ranked hits looked through for the documents before and after this one in the results.
 NEIGHBOUR_HITS = 200
@@ -456,7 +458,14 @@ def document_view(request: Request) -> Response:
         for note in notes
         if note.page == number and note.start is not None and note.end is not None
     ]
+    table = page_table(conn, doc_id, number) if page is not None else None
     context = {
+        "table": table,
+        "table_html": render_table(
+            table, page.text, with_notes(segments(page.text, spans), noted), current, doubtful
+        )
+        if table is not None and page is not None
+        else None,
         "q": q,
         "query_error": query_error,
         "doc": info,
