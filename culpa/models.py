@@ -1,14 +1,17 @@
 """Plain data passed between the pipeline's stages.
 
-Extractors produce an :class:`Extracted`; the ingest writer stores it; search
-returns :class:`Hit`. Everything is frozen so a value can cross a process
+Extractors produce an :class:`Extracted`; the ingest writer stores it; analyzers
+read a :class:`StoredDocument` and return :class:`Finding`; search returns
+:class:`Hit`. Everything is frozen so a value can cross a process
 boundary (pickled from a worker) and be shared without defensive copies.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 #: Separator between a container's provenance path and a member's name.
 CONTAINER_SEPARATOR = "!/"
@@ -120,6 +123,42 @@ class Span:
     page: int
     start: int
     end: int
+
+
+#: A finding's value: anything JSON can hold (it is stored as JSON in ``findings.value``).
+JsonValue = str | int | float | bool | None | list[Any] | dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDocument:
+    """A document as analyzers see it: what ingest stored, nothing from the original.
+
+    ``pages`` hold the stored text, language and method of each page (no word
+    boxes); they are empty where an analyzer only looks at metadata (a
+    case-wide analyzer such as mail threads, and ``applies_to`` questions).
+    """
+
+    id: int
+    sha256: str
+    type: str
+    mime: str
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    pages: tuple[Page, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """Something an analyzer found in a document, for search, view and citation.
+
+    ``span`` points at the passage (its ``sha256`` is the document's); ``None``
+    means the finding is about the whole document (a message's thread).
+    ``value`` must be JSON-able: it is stored as JSON.
+    """
+
+    analyzer: str
+    label: str
+    value: JsonValue = None
+    span: Span | None = None
 
 
 def child_provenance(parent: str, name: str) -> str:

@@ -16,16 +16,23 @@ Typical use::
                                     references=..., subject=..., date=...)])
     links[doc_id].thread   # same string for every message of one conversation
     links[doc_id].parent   # id of the message it answers, or None
+
+:class:`ThreadAnalyzer` runs it over a case's mail once (``culpa analyze``) and
+stores each message's thread, so a view reads a thread instead of rebuilding it.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+
+from culpa.analysis.base import Speed
+from culpa.analysis.registry import register
+from culpa.models import Finding, StoredDocument
 
 #: Reply and forward markers removed from subjects, in English, Chinese and common European
 #: mailers, each with an optional count ("Re[2]:", "RE(3):") and an ASCII or full-width colon.
@@ -259,3 +266,50 @@ def build_threads(messages: Iterable[MailItem]) -> dict[Hashable, ThreadLink]:
             thread=thread_of[id(root)], parent=parent.id if parent else None
         )
     return links
+
+
+#: Metadata keys of an e-mail (culpa.formats.eml and the other mail extractors write them).
+_MAIL_KEYS = ("message-id", "in-reply-to")
+
+
+def mail_item(document_id: int, fields: Mapping[str, str]) -> MailItem:
+    """The headers threading needs, from a stored e-mail's metadata."""
+    return MailItem(
+        id=document_id,
+        message_id=fields.get("message-id"),
+        in_reply_to=fields.get("in-reply-to"),
+        references=fields.get("references"),
+        subject=fields.get("subject"),
+        date=fields.get("date_iso") or fields.get("date"),
+    )
+
+
+class ThreadAnalyzer:
+    """Every message's conversation, computed once and stored (``culpa analyze``).
+
+    Findings about the whole message: ``thread`` (the thread key, the same for
+    every message of a conversation) and ``parent`` (the document id of the
+    message it answers, when there is one). A thread can gain members from any
+    new message, so this is a case-wide analyzer: it runs again on all mail
+    whenever one message has not been threaded.
+    """
+
+    name = "threads"
+    version = 1
+    speed: Speed = "fast"
+
+    def applies_to(self, document: StoredDocument) -> bool:
+        return any(key in document.metadata for key in _MAIL_KEYS)
+
+    def analyze_case(self, documents: Sequence[StoredDocument]) -> dict[int, list[Finding]]:
+        links = build_threads(mail_item(doc.id, doc.metadata) for doc in documents)
+        found: dict[int, list[Finding]] = {}
+        for doc in documents:
+            link = links[doc.id]
+            found[doc.id] = [Finding(self.name, "thread", link.thread)]
+            if isinstance(link.parent, int):
+                found[doc.id].append(Finding(self.name, "parent", link.parent))
+        return found
+
+
+register(ThreadAnalyzer())

@@ -613,6 +613,7 @@ def status(case_dir: str | None, as_json: bool) -> None:
         ("documents by type", "documents_by_type"),
         ("pages by language", "pages_by_language"),
         ("errors by kind", "errors_by_kind"),
+        ("analysis errors by analyzer", "analysis_errors_by_analyzer"),
     ):
         if counts[key]:
             click.echo(
@@ -678,6 +679,7 @@ if __name__ == "__main__":
     main()
 
 
+from culpa.cli import analyze as _analyze  # noqa: E402,F401
 from culpa.cli import ocr as _ocr  # noqa: E402,F401
 from culpa.cli import verify as _verify  # noqa: E402,F401
 from culpa.cli import web as _web  # noqa: E402,F401

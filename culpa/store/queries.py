@@ -9,7 +9,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from culpa.errors import UsageError
+from culpa.store import analysis as analysis_store
 
+#: The analyzer whose stored threads email_thread reads (culpa.analysis.threads).
+THREADS = "threads"
 #: Shortest SHA-256 prefix accepted as a document reference.
 MIN_SHA_PREFIX = 4
 
@@ -163,6 +166,7 @@ def page_info(conn: sqlite3.Connection, doc_id: int, number: int) -> PageInfo:
 
 
 def status_counts(conn: sqlite3.Connection) -> dict[str, Any]:
+    analysis_failures = analysis_store.failure_counts(conn)
     one = conn.execute(
         "SELECT (SELECT count(*) FROM provenance), (SELECT count(*) FROM documents), "
         "(SELECT count(*) FROM pages), (SELECT count(*) FROM pages WHERE method = 'ocr'), "
@@ -188,6 +192,9 @@ def status_counts(conn: sqlite3.Connection) -> dict[str, Any]:
                 "SELECT coalesce(language, 'und'), count(*) FROM pages GROUP BY 1 ORDER BY 2 DESC"
             )
         ),
+        # Documents an analyzer failed on (culpa analyze), per analyzer; culpa errors lists them.
+        "analysis_errors": sum(analysis_failures.values()),
+        "analysis_errors_by_analyzer": analysis_failures,
     }
 
 
@@ -198,10 +205,23 @@ def list_errors(conn: sqlite3.Connection, kind: str | None = None) -> list[dict[
         sql += " WHERE kind = ?"
         params = (kind,)
     sql += " ORDER BY path"
-    return [
+    rows: list[dict[str, Any]] = [
         {"path": r[0], "sha256": r[1], "kind": r[2], "message": r[3], "recorded_at": r[4]}
         for r in conn.execute(sql, params)
     ]
+    # Documents an analyzer failed on (culpa analyze), after the files that failed to ingest.
+    rows.extend(
+        {
+            "path": failure.path,
+            "sha256": failure.sha256,
+            "kind": failure.kind,
+            "message": f"analyzer {failure.analyzer}: {failure.message}",
+            "recorded_at": failure.done_at,
+            "analyzer": failure.analyzer,
+        }
+        for failure in analysis_store.failures(conn, kind)
+    )
+    return rows
 
 
 def export_documents(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
@@ -242,13 +262,43 @@ class ThreadMessage:
         }
 
 
-def email_thread(conn: sqlite3.Connection, doc_id: int) -> list[ThreadMessage]:
-    """Every message of the conversation ``doc_id`` belongs to, in reply order.
+def _stored_thread(
+    conn: sqlite3.Connection, doc_id: int
+) -> tuple[dict[int, dict[str, str]], dict[int, str], dict[int, int | None]] | None:
+    """(metadata, path, parent) of each message in ``doc_id``'s stored thread, or None."""
+    thread = next(
+        (
+            value
+            for label, *_span, value in analysis_store.document_findings(conn, doc_id, THREADS)
+            if label == "thread"
+        ),
+        None,
+    )
+    if thread is None:
+        return None
+    found = dict(analysis_store.documents_with(conn, THREADS, "thread", thread))
+    metadata: dict[int, dict[str, str]] = {}
+    paths: dict[int, str] = {}
+    for row_id, raw, path in conn.execute(
+        "SELECT d.id, d.metadata, (SELECT path FROM provenance p WHERE p.document_id = d.id "
+        "ORDER BY length(p.path), p.path LIMIT 1) FROM documents d "
+        "WHERE d.id IN (SELECT value FROM json_each(?))",
+        (json.dumps(sorted(found)),),
+    ):
+        metadata[row_id] = json.loads(raw)
+        paths[row_id] = path or ""
+    parents: dict[int, int | None] = {}
+    for member in metadata:
+        parent = found[member].get("parent")
+        parents[member] = parent if isinstance(parent, int) and parent in metadata else None
+    return metadata, paths, parents
 
-    Threads are rebuilt from every e-mail's Message-ID / In-Reply-To / References
-    (and subject, where no id links them) each time: cheap next to reading them.
-    """
-    from culpa.analysis.threads import MailItem, build_threads
+
+def _rebuilt_thread(
+    conn: sqlite3.Connection, doc_id: int
+) -> tuple[dict[int, dict[str, str]], dict[int, str], dict[int, int | None]]:
+    """(metadata, path, parent) of each message in ``doc_id``'s thread, from all the mail."""
+    from culpa.analysis.threads import build_threads, mail_item
 
     rows = conn.execute(
         "SELECT d.id, d.metadata, (SELECT path FROM provenance p WHERE p.document_id = d.id "
@@ -265,23 +315,36 @@ def email_thread(conn: sqlite3.Connection, doc_id: int) -> list[ThreadMessage]:
             paths[row_id] = path or ""
     if doc_id not in metadata:
         raise UsageError(f"no document {doc_id}")
-    links = build_threads(
-        MailItem(
-            id=row_id,
-            message_id=fields.get("message-id"),
-            in_reply_to=fields.get("in-reply-to"),
-            references=fields.get("references"),
-            subject=fields.get("subject"),
-            date=fields.get("date_iso") or fields.get("date"),
-        )
-        for row_id, fields in metadata.items()
-    )
+    links = build_threads(mail_item(row_id, fields) for row_id, fields in metadata.items())
     thread = links[doc_id].thread
-    members = [row_id for row_id in metadata if links[row_id].thread == thread]
+    parents: dict[int, int | None] = {}
+    for row_id in metadata:
+        if links[row_id].thread == thread:
+            parent = links[row_id].parent
+            parents[row_id] = parent if isinstance(parent, int) else None
+    return (
+        {row_id: metadata[row_id] for row_id in parents},
+        {row_id: paths[row_id] for row_id in parents},
+        parents,
+    )
+
+
+def email_thread(conn: sqlite3.Connection, doc_id: int) -> list[ThreadMessage]:
+    """Every message of the conversation ``doc_id`` belongs to, in reply order.
+
+    Read from the threads ``culpa analyze`` stored (culpa.analysis.threads)
+    when the message has one; in a case not analysed yet, rebuilt from every
+    e-mail's Message-ID / In-Reply-To / References (and subject, where no id
+    links them), as before analysis existed.
+    """
+    stored = _stored_thread(conn, doc_id)
+    if stored is not None:
+        metadata, paths, parents = stored
+    else:
+        metadata, paths, parents = _rebuilt_thread(conn, doc_id)
     children: dict[int | None, list[int]] = {}
-    for member in members:
-        parent = links[member].parent
-        children.setdefault(parent if isinstance(parent, int) else None, []).append(member)
+    for member, parent in parents.items():
+        children.setdefault(parent, []).append(member)
 
     def order(member: int) -> tuple[str, int]:
         fields = metadata[member]

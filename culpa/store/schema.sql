@@ -71,6 +71,35 @@ CREATE TABLE IF NOT EXISTS errors (
 );
 CREATE INDEX IF NOT EXISTS errors_kind ON errors(kind);
 
+-- Analysis: which analyzer, at which version, has run on which document (`culpa analyze`,
+-- culpa/analysis/), and what it found. A document's findings of one analyzer and its run
+-- row are committed together. culpa/store/analysis.py creates these tables in cases made
+-- before they existed.
+CREATE TABLE IF NOT EXISTS analysis_runs (
+    document_id   INTEGER NOT NULL REFERENCES documents(id),
+    analyzer      TEXT NOT NULL,             -- the analyzer's name, e.g. 'threads'
+    version       INTEGER NOT NULL,          -- the analyzer's version it ran at
+    status        TEXT NOT NULL,             -- 'ok' or 'error'
+    error_kind    TEXT,                      -- an ErrorKind when status = 'error'
+    error_message TEXT,
+    done_at       TEXT NOT NULL,             -- UTC ISO-8601
+    PRIMARY KEY (document_id, analyzer)
+);
+
+CREATE TABLE IF NOT EXISTS findings (
+    id          INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents(id),
+    analyzer    TEXT NOT NULL,
+    label       TEXT NOT NULL,               -- what was found: 'thread', 'parent', ...
+    page        INTEGER,                     -- NULL for a finding about the whole document
+    span_start  INTEGER,                     -- character span in pages.text; NULL without one
+    span_end    INTEGER,
+    value       TEXT NOT NULL                -- JSON
+);
+CREATE INDEX IF NOT EXISTS findings_document ON findings(document_id, analyzer);
+-- Every document with a given value (all messages of a thread, all mentions of a name).
+CREATE INDEX IF NOT EXISTS findings_value ON findings(analyzer, label, value);
+
 -- Pages read again by `culpa ocr` and the OCR settings they were read with (JSON of
 -- languages and engine), written in the page's own transaction: a re-run skips them.
 -- culpa/ingest/reocr.py creates it in cases made before it existed.

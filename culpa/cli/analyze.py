@@ -1,0 +1,70 @@
+"""``culpa analyze``: run the analyses a case has not had yet (culpa/analysis/runner.py).
+
+Registered on the ``culpa`` group by an import at the end of culpa/cli/main.py.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from culpa.cli.main import _emit_json, case_option, cli, handle_errors, json_option
+from culpa.errors import ExitCode
+
+
+@cli.command()
+@case_option
+@click.option(
+    "--only",
+    "only",
+    multiple=True,
+    metavar="NAME",
+    help="Run only this analyzer (repeatable). Default: every analyzer.",
+)
+@click.option(
+    "--redo",
+    "redo",
+    multiple=True,
+    metavar="NAME",
+    help="Forget this analyzer's findings and run it again on every document (repeatable).",
+)
+@json_option
+@handle_errors
+def analyze(
+    case_dir: str | None, only: tuple[str, ...], redo: tuple[str, ...], as_json: bool
+) -> None:
+    """Run every analyzer on the documents it has not analysed yet (e.g. mail threads).
+
+    A new or upgraded analyzer runs on exactly what it has not seen, so a case
+    ingested before it existed gets it without a new ingest; a second run does
+    nothing. Safe to interrupt: run it again to finish. Exits 3 when an
+    analyzer failed on some documents (culpa errors lists them).
+    """
+    from culpa.analysis.runner import AnalyzeOptions
+    from culpa.analysis.runner import analyze as run_analysis
+    from culpa.cli.progress import ProgressBar
+    from culpa.ingest.network_guard import forbid_network
+    from culpa.store.case import open_case
+
+    case = open_case(case_dir)
+    forbid_network(None)
+    options = AnalyzeOptions(only=only, redo=redo)
+    with ProgressBar(enabled=sys.stderr.isatty(), unit="analysis") as bar:
+        summary = run_analysis(case, options, bar.update)
+    if as_json:
+        _emit_json({"case": str(case.root), **summary.as_dict()})
+    else:
+        for name, count in summary.analyzers.items():
+            click.echo(
+                f"{name} (version {count.version}): {count.documents} documents, "
+                f"{count.findings} findings, {count.failed} failed",
+                err=True,
+            )
+        click.echo(
+            f"{summary.documents} analyses, {summary.failed} failed "
+            f"in {summary.seconds:.1f}s" + ("  (culpa errors)" if summary.failed else ""),
+            err=True,
+        )
+    if summary.failed:
+        sys.exit(int(ExitCode.FILE_ERRORS))

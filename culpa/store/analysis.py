@@ -1,0 +1,345 @@
+"""Analysis results in the case: ``analysis_runs`` and ``findings`` (all their SQL).
+
+``analysis_runs`` says which analyzer, at which version, has run on which
+document, and whether it failed; ``findings`` holds what it found, one row per
+finding, with a character span of a page or none (about the whole document)
+and a JSON value. A document's findings of one analyzer and its run row are
+written in one transaction, so a run killed at any moment leaves either both
+or neither, and the next ``culpa analyze`` does exactly what is left.
+
+A case made before these tables existed gets them from
+:func:`ensure_analysis_tables`; the read functions answer "nothing" on such a
+case (which may be read-only) rather than write to it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from culpa.models import Finding, Page, StoredDocument
+from culpa.store.case import schema_sql
+
+#: The line of schema.sql that opens the analysis tables, and the one that follows them.
+SCHEMA_START = "-- Analysis: which analyzer"
+SCHEMA_END = "-- Pages read again by `culpa ocr`"
+ANALYSIS_TABLES = ("analysis_runs", "findings")
+
+#: A finding as stored: (label, page, span start, span end, JSON value).
+FindingRow = tuple[str, int | None, int | None, int | None, str]
+
+
+@dataclass(frozen=True, slots=True)
+class RunFailure:
+    """An analyzer that failed on a document, as ``culpa errors`` lists it."""
+
+    document_id: int
+    sha256: str
+    path: str
+    analyzer: str
+    version: int
+    kind: str
+    message: str
+    done_at: str
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def analysis_schema() -> str:
+    """The CREATE statements of ``analysis_runs`` and ``findings``."""
+    sql = schema_sql()
+    start, end = sql.find(SCHEMA_START), sql.find(SCHEMA_END)
+    if start < 0 or end < start:
+        raise RuntimeError(f"schema.sql lost its {SCHEMA_START!r} section")
+    return sql[start:end]
+
+
+def has_analysis_tables(conn: sqlite3.Connection) -> bool:
+    """Whether the case has the analysis tables (one made before them has not)."""
+    row = conn.execute(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+        "AND name IN ('analysis_runs', 'findings')"
+    ).fetchone()
+    return int(row[0]) == len(ANALYSIS_TABLES)
+
+
+def ensure_analysis_tables(conn: sqlite3.Connection) -> None:
+    """Add the analysis tables to a case made before they existed (outside a transaction)."""
+    if not has_analysis_tables(conn):
+        conn.executescript(analysis_schema())
+
+
+def finding_rows(findings: Iterable[Finding], sha256: str) -> list[FindingRow]:
+    """Findings as rows; a ValueError or TypeError for a span or value that cannot be stored.
+
+    Pure, so a worker can check an analyzer's output where its failure is recorded.
+    """
+    rows: list[FindingRow] = []
+    for finding in findings:
+        value = json.dumps(finding.value, ensure_ascii=False, sort_keys=True, allow_nan=False)
+        span = finding.span
+        if span is None:
+            rows.append((finding.label, None, None, None, value))
+            continue
+        if span.sha256 != sha256:
+            raise ValueError(f"finding {finding.label!r} points at another document's span")
+        if span.page < 1 or not 0 <= span.start <= span.end:
+            raise ValueError(f"finding {finding.label!r} has a bad span {span}")
+        rows.append((finding.label, span.page, span.start, span.end, value))
+    return rows
+
+
+def documents(conn: sqlite3.Connection) -> Iterator[StoredDocument]:
+    """Every document that has something to analyse (not a failed file), without pages."""
+    for row in conn.execute(
+        "SELECT id, sha256, type, mime, metadata FROM documents WHERE status <> 'error' ORDER BY id"
+    ):
+        yield StoredDocument(
+            id=row[0], sha256=row[1], type=row[2], mime=row[3], metadata=json.loads(row[4])
+        )
+
+
+def with_pages(conn: sqlite3.Connection, document: StoredDocument) -> StoredDocument:
+    """``document`` with its stored pages (text, language, method; no word boxes)."""
+    pages = tuple(
+        Page(
+            number=row[0],
+            text=row[1],
+            language=row[2],
+            method=row[3],
+            ocr_engine=row[4],
+            ocr_confidence=row[5],
+            width=row[6] or 0.0,
+            height=row[7] or 0.0,
+        )
+        for row in conn.execute(
+            "SELECT number, text, language, method, ocr_engine, ocr_confidence, width, height "
+            "FROM pages WHERE document_id = ? ORDER BY number",
+            (document.id,),
+        )
+    )
+    return StoredDocument(
+        id=document.id,
+        sha256=document.sha256,
+        type=document.type,
+        mime=document.mime,
+        metadata=document.metadata,
+        pages=pages,
+    )
+
+
+def done_documents(conn: sqlite3.Connection, analyzer: str, version: int) -> set[int]:
+    """Ids of the documents ``analyzer`` has run on at ``version`` (failed or not)."""
+    if not has_analysis_tables(conn):
+        return set()
+    return {
+        row[0]
+        for row in conn.execute(
+            "SELECT document_id FROM analysis_runs WHERE analyzer = ? AND version = ?",
+            (analyzer, version),
+        )
+    }
+
+
+def _insert(
+    conn: sqlite3.Connection,
+    document_id: int,
+    analyzer: str,
+    version: int,
+    rows: Iterable[FindingRow],
+    error: tuple[str, str] | None,
+    done_at: str,
+) -> None:
+    conn.execute(
+        "DELETE FROM findings WHERE document_id = ? AND analyzer = ?", (document_id, analyzer)
+    )
+    conn.executemany(
+        "INSERT INTO findings (document_id, analyzer, label, page, span_start, span_end, value) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(document_id, analyzer, *row) for row in rows],
+    )
+    conn.execute(
+        "INSERT OR REPLACE INTO analysis_runs (document_id, analyzer, version, status, "
+        "error_kind, error_message, done_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            document_id,
+            analyzer,
+            version,
+            "error" if error else "ok",
+            error[0] if error else None,
+            error[1] if error else None,
+            done_at,
+        ),
+    )
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE … COMMIT, rolled back on any exception."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        self.conn.execute("ROLLBACK" if exc_type is not None else "COMMIT")
+
+
+def record_document(
+    conn: sqlite3.Connection,
+    document_id: int,
+    analyzer: str,
+    version: int,
+    rows: Iterable[FindingRow] = (),
+    error: tuple[str, str] | None = None,
+) -> None:
+    """Replace one document's findings of ``analyzer`` and mark it done, in one transaction.
+
+    ``error`` is (error kind, message) when the analyzer failed on it: no findings then.
+    """
+    with _Transaction(conn):
+        _insert(conn, document_id, analyzer, version, rows, error, _now())
+
+
+def record_case(
+    conn: sqlite3.Connection,
+    analyzer: str,
+    version: int,
+    results: Mapping[int, Iterable[FindingRow]],
+) -> None:
+    """Replace every finding of a case-wide analyzer at once (one transaction)."""
+    with _Transaction(conn):
+        conn.execute("DELETE FROM findings WHERE analyzer = ?", (analyzer,))
+        conn.execute("DELETE FROM analysis_runs WHERE analyzer = ?", (analyzer,))
+        done_at = _now()
+        for document_id, rows in results.items():
+            _insert(conn, document_id, analyzer, version, rows, None, done_at)
+
+
+def record_failures(
+    conn: sqlite3.Connection,
+    analyzer: str,
+    version: int,
+    document_ids: Iterable[int],
+    error: tuple[str, str],
+) -> None:
+    """Mark documents as failed by ``analyzer`` (a case-wide one that raised), in one go."""
+    with _Transaction(conn):
+        done_at = _now()
+        for document_id in document_ids:
+            _insert(conn, document_id, analyzer, version, (), error, done_at)
+
+
+def forget_analyzer(conn: sqlite3.Connection, analyzer: str) -> int:
+    """Delete every finding and run of ``analyzer`` (``--redo``); how many runs there were."""
+    with _Transaction(conn):
+        conn.execute("DELETE FROM findings WHERE analyzer = ?", (analyzer,))
+        return conn.execute("DELETE FROM analysis_runs WHERE analyzer = ?", (analyzer,)).rowcount
+
+
+def forget_other_versions(conn: sqlite3.Connection, analyzer: str, version: int) -> None:
+    """Drop results of ``analyzer`` at other versions (documents it no longer applies to)."""
+    with _Transaction(conn):
+        conn.execute(
+            "DELETE FROM findings WHERE analyzer = ? AND document_id IN (SELECT document_id "
+            "FROM analysis_runs WHERE analyzer = ? AND version <> ?)",
+            (analyzer, analyzer, version),
+        )
+        conn.execute(
+            "DELETE FROM analysis_runs WHERE analyzer = ? AND version <> ?", (analyzer, version)
+        )
+
+
+def forget_document(conn: sqlite3.Connection, document_id: int) -> None:
+    """Drop a document's analysis (its pages are stored anew); inside the caller's transaction."""
+    if has_analysis_tables(conn):
+        conn.execute("DELETE FROM findings WHERE document_id = ?", (document_id,))
+        conn.execute("DELETE FROM analysis_runs WHERE document_id = ?", (document_id,))
+
+
+def document_findings(
+    conn: sqlite3.Connection, document_id: int, analyzer: str
+) -> list[tuple[str, int | None, int | None, int | None, Any]]:
+    """A document's findings of ``analyzer``: (label, page, start, end, value), in order."""
+    if not has_analysis_tables(conn):
+        return []
+    return [
+        (row[0], row[1], row[2], row[3], json.loads(row[4]))
+        for row in conn.execute(
+            "SELECT label, page, span_start, span_end, value FROM findings "
+            "WHERE document_id = ? AND analyzer = ? ORDER BY id",
+            (document_id, analyzer),
+        )
+    ]
+
+
+def documents_with(
+    conn: sqlite3.Connection, analyzer: str, label: str, value: Any
+) -> list[tuple[int, dict[str, Any]]]:
+    """Documents with a finding ``label`` = ``value`` of ``analyzer``, and their findings.
+
+    Each document's findings of that analyzer come as a dict label → value
+    (the last one wins where a label repeats): enough for document-level
+    results such as a message's thread and parent.
+    """
+    if not has_analysis_tables(conn):
+        return []
+    encoded = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    out: dict[int, dict[str, Any]] = {}
+    for document_id, name, raw in conn.execute(
+        "SELECT f.document_id, f.label, f.value FROM findings f WHERE f.analyzer = ? "
+        "AND f.document_id IN (SELECT document_id FROM findings WHERE analyzer = ? "
+        "AND label = ? AND value = ?) ORDER BY f.document_id, f.id",
+        (analyzer, analyzer, label, encoded),
+    ):
+        out.setdefault(document_id, {})[name] = json.loads(raw)
+    return list(out.items())
+
+
+def failures(conn: sqlite3.Connection, kind: str | None = None) -> list[RunFailure]:
+    """Every (document, analyzer) that failed, by path."""
+    if not has_analysis_tables(conn):
+        return []
+    sql = (
+        "SELECT r.document_id, d.sha256, (SELECT path FROM provenance p WHERE p.document_id = "
+        "r.document_id ORDER BY length(p.path), p.path LIMIT 1), r.analyzer, r.version, "
+        "r.error_kind, r.error_message, r.done_at FROM analysis_runs r "
+        "JOIN documents d ON d.id = r.document_id WHERE r.status = 'error'"
+    )
+    params: tuple[str, ...] = ()
+    if kind:
+        sql += " AND r.error_kind = ?"
+        params = (kind,)
+    return [
+        RunFailure(
+            document_id=row[0],
+            sha256=row[1],
+            path=row[2] or row[1],
+            analyzer=row[3],
+            version=row[4],
+            kind=row[5] or "internal",
+            message=row[6] or "",
+            done_at=row[7],
+        )
+        for row in conn.execute(sql + " ORDER BY 3, r.analyzer", params)
+    ]
+
+
+def failure_counts(conn: sqlite3.Connection) -> dict[str, int]:
+    """Failed documents per analyzer."""
+    if not has_analysis_tables(conn):
+        return {}
+    return dict(
+        conn.execute(
+            "SELECT analyzer, count(*) FROM analysis_runs WHERE status = 'error' "
+            "GROUP BY analyzer ORDER BY 2 DESC, 1"
+        )
+    )

@@ -1,0 +1,72 @@
+"""Toy analyzers registered from the test folder, as a newsroom would add its own.
+
+Module-level classes, so worker processes can unpickle them. ``main`` runs the
+``culpa`` command with them registered (the crash test starts it as a process).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator
+
+from culpa.analysis import registry
+from culpa.analysis.base import Speed
+from culpa.models import Finding, Span, StoredDocument
+
+WORD = "detention"
+
+
+class WordFinder:
+    """Every ``detention`` on every page: a finding with its span."""
+
+    speed: Speed = "fast"
+
+    def __init__(self, name: str = "toy_words", version: int = 1, pause: float = 0.0) -> None:
+        self.name = name
+        self.version = version
+        self.pause = pause
+
+    def applies_to(self, document: StoredDocument) -> bool:
+        return document.type == "text"
+
+    def analyze(self, document: StoredDocument) -> Iterator[Finding]:
+        time.sleep(self.pause)
+        for page in document.pages:
+            start = page.text.find(WORD)
+            while start >= 0:
+                span = Span(document.sha256, page.number, start, start + len(WORD))
+                yield Finding(self.name, "word", {"version": self.version}, span)
+                start = page.text.find(WORD, start + 1)
+
+
+class Failing:
+    """Raises on pages holding ``boom``, hangs on ``hang``; finds ``ok`` elsewhere."""
+
+    name = "toy_failing"
+    version = 1
+    speed: Speed = "slow"
+
+    def applies_to(self, document: StoredDocument) -> bool:
+        return document.type == "text"
+
+    def analyze(self, document: StoredDocument) -> list[Finding]:
+        text = "".join(page.text for page in document.pages)
+        if "boom" in text:
+            raise ValueError("toy analyzer refuses boom")
+        if "hang" in text:
+            time.sleep(3600)
+        return [Finding(self.name, "ok", len(text))]
+
+
+def main() -> None:
+    """``culpa`` with a slow word finder registered (for the crash test)."""
+    registry.register(WordFinder(pause=0.05))
+    from culpa.cli.main import main as culpa
+
+    sys.argv[0] = "culpa"
+    culpa()
+
+
+if __name__ == "__main__":
+    main()
