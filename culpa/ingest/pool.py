@@ -17,7 +17,9 @@ also tell how many pages they have to OCR and have OCR'd (a ``(known, done)``
 message), so the progress bar can count pages while a long scan is read.
 Workers
 come from a fork server that has already imported the extractors, so a new
-one starts in milliseconds.
+one starts in milliseconds. Each pool starts a fork server of its own and stops
+it when it closes, so that the server, its workers and their tools use the temp
+folder of the run's case (see :mod:`culpa.ingest.temp_root`).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from multiprocessing import forkserver, util
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import Any
@@ -145,6 +148,9 @@ class WorkerPool:
     ) -> None:
         self.config = config
         self.limits = limits
+        # A fork server left from an earlier pool of this process keeps the temp
+        # folder it started with, that of another case or run.
+        stop_fork_server()
         self.context = multiprocessing.get_context("forkserver")
         # The fork server imports the extractors (PyMuPDF, OpenCC, ...) once, not in
         # every worker nor again for a worker started after one was stopped.
@@ -293,6 +299,42 @@ class WorkerPool:
                 kill_tree(worker.process.pid)
                 worker.process.join(timeout=10)
             worker.conn.close()
+        stop_fork_server()
+
+
+def stop_fork_server() -> None:
+    """Stop this process's fork server, if any, and remove its ``pymp-*`` folder (issue 10).
+
+    ``multiprocessing`` keeps one fork server per process for the life of the
+    process, with its socket in a ``pymp-*`` folder made in the temp folder of
+    the moment, and the server and every worker it forks keep the ``TMPDIR`` it
+    started with. A pool must use the temp root of its run's case, which the
+    next run of that case empties, so each pool has a fork server of its own.
+    This reaches into multiprocessing's private state (as of Python 3.11);
+    where that is missing, the server lives on for the life of the process,
+    which is still right for one run per process (the CLI).
+    """
+    server: Any = getattr(forkserver, "_forkserver", None)
+    pid = getattr(server, "_forkserver_pid", None)
+    if isinstance(pid, int):
+        # Its workers are stopped; it would stop by itself only once every process
+        # holding its "alive" pipe had (a worker stuck in the kernel must not hang us).
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            server._stop()  # reaps it and unlinks its socket
+    config: Any = getattr(multiprocessing.current_process(), "_config", {})
+    folder = config.get("tempdir")
+    if folder is None:
+        return
+    # Run the finalizer multiprocessing registered for the folder (it removes it and
+    # forgets it), so that it does not fail at exit on a folder already gone.
+    remove = getattr(util, "_remove_temp_dir", None)
+    for finalizer in list(getattr(util, "_finalizer_registry", {}).values()):
+        if getattr(finalizer, "_callback", None) is remove and folder in finalizer._args:
+            with contextlib.suppress(OSError):
+                finalizer()
+    config["tempdir"] = None
 
 
 def _children_map() -> dict[int, list[int]]:

@@ -38,6 +38,7 @@ from culpa.index.fts import unindex_page
 from culpa.index.tokens import index_text
 from culpa.ingest.ocr_stage import PageOcr, budget_warning, ocr_pages, without_page
 from culpa.ingest.runner import OcrSettings, record_ocr_settings
+from culpa.ingest.temp_root import case_temp
 from culpa.ingest.worker import words_json
 from culpa.models import Page
 from culpa.store.case import Case
@@ -188,7 +189,8 @@ def reocr(
     summary = ReocrSummary()
     conn = case.connect()
     try:
-        with _IngestLock(case):
+        # The renderers' tools (LibreOffice ...) use the case's temp root (issue 10).
+        with _IngestLock(case), case_temp(case):
             ensure_table(conn)
             ids = documents_with_ocr(conn) if doc_ids is None else list(doc_ids)
             jobs = _jobs(conn, ids, options, summary)

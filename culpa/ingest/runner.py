@@ -34,6 +34,7 @@ from culpa.formats.base import ArchiveLimits
 from culpa.ingest.network_guard import AUDIT_ENV
 from culpa.ingest.ocr_stage import OcrBudget
 from culpa.ingest.pool import Failure, FileLimits, WorkerPool
+from culpa.ingest.temp_root import case_temp
 from culpa.ingest.worker import ChildItem, WorkerConfig, WorkItem, WorkResult
 from culpa.ingest.writer import CaseWriter
 from culpa.models import child_provenance
@@ -207,7 +208,7 @@ def ingest(
 ) -> IngestSummary:
     """Ingest files and folders into ``case``; safe to re-run and to kill."""
     options = options or IngestOptions()
-    with _IngestLock(case):
+    with _IngestLock(case), case_temp(case):
         _clear_tmp(case)
         try:
             summary = _Run(case, options, progress).run(walk_sources(paths), paths)

@@ -15,6 +15,8 @@ from culpa.analysis.base import Speed
 from culpa.models import Finding, Span, StoredDocument
 
 WORD = "detention"
+#: Seconds the crash test's word finder takes per document, so a run can be killed midway.
+PAUSE = 0.1
 
 
 class WordFinder:
@@ -61,8 +63,10 @@ class Failing:
 
 def main() -> None:
     """``culpa`` with a slow word finder registered (for the crash test)."""
-    registry.register(WordFinder(pause=0.05))
     from culpa.cli.main import main as culpa
+    from tests.analysis import toy  # by its own name, not __main__, so workers unpickle it
+
+    registry.register(toy.WordFinder(pause=PAUSE))
 
     sys.argv[0] = "culpa"
     culpa()
