@@ -478,6 +478,7 @@ def search(
 @handle_errors
 def show(case_dir: str | None, doc: str, page: int | None, as_json: bool) -> None:
     """Print a document's details, or one page's text (--page; JSON adds word boxes)."""
+    from culpa.formats.mail_record import MAIL_VIEW_KEY
     from culpa.store.queries import document_info, page_info, resolve_document
 
     with _opened(case_dir) as (_case, conn):
@@ -512,7 +513,24 @@ def show(case_dir: str | None, doc: str, page: int | None, as_json: bool) -> Non
     for path in info.paths:
         click.echo(f"  path:   {printable(path)}")
     for key, value in sorted(info.metadata.items()):
+        if key == MAIL_VIEW_KEY:
+            value = _mail_view_summary(value)
         click.echo(f"  {printable(str(key))}: {printable(str(value))}")
+
+
+def _mail_view_summary(value: str) -> str:
+    """One line for the e-mail view's record, whose JSON lists every attachment (issue 10)."""
+    from culpa.formats.mail_record import parse_record
+
+    record = parse_record(value, 0, 0)
+    if record is None:
+        return "(not readable by this version)"
+    body = "no HTML body" if record.body is None else "where its HTML body is"
+    count = record.attachment_count
+    return (
+        f"what the e-mail view needs: {count} attachment{'' if count == 1 else 's'}, {body} "
+        "(the whole record: --json)"
+    )
 
 
 @cli.command()

@@ -133,6 +133,18 @@ def test_status_errors_and_export(demo_case: str, tmp_path: Path) -> None:
     assert email["paths"] == ["trove/转发通知.eml"] and email["pages"][0]["text"]
 
 
+def test_show_sums_up_what_the_mail_view_records(demo_case: str) -> None:
+    # The record lists every attachment (50,000 in one leaked e-mail): one line in
+    # the text output, the whole of it in --json (issue 10).
+    doc = str(_document_of(demo_case, "转发通知.eml"))
+    text = run("show", "--case", demo_case, doc).stdout
+    line = next(line for line in text.splitlines() if line.startswith("  mail_view: "))
+    assert line.endswith("1 attachment, no HTML body (the whole record: --json)")
+    shown = json.loads(run("show", "--case", demo_case, doc, "--json").stdout)
+    record = json.loads(shown["metadata"]["mail_view"])
+    assert [a["type"] for a in record["attachments"]] == ["application/pdf"]
+
+
 def test_usage_errors_exit_2(demo_case: str, tmp_path: Path) -> None:
     assert run("search", "--case", str(tmp_path / "none"), "x").exit_code == 2
     assert run("search", "--case", demo_case, "NOT").exit_code == 2
