@@ -99,6 +99,17 @@ CREATE TABLE IF NOT EXISTS findings (
 CREATE INDEX IF NOT EXISTS findings_document ON findings(document_id, analyzer);
 -- Every document with a given value (all messages of a thread, all mentions of a name).
 CREATE INDEX IF NOT EXISTS findings_value ON findings(analyzer, label, value);
+-- A page read again (`culpa ocr`) or a document stored anew (a re-run with a password)
+-- makes its findings point at text that is gone: they are forgotten in the same
+-- transaction, and the next `culpa analyze` analyses the document again.
+CREATE TRIGGER IF NOT EXISTS pages_text_changed AFTER UPDATE OF text ON pages BEGIN
+    DELETE FROM findings WHERE document_id = OLD.document_id;
+    DELETE FROM analysis_runs WHERE document_id = OLD.document_id;
+END;
+CREATE TRIGGER IF NOT EXISTS pages_deleted AFTER DELETE ON pages BEGIN
+    DELETE FROM findings WHERE document_id = OLD.document_id;
+    DELETE FROM analysis_runs WHERE document_id = OLD.document_id;
+END;
 
 -- Pages read again by `culpa ocr` and the OCR settings they were read with (JSON of
 -- languages and engine), written in the page's own transaction: a re-run skips them.

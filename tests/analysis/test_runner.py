@@ -169,3 +169,30 @@ def test_a_case_made_before_the_analysis_tables_gets_them(case: Case, tmp_path: 
     conn = case.connect()
     assert conn.execute("SELECT count(*) FROM analysis_runs").fetchone()[0] == 0  # no mail
     conn.close()
+
+
+def test_a_page_read_again_is_analysed_again(case: Case, toys: None) -> None:
+    registry.register(WordFinder())
+    analyze(case, AnalyzeOptions(only=("toy_words",)))
+    conn = case.connect()
+    first, second = (
+        row[0] for row in conn.execute("SELECT id FROM documents WHERE type = 'text' LIMIT 2")
+    )
+    # As culpa ocr replaces a page's text, and an ingest stores a document anew.
+    conn.execute(
+        "UPDATE pages SET text = ? WHERE document_id = ? AND number = 1", (f"{WORD}!", first)
+    )
+    conn.execute(
+        "DELETE FROM page_words WHERE page_id IN (SELECT id FROM pages WHERE document_id = ?)",
+        (second,),
+    )
+    conn.execute("DELETE FROM pages WHERE document_id = ?", (second,))
+    conn.close()
+    again = analyze(case, AnalyzeOptions(only=("toy_words",)))
+    assert again.analyzers["toy_words"].documents == 2
+    conn = case.connect()
+    spans = conn.execute(
+        "SELECT page, span_start, span_end FROM findings WHERE document_id = ?", (first,)
+    ).fetchall()
+    conn.close()
+    assert spans == [(1, 0, len(WORD))]
