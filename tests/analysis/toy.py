@@ -61,6 +61,23 @@ class Failing:
         return [Finding(self.name, "ok", len(text))]
 
 
+class NetworkProbe:
+    """Tries to reach a server on the Internet from inside an analyzer."""
+
+    name = "toy_network"
+    version = 1
+    speed: Speed = "fast"
+
+    def applies_to(self, document: StoredDocument) -> bool:
+        return document.type == "text"
+
+    def analyze(self, document: StoredDocument) -> list[Finding]:
+        import socket
+
+        with socket.create_connection(("192.0.2.1", 80), timeout=5):  # TEST-NET-1
+            return [Finding(self.name, "reached", True)]
+
+
 def main() -> None:
     """``culpa`` with a slow word finder registered (for the crash test)."""
     from culpa.cli.main import main as culpa
