@@ -35,6 +35,7 @@ from culpa.analysis import registry
 from culpa.analysis.base import Analyzer, AnyAnalyzer, CaseAnalyzer, is_case_analyzer
 from culpa.errors import CaseError, ErrorKind
 from culpa.ingest.network_guard import AUDIT_ENV, forbid_network
+from culpa.ingest.temp_root import case_temp
 from culpa.models import StoredDocument
 from culpa.store import analysis as store
 from culpa.store.case import Case
@@ -298,7 +299,9 @@ def analyze(
     """Run the pending analyses of ``case``; safe to re-run and to kill."""
     options = options or AnalyzeOptions()
     began = time.monotonic()
-    with CaseLock(case):
+    # Analyzer workers and any tool they start write temp files in the case's own temp
+    # folder, emptied by the next run of the case if this one is killed (issue 10).
+    with CaseLock(case), case_temp(case):
         conn = case.connect()
         try:
             store.ensure_analysis_tables(conn)
