@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from culpa.cli.main import cli
+from culpa.cli.reference import cli_reference
 from culpa.errors import ErrorKind, ExitCode
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,3 +45,12 @@ def test_every_table_is_documented() -> None:
     assert tables
     for table in tables:
         assert f"`{table}`" in layout, table
+
+
+def test_the_cli_reference_is_generated_from_today_s_help() -> None:
+    reference = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert reference == cli_reference(cli), (
+        "docs/cli.md is out of date: .venv/bin/python -m culpa.cli.reference > docs/cli.md"
+    )
+    for name in cli.commands:
+        assert f"\n## culpa {name}\n" in reference, name
