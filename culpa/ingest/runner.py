@@ -444,7 +444,7 @@ class _Run:
                 summary.storage_fault = result.error_message.split(" (", 1)[0]
         if inserted:
             summary.documents_added += 1
-            summary.pages_added += len(result.pages)
+            summary.pages_added += result.page_count
             summary.ocr_pages_added += sum(1 for page in result.pages if page.method == "ocr")
         elif doc_id is not None:
             summary.duplicates += 1

@@ -12,10 +12,11 @@ import errno
 import itertools
 import json
 import os
+import pickle
 import shutil
 import sqlite3
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ from culpa.ingest.ocr_stage import (
     extract_with_ocr,
     no_pages,
 )
-from culpa.models import Extracted, Page, Table, TablePage, Word
+from culpa.models import Extracted, Page, Table, Word
 from culpa.sources.archive import MemberBudgetError
 from culpa.store.blobs import BlobState, BlobStore, check_blob, sha256_file
 from culpa.store.case import Case
@@ -72,6 +73,32 @@ class PageRow:
 
 
 @dataclass(frozen=True, slots=True)
+class SpooledRow:
+    """A page row in a worker's spool, with the table rows it holds (``table`` indexes tables)."""
+
+    page: PageRow
+    table: int | None
+    rows: tuple[int, ...]
+
+
+def read_page_spool(path: Path) -> Iterator[SpooledRow]:
+    """The page rows of a worker's spool, one at a time (only culpa writes these files)."""
+    with path.open("rb") as handle:
+        while True:
+            try:
+                record = pickle.load(handle)  # written by a worker of this ingest only
+            except EOFError:
+                return
+            if not isinstance(record, SpooledRow):
+                raise TypeError(f"not a page spool: {path}")
+            yield record
+
+
+#: Page texts of a spooled file that the date-in-text search looks at (its first pages).
+SPOOL_DATE_PAGES = 5
+
+
+@dataclass(frozen=True, slots=True)
 class ChildItem:
     name: str
     path: Path
@@ -99,6 +126,16 @@ class WorkResult:
     partial: bool = False
     #: The tables among ``pages`` (Extracted.tables), stored in ``tables``/``table_pages``.
     tables: tuple[Table, ...] = ()
+    #: A file too large to send whole (a CSV of a gigabyte): its page rows, with their
+    #: table rows, are in this spool file (:func:`read_page_spool`) after ``pages``, and
+    #: its tables' ``pages`` are empty. The writer stores it page by page and deletes it.
+    spool: Path | None = None
+    #: How many pages the spool holds.
+    spooled_pages: int = 0
+
+    @property
+    def page_count(self) -> int:
+        return len(self.pages) + self.spooled_pages
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,8 +383,18 @@ def _process(
         if fault is not None:
             return _failed(base, ErrorKind.ENVIRONMENT, f"{fault} ({detail})")
         return _failed(base, ErrorKind.INTERNAL, f"{type(extractor).__name__} failed: {detail}")
+    spool: Path | None = None
+    spooled = 0
+    first_texts = [page.text for page in extracted.pages]
     if extracted.spool is not None:
-        extracted = _unspooled(extracted, extracted.spool)
+        # Next to the work folder, which goes when the file has no children.
+        spool = workdir.parent / f"{workdir.name}.pages"
+        try:
+            spooled, first_texts = _respool(extracted.spool, spool, progress)
+        except BaseException:
+            spool.unlink(missing_ok=True)
+            shutil.rmtree(workdir, ignore_errors=True)
+            raise
     if not children and workdir.exists():
         shutil.rmtree(workdir, ignore_errors=True)
     return WorkResult(
@@ -359,37 +406,36 @@ def _process(
         extractor=base.extractor,
         pages=tuple(page_row(page) for page in extracted.pages),
         metadata=with_text_date(
-            {key: str(value) for key, value in extracted.metadata.items()},
-            [page.text for page in extracted.pages],
+            {key: str(value) for key, value in extracted.metadata.items()}, first_texts
         ),
         children=children,
         error_kind=None if warning is None else str(_warning_kind(extracted)),
         error_message=warning,
         partial=warning is not None,
         tables=extracted.tables,
+        spool=spool,
+        spooled_pages=spooled,
     )
 
 
-def _unspooled(extracted: Extracted, spool: Path) -> Extracted:
-    """The pages of a spooled extraction held in memory again."""
-    records = list(read_spool(spool))
-    spool.unlink(missing_ok=True)
-    tables = tuple(
-        Table(
-            table.name,
-            table.columns,
-            tuple(TablePage(r.page.number, r.rows) for r in records if r.table == index),
-        )
-        for index, table in enumerate(extracted.tables)
-    )
-    pages = tuple(r.page for r in records)
-    return Extracted(
-        pages=pages,
-        metadata=extracted.metadata,
-        children=extracted.children,
-        ocr_pages=extracted.ocr_pages,
-        tables=tables,
-    )
+def _respool(source: Path, target: Path, progress: Callable[[], None]) -> tuple[int, list[str]]:
+    """Turn an extractor's page spool into page rows (tokens made here, in the worker).
+
+    One page at a time, so memory stays flat whatever the file's size. Returns how
+    many pages, and the texts of the first few (for the date in the text).
+    """
+    count = 0
+    first: list[str] = []
+    with target.open("wb") as out:
+        for record in read_spool(source):
+            row = SpooledRow(page_row(record.page), record.table, record.rows)
+            pickle.dump(row, out, protocol=pickle.HIGHEST_PROTOCOL)
+            count += 1
+            if len(first) < SPOOL_DATE_PAGES:
+                first.append(record.page.text)
+            progress()
+    source.unlink(missing_ok=True)
+    return count, first
 
 
 def _warning_kind(extracted: Extracted) -> ErrorKind:

@@ -15,10 +15,14 @@ import contextlib
 import json
 import sqlite3
 from datetime import UTC, datetime
+from pathlib import Path
 
 from culpa.index.fts import unindex_page
-from culpa.ingest.worker import WorkResult
+from culpa.ingest.worker import PageRow, WorkResult, read_page_spool
 from culpa.store import tables
+
+#: Pages of a spooled document indexed by one statement.
+SPOOL_INDEX_BATCH = 200
 
 
 def _now() -> str:
@@ -175,6 +179,9 @@ class CaseWriter:
             conn.execute("RELEASE one_file")
             del self._index_rows[index_mark:]
             raise
+        finally:
+            if result.spool is not None:  # stored, or not needed (known, failed)
+                result.spool.unlink(missing_ok=True)
         awaiting = bool(result.children) and not complete
         return doc_id, row is None, awaiting
 
@@ -195,7 +202,7 @@ class CaseWriter:
             result.error_message,
             result.extractor,
             json.dumps(result.metadata, ensure_ascii=False, sort_keys=True),
-            len(result.pages),
+            result.page_count,
             0 if result.children else 1,
             _now(),
         )
@@ -220,39 +227,69 @@ class CaseWriter:
         assert doc_id is not None
         if replacing is not None:
             self._drop_pages(doc_id)
+        table_ids = [
+            tables.add_table(self.conn, doc_id, number, table.name, table.columns)
+            for number, table in enumerate(result.tables, start=1)
+        ]
         page_ids: dict[int, int] = {}
         for page in result.pages:
-            page_cursor = self.conn.execute(
-                "INSERT INTO pages (document_id, number, text, language, method, ocr_engine, "
-                "ocr_confidence, width, height) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    doc_id,
-                    page.number,
-                    page.text,
-                    page.language,
-                    page.method,
-                    page.ocr_engine,
-                    page.ocr_confidence,
-                    page.width,
-                    page.height,
-                ),
-            )
-            page_id = page_cursor.lastrowid
-            self.conn.execute(
-                "INSERT INTO page_words (page_id, words) VALUES (?, ?)", (page_id, page.words_json)
-            )
-            assert page_id is not None
+            page_id = self._insert_page(doc_id, page)
             self._index_rows.append((page_id, page.tokens))
             if result.tables:
                 page_ids[page.number] = page_id
-        for number, table in enumerate(result.tables, start=1):
-            table_id = tables.add_table(self.conn, doc_id, number, table.name, table.columns)
+        for table_id, table in zip(table_ids, result.tables, strict=True):
             tables.add_table_pages(
                 self.conn, table_id, [(page_ids[tp.page], tp.rows) for tp in table.pages]
             )
+        if result.spool is not None:
+            self._store_spool(doc_id, result.spool, table_ids)
         if result.error_kind:
             self._record_error(result.item.provenance, result.sha256, result)
         return doc_id
+
+    def _insert_page(self, doc_id: int, page: PageRow) -> int:
+        page_cursor = self.conn.execute(
+            "INSERT INTO pages (document_id, number, text, language, method, ocr_engine, "
+            "ocr_confidence, width, height) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                doc_id,
+                page.number,
+                page.text,
+                page.language,
+                page.method,
+                page.ocr_engine,
+                page.ocr_confidence,
+                page.width,
+                page.height,
+            ),
+        )
+        page_id = page_cursor.lastrowid
+        assert page_id is not None
+        self.conn.execute(
+            "INSERT INTO page_words (page_id, words) VALUES (?, ?)", (page_id, page.words_json)
+        )
+        return page_id
+
+    def _store_spool(self, doc_id: int, spool: Path, table_ids: list[int]) -> None:
+        """Store a spooled document's pages as they are read, indexing them in batches.
+
+        Its index rows go in here, not at the flush, so the writer never holds a large
+        file's tokens (a 1 GB CSV has gigabytes of them); all within the file's savepoint.
+        """
+        batch: list[tuple[int, str]] = []
+        for record in read_page_spool(spool):
+            page_id = self._insert_page(doc_id, record.page)
+            batch.append((page_id, record.page.tokens))
+            if record.table is not None:
+                tables.add_table_pages(self.conn, table_ids[record.table], [(page_id, record.rows)])
+            if len(batch) >= SPOOL_INDEX_BATCH:
+                self._index(batch)
+                batch = []
+        self._index(batch)
+
+    def _index(self, rows: list[tuple[int, str]]) -> None:
+        if rows:
+            self.conn.executemany("INSERT INTO page_index (rowid, tokens) VALUES (?, ?)", rows)
 
     def _drop_pages(self, doc_id: int) -> None:
         """Remove the pages of a document about to be stored anew (a partial one read again)."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from culpa.ingest.runner import IngestOptions, ingest
 from culpa.store.case import Case
 from culpa.store.verify import verify_case
@@ -55,3 +57,49 @@ def test_a_document_read_again_drops_its_table_rows(case: Case, tmp_path: Path) 
     assert conn.execute("SELECT count(*) FROM tables").fetchone()[0] == 0
     assert conn.execute("SELECT count(*) FROM table_pages").fetchone()[0] == 0
     conn.execute("ROLLBACK")
+
+
+def _stored(case: Case) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    conn = case.connect()
+    pages = conn.execute(
+        "SELECT p.number, p.text, p.language, tp.rows, tp.first_row, tp.last_row, t.name, "
+        "t.columns, d.page_count, d.metadata FROM pages p JOIN documents d ON d.id = p.document_id "
+        "LEFT JOIN table_pages tp ON tp.page_id = p.id LEFT JOIN tables t ON t.id = tp.table_id "
+        "ORDER BY p.number"
+    ).fetchall()
+    conn.close()
+    return pages, []
+
+
+def test_a_spooled_csv_is_stored_as_one_held_in_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from culpa.ingest.writer import CaseWriter
+    from culpa.search.engine import search
+    from culpa.store.case import init_case
+
+    spools: list[Path] = []
+    store_spool = CaseWriter._store_spool
+
+    def counted(self: CaseWriter, doc_id: int, spool: Path, table_ids: list[int]) -> None:
+        spools.append(spool)
+        store_spool(self, doc_id, spool, table_ids)
+
+    monkeypatch.setattr(CaseWriter, "_store_spool", counted)
+
+    trove = tmp_path / "trove"
+    _csv(trove, 6000)
+    held, spooled = init_case(tmp_path / "held"), init_case(tmp_path / "spooled")
+    ingest(held, [trove], OPTIONS)
+    summary = ingest(
+        spooled,
+        [trove],
+        IngestOptions(workers=1, ocr=False, extractor_modules=("tests.ingest.small_spool",)),
+    )
+    assert summary.pages_added == 6 and len(spools) == 1  # the spooled path was taken
+    assert _stored(spooled) == _stored(held)
+    conn = spooled.connect()
+    (hit,) = search(conn, '"payee 4321"')
+    assert (hit.page, hit.row, hit.table) == (5, 4323, "payments.csv")
+    assert not list((spooled.root / "tmp").glob("*.pages"))  # the spool is gone
+    assert verify_case(spooled).intact
