@@ -60,6 +60,11 @@ def test_bom_and_nul(tmp_path: Path) -> None:
     assert result.pages[0].text.startswith("x\ufffdy\t2")
 
 
+def test_utf8_bom_is_not_part_of_the_first_name(tmp_path: Path) -> None:
+    result = _read(tmp_path, b"\xef\xbb\xbfid,name\n1,a\n2,b\n")
+    assert result.tables[0].columns == ("id", "name") and result.metadata["encoding"] == "utf-8"
+
+
 def test_prose_and_one_column_stay_text(tmp_path: Path) -> None:
     prose = b"Dear sir, we met, as agreed.\nThe money, all of it, is gone\nBye\n"
     assert _read(tmp_path, prose).tables == ()

@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
+from culpa.formats import json_table
 from culpa.formats.base import ExtractContext
-from culpa.formats.json_table import RAW_COLUMN, JsonExtractor
+from culpa.formats.json_table import OTHER_COLUMN, RAW_COLUMN, JsonExtractor
 from culpa.formats.sniff import detect_mime
 from culpa.models import Extracted
 
@@ -64,3 +67,22 @@ def test_json_lines_are_sniffed_whatever_the_name(tmp_path: Path) -> None:
     path = tmp_path / "export.txt"
     path.write_bytes(b'{"a": 1}\n{"a": 2}\n{"a": 3}\n')
     assert detect_mime(path) == "application/x-ndjson"
+
+
+def test_a_json_document_too_large_to_parse_is_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(json_table, "MAX_JSON_BYTES", 100)
+    result = _read(tmp_path, json.dumps([{"a": i} for i in range(50)]).encode())
+    assert result.tables == () and result.metadata["json"].startswith("over 100 bytes")
+
+
+def test_json_lines_with_too_many_keys_keep_the_rest_in_one_column(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(json_table, "MAX_COLUMNS", 4)
+    lines = [json.dumps({f"k{i}": i for i in range(6)}), json.dumps({"k0": 9})]
+    result = _read(tmp_path, "\n".join(lines).encode(), "wide.jsonl")
+    (table,) = result.tables
+    assert table.columns == ("k0", "k1", OTHER_COLUMN)
+    assert result.pages[0].text.split("\n")[0] == '0\t1\t{"k2":2,"k3":3,"k4":4,"k5":5}'
