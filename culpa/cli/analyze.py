@@ -6,11 +6,13 @@ Registered on the ``culpa`` group by an import at the end of culpa/cli/main.py.
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
 from culpa.cli.main import _emit_json, case_option, cli, handle_errors, json_option
 from culpa.errors import ExitCode
+from culpa.store.case import Case
 
 
 @cli.command()
@@ -68,3 +70,32 @@ def analyze(
         )
     if summary.failed:
         sys.exit(int(ExitCode.FILE_ERRORS))
+
+
+def analyze_after_ingest(case: Case, speed: str, *, quiet: bool) -> dict[str, Any]:
+    """Run the ``fast`` (or ``all``) analyzers after ``culpa ingest``; its summary as a dict.
+
+    The case is searchable before this starts; analyzers left out are named with
+    the command that runs them.
+    """
+    from culpa.analysis import registry
+    from culpa.analysis.runner import AnalyzeOptions
+    from culpa.analysis.runner import analyze as run_analysis
+    from culpa.cli.progress import ProgressBar
+
+    speeds = frozenset({"fast"}) if speed == "fast" else frozenset({"fast", "slow"})
+    with ProgressBar(enabled=sys.stderr.isatty() and not quiet, unit="analysis") as bar:
+        summary = run_analysis(case, AnalyzeOptions(speeds=speeds), bar.update)
+    left = sorted(a.name for a in registry.registered() if a.speed not in speeds)
+    if not quiet:
+        if summary.documents:
+            click.echo(
+                f"analysis: {summary.documents} analyses, {summary.failed} failed"
+                + ("  (culpa errors)" if summary.failed else ""),
+                err=True,
+            )
+        if left:
+            click.echo(
+                f"culpa: slow analyzers not run ({', '.join(left)}): culpa analyze", err=True
+            )
+    return {**summary.as_dict(), "not_run": left}

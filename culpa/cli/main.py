@@ -223,6 +223,14 @@ def init(directory: Path, as_json: bool) -> None:
     help="GiB all archives of the run may unpack; past it archives are kept as partial. "
     "0: no budget.",
 )
+@click.option(
+    "--analyze",
+    "analyze_speed",
+    type=click.Choice(["none", "fast", "all"]),
+    default="fast",
+    show_default=True,
+    help="Analyzers to run after the ingest (mail threads are fast); the rest: culpa analyze.",
+)
 @json_option
 @handle_errors
 def ingest(
@@ -242,13 +250,14 @@ def ingest(
     max_ocr_minutes: float,
     max_archive_members: int,
     max_unpack_gb: float,
+    analyze_speed: str,
     as_json: bool,
 ) -> None:
     """Add files, folders and archives at PATHS to the case.
 
     Safe to re-run (what is done is skipped) and to interrupt (a re-run
-    finishes the job). Exits 3 when some files could not be read; see
-    `culpa errors`.
+    finishes the job). Then runs the fast analyzers (``--analyze``). Exits 3
+    when some files could not be read, or an analyzer failed; see `culpa errors`.
     """
     from culpa.cli.progress import ProgressBar
     from culpa.ingest.ocr_stage import OcrBudget
@@ -284,8 +293,13 @@ def ingest(
     )
     with ProgressBar(enabled=sys.stderr.isatty()) as bar:
         summary = run_ingest(case, list(paths), options, progress=bar.update)
+    analysis = None
+    if analyze_speed != "none" and summary.storage_fault is None:
+        from culpa.cli.analyze import analyze_after_ingest
+
+        analysis = analyze_after_ingest(case, analyze_speed, quiet=as_json)
     if as_json:
-        _emit_json(summary.as_dict())
+        _emit_json({**summary.as_dict(), **({"analysis": analysis} if analysis else {})})
     else:
         click.echo(
             f"{summary.files_seen} files: {summary.documents_added} new documents, "
@@ -309,7 +323,7 @@ def ingest(
     if summary.storage_fault is not None:
         click.echo(f"culpa: {summary.storage_fault}", err=True)
         sys.exit(int(ExitCode.STORAGE))
-    if summary.error_count:
+    if summary.error_count or (analysis and analysis["failed"]):
         sys.exit(int(ExitCode.FILE_ERRORS))
 
 

@@ -89,3 +89,40 @@ def test_an_unknown_analyzer_is_a_usage_error(mail_case: str) -> None:
     result = run("analyze", "--case", mail_case, "--only", "nope")
     assert result.exit_code == 2
     assert "no analyzer called 'nope'" in result.stderr
+
+
+@pytest.fixture
+def slow_toy() -> Iterator[None]:
+    registry.register(Failing())  # a slow analyzer: ingest leaves it for culpa analyze
+    yield
+    registry.unregister(Failing.name)
+
+
+def test_ingest_runs_the_fast_analyzers_and_names_the_slow_ones(
+    tmp_path: Path, slow_toy: None
+) -> None:
+    mails = tmp_path / "mails"
+    mails.mkdir()
+    write_mail(mails, "first", "会议安排", "<a@x>")
+    write_mail(mails, "reply", "回复：会议安排", "<b@x>", "<a@x>")
+    (mails / "note.txt").write_text("fine", encoding="utf-8")
+    case = str(tmp_path / "case")
+    run("init", case)
+    result = run("ingest", "--case", case, "--no-ocr", "--json", str(mails))
+    assert result.exit_code == 0, result.output
+    analysis = json.loads(result.stdout)["analysis"]
+    assert analysis["analyzers"]["threads"]["documents"] == 2
+    assert "toy_failing" not in analysis["analyzers"]
+    assert analysis["not_run"] == ["toy_failing"]
+    text = run("ingest", "--case", case, "--no-ocr", str(mails))
+    assert "slow analyzers not run (toy_failing): culpa analyze" in text.stderr
+    everything = run("ingest", "--case", case, "--no-ocr", "--analyze", "all", "--json", str(mails))
+    assert json.loads(everything.stdout)["analysis"]["analyzers"]["toy_failing"]["documents"] == 1
+
+    other = str(tmp_path / "other")
+    run("init", other)
+    bare = run("ingest", "--case", other, "--no-ocr", "--analyze", "none", "--json", str(mails))
+    assert "analysis" not in json.loads(bare.stdout)
+    conn = sqlite3.connect(Path(other) / "case.db")
+    assert conn.execute("SELECT count(*) FROM analysis_runs").fetchone()[0] == 0
+    conn.close()
