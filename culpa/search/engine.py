@@ -564,6 +564,9 @@ def _hits(
         lo, hi = snippet_window(text, start, end, context)
         doubtful = tuple(doubtful_words(words[rowid], lo, hi, text)) if rowid in words else ()
         table = tables.get(rowid)
+        text_snippet = snippet(text, start, end, context, doubtful, mark=span is not None)
+        if table is not None and span is not None:
+            text_snippet = _row_snippet(text, start, end, context) or text_snippet
         hits.append(
             Hit(
                 document_id=document_id,
@@ -572,7 +575,7 @@ def _hits(
                 page=number,
                 start=start,
                 end=end,
-                snippet=snippet(text, start, end, context, doubtful, mark=span is not None),
+                snippet=text_snippet,
                 score=-rank,
                 type=doc_type,
                 language=language,
@@ -585,3 +588,13 @@ def _hits(
             )
         )
     return hits
+
+
+def _row_snippet(text: str, start: int, end: int, context: int) -> str | None:
+    """On a table's page, the snippet of the match's own row (line), not its neighbours."""
+    lo = text.rfind("\n", 0, start) + 1
+    hi = text.find("\n", end)
+    hi = len(text) if hi < 0 else hi
+    if "\n" in text[start:end]:  # a match across rows: the page's snippet
+        return None
+    return snippet(text[lo:hi], start - lo, end - lo, context)

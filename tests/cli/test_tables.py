@@ -50,3 +50,8 @@ def test_cite_a_row(table_case: str) -> None:
     assert data["cells"][0] == {"column": "收款人", "value": "公司1"} and data["page"] == 1
     missing = run("cite", "--case", table_case, "1", "--row", "99999")
     assert missing.exit_code != 0 and "has no row 99999" in missing.output
+
+
+def test_a_hit_snippet_shows_its_own_row_only(table_case: str) -> None:
+    (hit,) = json.loads(run("search", "--case", table_case, "--json", "新疆棉花").stdout)["hits"]
+    assert hit["snippet"] == "[[新疆棉花]]有限公司 98000 转账"
