@@ -260,8 +260,8 @@ def ingest(
     when some files could not be read, or an analyzer failed; see `culpa errors`.
     """
     from culpa.cli.progress import ProgressBar
+    from culpa.ingest.executors.base import FileLimits
     from culpa.ingest.ocr_stage import OcrBudget
-    from culpa.ingest.pool import FileLimits
     from culpa.ingest.runner import IngestOptions
     from culpa.ingest.runner import ingest as run_ingest
 

@@ -1,6 +1,7 @@
-"""Ingest orchestration: walk, fan out to a process pool, write from one place.
+"""Ingest orchestration: walk, fan out to an executor, write from one place.
 
-Workers (one per core) hash, store and extract; this process walks the
+Workers (one per core, run by the executor the options name: see
+culpa.ingest.executors) hash, store and extract; this process walks the
 given paths, skips what an earlier run already completed, commits every
 result through :class:`CaseWriter`, and feeds containers' children back into
 the queue. The number of files in flight is bounded, so memory stays flat
@@ -31,9 +32,19 @@ from culpa.errors import (
 )
 from culpa.formats import registry
 from culpa.formats.base import ArchiveLimits
+from culpa.ingest.executors import registry as executors
+from culpa.ingest.executors.base import (
+    Executor,
+    ExecutorSettings,
+    Failure,
+    FileLimits,
+    Finished,
+    Lost,
+    Pages,
+)
+from culpa.ingest.known import CaseContents
 from culpa.ingest.network_guard import AUDIT_ENV
 from culpa.ingest.ocr_stage import OcrBudget
-from culpa.ingest.pool import Failure, FileLimits, WorkerPool
 from culpa.ingest.temp_root import case_temp
 from culpa.ingest.worker import ChildItem, WorkerConfig, WorkItem, WorkResult
 from culpa.ingest.writer import CaseWriter
@@ -174,6 +185,8 @@ class IngestOptions:
     #: Bytes all the archives of one run may unpack (``--max-unpack-gb``); past it an
     #: archive keeps the members that fit, as partial, and the rest are not read.
     max_unpack_bytes: int = DEFAULT_UNPACK_BUDGET
+    #: The executor that reads the files (culpa.ingest.executors.registry).
+    executor: str = executors.DEFAULT_EXECUTOR
 
 
 #: Told (files done, files known, OCR pages done, OCR pages known) as the run goes.
@@ -230,6 +243,8 @@ class _Run:
         self.case = case
         self.options = options
         self.progress = progress
+        #: Read in this process too, when the executor's workers run here (tests).
+        self.known = CaseContents(case.db_path, options.passwords)
         self.config = WorkerConfig(
             case.root,
             options.ocr,
@@ -240,6 +255,7 @@ class _Run:
             ocr_engine=options.ocr_engine,
             ocr_budget=options.ocr_budget,
             member_budget=options.member_budget,
+            known=self.known,
         )
         #: Bytes of archive members unpacked by this run (see IngestOptions.max_unpack_bytes).
         self.unpacked = 0
@@ -307,9 +323,11 @@ class _Run:
     def _loop(self, sources: Iterator[SourceFile]) -> None:
         limit = self.options.workers * IN_FLIGHT_PER_WORKER
         retry: deque[WorkItem] = deque()
+        # Chosen before any file is read, so that an unknown name fails at once.
+        factory = executors.factory_for(self.options.executor)
         # Started at the first file that needs reading: a re-run over unchanged files
         # never pays for the fork server importing every extractor.
-        pool: WorkerPool | None = None
+        pool: Executor | None = None
         try:
             while True:
                 while pool is None or pool.in_flight < limit:
@@ -317,32 +335,29 @@ class _Run:
                     if item is None:
                         break
                     if pool is None:
-                        pool = WorkerPool(
-                            self.config,
+                        settings = ExecutorSettings(
                             self.options.workers,
                             self.options.limits,
                             registry.EXTRACTOR_MODULES,
                         )
+                        pool = factory(self.config, settings)
                     pool.submit(item)
                 if pool is None or not pool.in_flight:
                     break  # nothing in flight and nothing left to hand out
-                for outcome in pool.collect():
-                    if outcome.result is not None:
-                        self._handle(outcome.result)
-                    elif outcome.failure is Failure.CRASHED:
-                        self._on_crash(outcome.item, outcome.detail, retry)
+                for event in pool.collect():
+                    if isinstance(event, Finished):
+                        self._handle(event.result)
+                    elif isinstance(event, Pages):
+                        self._count_pages(event)
+                    elif event.failure is Failure.CRASHED:
+                        self._on_crash(event.item, event.detail, retry)
                     else:
-                        kind = ErrorKind.TIMEOUT
-                        if outcome.failure is Failure.TOO_LARGE:
-                            kind = ErrorKind.TOO_LARGE
-                        elif outcome.failure is Failure.STARVED:
-                            kind = ErrorKind.ENVIRONMENT  # the load, not the file
-                        self._handle(_failed(outcome.item, kind, outcome.detail))
-                self._count_pages(pool)
+                        self._handle(_failed(event.item, _lost_kind(event), event.detail))
                 self._maybe_flush()
         finally:
             if pool is not None:
                 pool.close()
+            self.known.close()
 
     def _maybe_flush(self) -> None:
         now = time.monotonic()
@@ -513,11 +528,11 @@ class _Run:
             del self.containers[parent]
             parent = container.parent
 
-    def _count_pages(self, pool: WorkerPool) -> None:
+    def _count_pages(self, pages: Pages) -> None:
         """Pages the workers have to OCR and have OCR'd: the bar counts these while OCR runs."""
         summary = self.summary
-        if (pool.pages_done, pool.pages_known) != (summary.ocr_pages_done, summary.ocr_pages_known):
-            summary.ocr_pages_done, summary.ocr_pages_known = pool.pages_done, pool.pages_known
+        if (pages.done, pages.known) != (summary.ocr_pages_done, summary.ocr_pages_known):
+            summary.ocr_pages_done, summary.ocr_pages_known = pages.done, pages.known
             self._report()
 
     def _tick(self) -> None:
@@ -528,6 +543,15 @@ class _Run:
         if self.progress is not None:
             summary = self.summary
             self.progress(self.done, self.total, summary.ocr_pages_done, summary.ocr_pages_known)
+
+
+def _lost_kind(lost: Lost) -> ErrorKind:
+    """The error recorded for a file its worker was stopped on (not a crash)."""
+    if lost.failure is Failure.TOO_LARGE:
+        return ErrorKind.TOO_LARGE
+    if lost.failure is Failure.STARVED:
+        return ErrorKind.ENVIRONMENT  # the load, not the file
+    return ErrorKind.TIMEOUT
 
 
 def _failed(item: WorkItem, kind: ErrorKind, message: str) -> WorkResult:

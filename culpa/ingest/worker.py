@@ -2,8 +2,9 @@
 
 Runs in the process pool, so everything it returns is plain, picklable data
 ready for the single writer: page rows already carry their FTS tokens and
-word-box JSON, children are already hashed. A worker only reads the case
-database (to skip content that is already complete); it never writes it.
+word-box JSON, children are already hashed. A worker never opens the case
+database: whether content is already complete (and skipped) it asks the
+lookup its config carries (``WorkerConfig.known``, see culpa.ingest.known).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import json
 import os
 import pickle
 import shutil
-import sqlite3
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -28,6 +28,7 @@ from culpa.formats.base import ArchiveLimits, ExtractContext, no_progress
 from culpa.formats.sniff import detect_mime
 from culpa.formats.table_pages import read_spool
 from culpa.index.tokens import index_text
+from culpa.ingest.known import ContentLookup
 from culpa.ingest.ocr_stage import (
     OcrBudget,
     PagesCallback,
@@ -155,9 +156,10 @@ class WorkerConfig:
     ocr_budget: OcrBudget = field(default_factory=OcrBudget)
     #: Members one archive may unpack before it is kept as partial (``--max-archive-members``).
     member_budget: int = ArchiveLimits().member_budget
+    #: Whether bytes are already complete in the case (skipped); None: read every file.
+    known: ContentLookup | None = None
 
 
-_readonly: sqlite3.Connection | None = None
 _workdir_numbers = itertools.count()
 
 
@@ -166,28 +168,6 @@ def init_worker(ocr_slots: Any) -> None:
     from culpa.analysis.ocr import share_ocr_slots
 
     share_ocr_slots(ocr_slots)
-
-
-def _known_complete(case: Case, sha256: str, passwords: tuple[str, ...] = ()) -> bool:
-    """Whether these bytes are already wholly in the case (nothing to read again).
-
-    Bytes recorded as ``encrypted`` are read again whenever passwords are given,
-    whatever path they come under now (issue 10: a password given later is tried
-    at once, not only on the paths that failed), and bytes that failed because of
-    the machine (``environment``) are read again whenever they are met.
-    """
-    global _readonly
-    if _readonly is None:
-        _readonly = sqlite3.connect(f"file:{case.db_path}?mode=ro", uri=True, timeout=30.0)
-    row = _readonly.execute(
-        "SELECT complete, status, error_kind FROM documents WHERE sha256 = ?", (sha256,)
-    ).fetchone()
-    if row is None or row[0] != 1:
-        return False
-    if row[1] != "error":
-        return True
-    # A disk that was full is read again wherever the bytes turn up (issue 10).
-    return not (row[2] == ErrorKind.ENVIRONMENT or (passwords and row[2] == ErrorKind.ENCRYPTED))
 
 
 def words_json(words: tuple[Word, ...]) -> str:
@@ -291,7 +271,7 @@ def _process(
             sha256, size, staged = blobs.stage(item.source, case.tmp_dir)  # hash and copy
     except OSError as exc:
         return _os_failure(item, "", 0, exc)
-    if _known_complete(case, sha256, config.passwords):
+    if config.known is not None and config.known.is_complete(sha256):
         if check_blob(blobs.path_for(sha256), sha256) is not BlobState.INTACT:
             # Complete in the database, but its original was deleted or changed on
             # disk: these are the same bytes, so they become the blob again (issue 10).

@@ -7,7 +7,8 @@ import sqlite3
 import time
 from pathlib import Path
 
-from culpa.ingest.pool import FileLimits, descendants
+from culpa.ingest.executors.base import FileLimits
+from culpa.ingest.executors.local import descendants
 from culpa.ingest.runner import IngestOptions, ingest
 from culpa.store.case import Case
 from tests.ingest import faulty

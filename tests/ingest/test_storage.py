@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from culpa.ingest.pool import FileLimits
+from culpa.ingest.executors.base import FileLimits
 from culpa.ingest.runner import IngestOptions, ingest
 from culpa.store.case import Case, init_case
 from tests.ingest import faulty

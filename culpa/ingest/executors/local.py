@@ -1,4 +1,4 @@
-"""Worker processes that can be stopped one at a time.
+"""The local executor: worker processes on this machine that can be stopped one at a time.
 
 A leak holds files that make a parser hang or balloon. ``concurrent.futures``
 can only stop its whole pool, and cannot say which file a worker is on, so
@@ -20,12 +20,15 @@ come from a fork server that has already imported the extractors, so a new
 one starts in milliseconds. Each pool starts a fork server of its own and stops
 it when it closes, so that the server, its workers and their tools use the temp
 folder of the run's case (see :mod:`culpa.ingest.temp_root`).
+
+This is the executor an ingest runs on by default (``local`` in
+:mod:`culpa.ingest.executors.registry`); :mod:`culpa.ingest.executors.base`
+gives the contract it keeps.
 """
 
 from __future__ import annotations
 
 import contextlib
-import enum
 import importlib
 import multiprocessing
 import os
@@ -33,15 +36,24 @@ import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from multiprocessing import forkserver, util
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import Any
 
+from culpa.ingest.executors.base import (
+    COLLECT_SECONDS,
+    Event,
+    ExecutorSettings,
+    Failure,
+    FileLimits,
+    Finished,
+    Lost,
+    Pages,
+)
 from culpa.ingest.network_guard import forbid_network
-from culpa.ingest.worker import WorkerConfig, WorkItem, WorkResult, init_worker, process
+from culpa.ingest.worker import WorkerConfig, WorkItem, init_worker, process
 
 #: Seconds between two heartbeats a busy worker sends (less for short timeouts).
 HEARTBEAT_SECONDS = 1.0
@@ -50,39 +62,8 @@ HEARTBEAT_SECONDS = 1.0
 #: loop burns CPU, a hang sleeps, and neither waits in the run queue.
 STARVED_SHARE = 0.5
 #: How often (seconds) the parent checks memory and progress when nothing arrives.
-CHECK_SECONDS = 0.25
+CHECK_SECONDS = COLLECT_SECONDS
 _PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
-
-
-@dataclass(frozen=True, slots=True)
-class FileLimits:
-    """What one file may cost a worker before it is stopped."""
-
-    #: Seconds a file may go without progress (pages, members) before it is stopped.
-    timeout: float = 300.0
-    #: Resident memory of a worker (bytes, its converters included) that stops its file.
-    memory_bytes: int = 4 * 1024**3
-
-
-class Failure(enum.Enum):
-    """Why a file has no result."""
-
-    CRASHED = "crashed"
-    TIMED_OUT = "timed_out"
-    #: No progress within the timeout because the machine was overloaded: the worker
-    #: spent most of that time waiting for a CPU, not reading (issue 10).
-    STARVED = "starved"
-    TOO_LARGE = "too_large"
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """A file's result, or why the worker on it was lost."""
-
-    item: WorkItem
-    result: WorkResult | None = None
-    failure: Failure | None = None
-    detail: str = ""
 
 
 @dataclass(slots=True)
@@ -95,7 +76,7 @@ class _Worker:
     progress_at: float = 0.0
     #: The worker's time spent waiting for a CPU (ns, /proc schedstat) at that moment.
     waited_at: int = 0
-    #: Pages to OCR announced, and OCR'd, for the file being read (see WorkerPool.pages).
+    #: Pages to OCR announced, and OCR'd, for the file being read (see Pages).
     file_pages_known: int = 0
     file_pages_done: int = 0
 
@@ -136,33 +117,30 @@ def serve(conn: Connection, config: WorkerConfig, ocr_slots: Any, heartbeat_seco
                 return  # the parent is gone
 
 
-class WorkerPool:
-    """``workers`` processes fed through pipes; see the module docstring."""
+class LocalExecutor:
+    """``settings.workers`` processes fed through pipes; see the module docstring."""
 
-    def __init__(
-        self,
-        config: WorkerConfig,
-        workers: int,
-        limits: FileLimits,
-        preload: Sequence[str] = (),
-    ) -> None:
+    def __init__(self, config: WorkerConfig, settings: ExecutorSettings) -> None:
         self.config = config
-        self.limits = limits
+        self.limits: FileLimits = settings.limits
+        workers = max(1, settings.workers)
         # A fork server left from an earlier pool of this process keeps the temp
         # folder it started with, that of another case or run.
         stop_fork_server()
         self.context = multiprocessing.get_context("forkserver")
         # The fork server imports the extractors (PyMuPDF, OpenCC, ...) once, not in
         # every worker nor again for a worker started after one was stopped.
-        self.context.set_forkserver_preload(["culpa.ingest.worker", *preload])
+        self.context.set_forkserver_preload(["culpa.ingest.worker", *settings.preload])
         self.slots = self.context.BoundedSemaphore(workers)
         self.checked_at = 0.0
         # Several heartbeats fit in a timeout, so a busy machine cannot fake a hang.
-        self.heartbeat_seconds = min(HEARTBEAT_SECONDS, limits.timeout / 5)
+        self.heartbeat_seconds = min(HEARTBEAT_SECONDS, self.limits.timeout / 5)
         self.workers = [self._start() for _ in range(workers)]
         #: Pages to OCR that workers announced, and those OCR'd, over the whole run.
         self.pages_known = 0
         self.pages_done = 0
+        #: The totals last handed out as a Pages event.
+        self.pages_told = (0, 0)
 
     def _start(self) -> _Worker:
         parent_end, child_end = self.context.Pipe()
@@ -190,13 +168,13 @@ class WorkerPool:
         worker.conn.send(item)
         worker.queue.append(item)
 
-    def collect(self, timeout: float = CHECK_SECONDS) -> list[Outcome]:
-        """Results that arrived within ``timeout`` seconds, and files whose worker was lost."""
+    def collect(self, timeout: float = CHECK_SECONDS) -> list[Event]:
+        """Results within ``timeout`` seconds, files whose worker was lost, new page counts."""
         waitables: list[Any] = []
         for worker in self.workers:
             waitables += [worker.conn, worker.process.sentinel]
         wait(waitables, timeout)
-        outcomes: list[Outcome] = []
+        outcomes: list[Event] = []
         orphans: list[WorkItem] = []
         now = time.monotonic()
         # Progress and memory are checked a few times a second, not per result.
@@ -213,16 +191,19 @@ class WorkerPool:
                 # The lost file's unread pages will never be read (or are announced anew).
                 self.pages_known -= worker.file_pages_known - worker.file_pages_done
                 if worker.queue:
-                    outcomes.append(Outcome(worker.queue.popleft(), None, failure, detail))
+                    outcomes.append(Lost(worker.queue.popleft(), failure, detail))
                 orphans.extend(worker.queue)
                 self._stop(worker)
                 self.workers[index] = self._start()
         for item in orphans:  # files queued behind a lost one start again elsewhere
             self.submit(item)
+        if (self.pages_known, self.pages_done) != self.pages_told:
+            self.pages_told = (self.pages_known, self.pages_done)
+            outcomes.append(Pages(self.pages_known, self.pages_done))
         return outcomes
 
     def _drain(
-        self, worker: _Worker, outcomes: list[Outcome], now: float
+        self, worker: _Worker, outcomes: list[Event], now: float
     ) -> tuple[Failure, str] | None:
         """Read what the worker sent; a failure if it has died."""
         try:
@@ -241,7 +222,7 @@ class WorkerPool:
                     continue
                 item = worker.queue.popleft()
                 worker.file_pages_known = worker.file_pages_done = 0
-                outcomes.append(Outcome(item, message))
+                outcomes.append(Finished(item, message))
         except (EOFError, OSError):
             pass  # died mid-message; handled below
         if worker.process.is_alive():

@@ -1,0 +1,1 @@
+"""Executors: what reads the files of an ingest (see :mod:`culpa.ingest.executors.base`)."""

@@ -1,0 +1,68 @@
+"""The executor seam: an executor registered from outside reads a trove as the local one does."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from culpa.errors import UsageError
+from culpa.ingest.executors import registry
+from culpa.ingest.executors.base import ExecutorSettings
+from culpa.ingest.runner import IngestOptions, ingest
+from culpa.ingest.worker import WorkerConfig
+from culpa.store.case import Case, init_case
+from tests.ingest.toy_executor import ToyExecutor
+from tests.ingest.trove import assert_same_case, make_trove
+
+OPTIONS = IngestOptions(workers=2, ocr=False)
+
+
+@pytest.fixture
+def toys() -> Iterator[list[ToyExecutor]]:
+    """Registers ``toy`` and ``toy-remote`` (no case database); yields the executors made."""
+    made: list[ToyExecutor] = []
+
+    def toy(config: WorkerConfig, settings: ExecutorSettings) -> ToyExecutor:
+        made.append(ToyExecutor(config, settings))
+        return made[-1]
+
+    def remote(config: WorkerConfig, settings: ExecutorSettings) -> ToyExecutor:
+        made.append(ToyExecutor(config, settings, without_case_db=True))
+        return made[-1]
+
+    registry.register("toy", toy)
+    registry.register("toy-remote", remote)
+    yield made
+    registry.unregister("toy")
+    registry.unregister("toy-remote")
+
+
+@pytest.mark.parametrize("name", ["toy", "toy-remote"])
+def test_a_registered_executor_gives_the_case_the_local_executor_gives(
+    tmp_path: Path, toys: list[ToyExecutor], name: str
+) -> None:
+    trove = make_trove(tmp_path)
+    local, toy = init_case(tmp_path / "local"), init_case(tmp_path / "toy")
+    expected = ingest(local, [trove], OPTIONS)
+    got = ingest(toy, [trove], replace(OPTIONS, executor=name))
+    assert len(toys) == 1 and "trove/leak.zip!/inner.zip!/deep/inner.txt" in toys[0].read
+    # Which copy of twin bytes counts as the duplicate depends on timing; these do not.
+    counts = ("files_seen", "documents_added", "pages_added", "errors")
+    assert {key: got.as_dict()[key] for key in counts} == {
+        key: expected.as_dict()[key] for key in counts
+    }
+    assert_same_case(toy, local)
+    # A second run through it finds everything done.
+    again = ingest(toy, [trove], replace(OPTIONS, executor=name))
+    assert again.files_unchanged == again.files_seen and again.documents_added == 0
+    assert_same_case(toy, local)
+
+
+def test_an_unknown_executor_is_refused_before_any_file_is_read(case: Case, tmp_path: Path) -> None:
+    trove = make_trove(tmp_path, text_files=2)
+    with pytest.raises(UsageError, match="no executor called 'cluster' \\(known: local"):
+        ingest(case, [trove], replace(OPTIONS, executor="cluster"))
+    assert registry.names()[0] == "local"
