@@ -31,10 +31,10 @@ from culpa.index.fts import optimize  # noqa: E402
 from culpa.index.tokens import index_text  # noqa: E402
 from culpa.search import engine  # noqa: E402
 from culpa.search.engine import count, search  # noqa: E402
+from culpa.store.migrations import schema_sql  # noqa: E402
 
 CORPUS = Path("/work/shared/corpus/cjk-official")
 OUT = ROOT / "bench" / "out"
-SCHEMA = ROOT / "culpa" / "store" / "schema.sql"
 PAGES_PER_DOC = 12
 BATCH = 2000
 
@@ -167,7 +167,7 @@ def build(path: Path, pages: int) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.unlink(missing_ok=True)
     conn = sqlite3.connect(tmp)
-    conn.executescript(SCHEMA.read_text(encoding="utf-8"))
+    conn.executescript(schema_sql())
     conn.execute("PRAGMA journal_mode=OFF")
     conn.execute("PRAGMA synchronous=OFF")
     t0 = time.perf_counter()

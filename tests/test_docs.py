@@ -8,6 +8,7 @@ from pathlib import Path
 from culpa.cli.main import cli
 from culpa.cli.reference import cli_reference
 from culpa.errors import ErrorKind, ExitCode
+from culpa.store.migrations import step_files
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -39,7 +40,7 @@ def test_every_exit_status_is_documented() -> None:
 
 
 def test_every_table_is_documented() -> None:
-    schema = (ROOT / "culpa" / "store" / "schema.sql").read_text(encoding="utf-8")
+    schema = "\n".join(path.read_text(encoding="utf-8") for path in step_files())
     layout = (ROOT / "docs" / "case-layout.md").read_text(encoding="utf-8")
     tables = re.findall(r"CREATE (?:VIRTUAL )?TABLE IF NOT EXISTS (\w+)", schema)
     assert tables

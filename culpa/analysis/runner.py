@@ -304,7 +304,6 @@ def analyze(
     with CaseLock(case), case_temp(case):
         conn = case.connect()
         try:
-            store.ensure_analysis_tables(conn)
             analyzers = choose(options)
             for name in options.redo:
                 store.forget_analyzer(conn, name)

@@ -32,7 +32,6 @@ def _now() -> str:
 class CaseWriter:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
-        tables.ensure_tables(conn)  # a case made before tables were stored
         #: Index rows of the open transaction, written just before it commits. Any
         #: statement needing a statement journal (upserts, foreign keys) makes FTS5
         #: flush its pending terms into a new segment, so indexing page by page

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 DOUBT_OPEN = "[?"
 DOUBT_CLOSE = "?]"
 
-#: A stored word: ``[x0, y0, x1, y1, start, end, confidence]`` (see schema.sql).
+#: A stored word: ``[x0, y0, x1, y1, start, end, confidence]`` (see docs/case-layout.md).
 StoredWord = Sequence[float]
 
 

@@ -7,9 +7,9 @@ and a JSON value. A document's findings of one analyzer and its run row are
 written in one transaction, so a run killed at any moment leaves either both
 or neither, and the next ``culpa analyze`` does exactly what is left.
 
-A case made before these tables existed gets them from
-:func:`ensure_analysis_tables`; the read functions answer "nothing" on such a
-case (which may be read-only) rather than write to it.
+A case made before these tables existed gets them when it is opened
+(migration step 2); the read functions answer "nothing" on such a case opened
+read-only rather than write to it.
 """
 
 from __future__ import annotations
@@ -22,11 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from culpa.models import Finding, Page, StoredDocument
-from culpa.store.case import schema_sql
 
-#: The line of schema.sql that opens the analysis tables, and the one that follows them.
-SCHEMA_START = "-- Analysis: which analyzer"
-SCHEMA_END = "-- Pages read again by `culpa ocr`"
 ANALYSIS_TABLES = ("analysis_runs", "findings")
 
 #: A finding as stored: (label, page, span start, span end, JSON value).
@@ -51,15 +47,6 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def analysis_schema() -> str:
-    """The CREATE statements of ``analysis_runs`` and ``findings``."""
-    sql = schema_sql()
-    start, end = sql.find(SCHEMA_START), sql.find(SCHEMA_END)
-    if start < 0 or end < start:
-        raise RuntimeError(f"schema.sql lost its {SCHEMA_START!r} section")
-    return sql[start:end]
-
-
 def has_analysis_tables(conn: sqlite3.Connection) -> bool:
     """Whether the case has the analysis tables (one made before them has not)."""
     row = conn.execute(
@@ -67,12 +54,6 @@ def has_analysis_tables(conn: sqlite3.Connection) -> bool:
         "AND name IN ('analysis_runs', 'findings')"
     ).fetchone()
     return int(row[0]) == len(ANALYSIS_TABLES)
-
-
-def ensure_analysis_tables(conn: sqlite3.Connection) -> None:
-    """Add the analysis tables to a case made before they existed (outside a transaction)."""
-    if not has_analysis_tables(conn):
-        conn.executescript(analysis_schema())
 
 
 def finding_rows(findings: Iterable[Finding], sha256: str) -> list[FindingRow]:

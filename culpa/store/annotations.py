@@ -1,10 +1,11 @@
 """Stars, tags and notes that people add to a case (in ``culpa serve``).
 
 They live in ``case.db`` beside the documents (tables ``stars``, ``tags`` and
-``notes``, the last section of schema.sql), so they travel with the case and
-survive restarts. An ingest never touches them. A case made before these
-tables existed gets them from :func:`ensure_tables`; the read functions here
-answer "nothing" on such a case rather than write to it.
+``notes``, the last section of migration step 1), so they travel with the case
+and survive restarts. An ingest never touches them. A case made before these
+tables existed gets them when it is opened (:mod:`culpa.store.migrations`); the
+read functions here answer "nothing" on such a case opened read-only rather
+than write to it.
 """
 
 from __future__ import annotations
@@ -16,9 +17,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from culpa.errors import UsageError
-from culpa.store.case import schema_sql
 
-#: The line of schema.sql that opens the annotation tables (everything after it is theirs).
+#: The line of migration step 1 that opens the annotation tables (the rest of it is theirs).
 SCHEMA_MARKER = "-- Annotations:"
 ANNOTATION_TABLES = ("stars", "tags", "notes")
 #: Longest tag, in characters.
@@ -75,15 +75,6 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def annotation_schema() -> str:
-    """The CREATE statements of the annotation tables (the end of schema.sql)."""
-    sql = schema_sql()
-    at = sql.find(SCHEMA_MARKER)
-    if at < 0:
-        raise RuntimeError(f"schema.sql lost its {SCHEMA_MARKER!r} section")
-    return sql[at:]
-
-
 def has_tables(conn: sqlite3.Connection) -> bool:
     """Whether this case already has the annotation tables."""
     rows = conn.execute(
@@ -92,12 +83,6 @@ def has_tables(conn: sqlite3.Connection) -> bool:
         ANNOTATION_TABLES,
     ).fetchone()
     return int(rows[0]) == len(ANNOTATION_TABLES)
-
-
-def ensure_tables(conn: sqlite3.Connection) -> None:
-    """Add the annotation tables to a case made before they existed."""
-    if not has_tables(conn):
-        conn.executescript(annotation_schema())
 
 
 def clean_tag(tag: str) -> str:

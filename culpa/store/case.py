@@ -1,6 +1,8 @@
 """A case on disk: ``case.db`` (SQLite, WAL) beside ``blobs/`` and ``tmp/``.
 
-Any SQLite tool can open ``case.db``; docs/case-layout.md describes it.
+Any SQLite tool can open ``case.db``; docs/case-layout.md describes it. Its
+schema is built by the numbered steps of :mod:`culpa.store.migrations`, and a
+case made by an older culpa is upgraded when it is opened, after a backup copy.
 """
 
 from __future__ import annotations
@@ -8,23 +10,34 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import sys
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 from culpa.errors import CaseDamagedError, CaseError
+from culpa.index import tokens
+from culpa.store import migrations
 from culpa.store.blobs import BlobStore
 
 CASE_DB_NAME = "case.db"
 BLOBS_DIR_NAME = "blobs"
 TMP_DIR_NAME = "tmp"
+#: ``meta.schema_version``: the case format that culpa before numbered migrations checks
+#: (it refuses a higher one). The step of the schema is ``PRAGMA user_version``.
 SCHEMA_VERSION = 1
 #: Environment variable naming the case when ``--case`` is not given.
 CASE_ENV = "CULPA_CASE"
+#: The backup copy made before an upgrade: ``case.db.before-v<step it upgrades to>``.
+BACKUP_SUFFIX = ".before-v"
 
 
 def schema_sql() -> str:
-    return resources.files("culpa.store").joinpath("schema.sql").read_text(encoding="utf-8")
+    """The schema a new case gets: every migration step's SQL, in order."""
+    return migrations.schema_sql()
+
+
+def _say(message: str) -> None:
+    print(f"culpa: {message}", file=sys.stderr, flush=True)
 
 
 def connect(db_path: Path) -> sqlite3.Connection:
@@ -111,19 +124,26 @@ def init_case(root: Path) -> Case:
     (root / TMP_DIR_NAME).mkdir(exist_ok=True)
     conn = connect(root / CASE_DB_NAME)
     try:
-        conn.executescript(schema_sql())
+        if _has_meta(conn):  # an existing case: checked and upgraded as on open
+            _check_and_upgrade(conn, root / CASE_DB_NAME, _say)
+        else:  # a new case takes the path an old one takes: every step from 0
+            migrations.upgrade(conn)
         conn.execute(
-            "INSERT OR IGNORE INTO meta(key, value) "
-            "VALUES ('schema_version', ?), ('created_by', ?)",
-            (str(SCHEMA_VERSION), json.dumps({"culpa": _version()})),
+            "INSERT OR IGNORE INTO meta(key, value) VALUES ('created_by', ?)",
+            (json.dumps({"culpa": _version()}),),
         )
     finally:
         conn.close()
     return Case(root)
 
 
-def open_case(root: Path | str | None) -> Case:
-    """Find an existing case from ``--case`` or ``$CULPA_CASE``."""
+def open_case(root: Path | str | None, notify: migrations.Notify | None = None) -> Case:
+    """Find an existing case from ``--case`` or ``$CULPA_CASE``, upgraded to this culpa.
+
+    A case made by an older culpa is upgraded in place (a backup copy first), one
+    made by a newer culpa is refused; a read-only older case is opened as it is.
+    ``notify`` gets the messages (default: stderr).
+    """
     if root is None or root == "":
         root = os.environ.get(CASE_ENV)
     if not root:
@@ -131,19 +151,86 @@ def open_case(root: Path | str | None) -> Case:
     path = Path(root).resolve()
     if not (path / CASE_DB_NAME).is_file():
         raise CaseError(f"{path} is not a culpa case (no {CASE_DB_NAME}); run `culpa init {root}`")
+    db_path = path / CASE_DB_NAME
     try:
-        conn = connect(path / CASE_DB_NAME)
+        conn = connect(db_path)
         try:
-            row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            _check_and_upgrade(conn, db_path, notify or _say)
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
-        if (damage := damaged_database(exc, path / CASE_DB_NAME)) is not None:
+        if (damage := damaged_database(exc, db_path)) is not None:
             raise damage from exc
         raise
-    if row is None or int(row[0]) > SCHEMA_VERSION:
-        raise CaseError(f"{path} was made by a newer culpa (schema {row}); upgrade culpa")
     return Case(path)
+
+
+def _has_meta(conn: sqlite3.Connection) -> bool:
+    row = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'")
+    return row.fetchone() is not None
+
+
+def _check_and_upgrade(conn: sqlite3.Connection, db_path: Path, notify: migrations.Notify) -> None:
+    """Refuse a newer case, upgrade an older one, and open a read-only older one as it is."""
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    where = db_path.parent
+    if row is not None and int(row[0]) > SCHEMA_VERSION:
+        raise CaseError(
+            f"{where} was made by a newer culpa (case format {row[0]}, this culpa reads "
+            f"format {SCHEMA_VERSION}); upgrade culpa to open it"
+        )
+    migrations.check_not_newer(conn, where)
+    if not migrations.needs_upgrade(conn):
+        return
+    if _writable(db_path):
+        _upgrade_with_backup(conn, db_path, notify)
+        return
+    at, latest = migrations.schema_version(conn), migrations.latest_version()
+    if row is None:
+        # Not even step 1's record: a culpa case that was never fully made.
+        raise CaseError(
+            f"{where} is read-only and its case.db was never fully set up (no schema "
+            "version), so it cannot be read without upgrading it: copy the case folder "
+            "to a disk you can write and open the copy"
+        )
+    message = (
+        f"{where} is read-only and was made by an older culpa"
+        + (
+            f" (schema step {at}; this culpa upgrades cases to step {latest})"
+            if at < latest
+            else ""
+        )
+        + ": opened for reading as it is, without upgrading; to upgrade it, copy the case "
+        "folder to a disk you can write and open the copy"
+    )
+    built = migrations.tokens_version(conn)
+    if built is not None and built < tokens.TOKENS_VERSION:
+        message += (
+            f". Its search index was built with tokens version {built} (this culpa: "
+            f"{tokens.TOKENS_VERSION}), so searches may miss pages until it is upgraded"
+        )
+    notify(message)
+
+
+def backup_path(db_path: Path, version: int) -> Path:
+    """Where the copy of ``db_path`` made before upgrading it to step ``version`` goes."""
+    return db_path.with_name(f"{db_path.name}{BACKUP_SUFFIX}{version}")
+
+
+def _upgrade_with_backup(
+    conn: sqlite3.Connection, db_path: Path, notify: migrations.Notify
+) -> None:
+    """Copy the case database aside, then run the pending steps, saying so on stderr."""
+    at, latest = migrations.schema_version(conn), migrations.latest_version()
+    backup = backup_path(db_path, latest)
+    before = f"schema step {at}" + (", from before steps were numbered" if at == 0 else "")
+    notify(
+        f"{db_path.parent} was made by an older culpa ({before}); upgrading it to "
+        f"step {latest}. A copy of case.db as it was is kept at {backup}"
+    )
+    migrations.backup_copy(conn, backup)
+    done = migrations.upgrade(conn, notify)
+    notify(f"upgraded: {', '.join(done) if done else 'nothing left to do'}")
 
 
 #: SQLite's result codes for a damaged file: SQLITE_CORRUPT and SQLITE_NOTADB.

@@ -2,10 +2,10 @@
 
 A table's rows are page text, one row per line with cells joined by tabs (see
 :class:`culpa.models.Table`); the ``tables`` and ``table_pages`` tables of
-schema.sql name the columns and number each line, so a search hit names its
+the case name the columns and number each line, so a search hit names its
 row, ``culpa cite DOC --row N`` finds the row again, and the viewer shows a
 table page as a table. The writer stores them in the document's own savepoint;
-a case made before they existed gets them from :func:`ensure_tables`.
+a case made before they existed gets them when it is opened (migration step 3).
 """
 
 from __future__ import annotations
@@ -17,20 +17,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from culpa.errors import UsageError
-from culpa.store.case import schema_sql
-
-#: The line of schema.sql that opens the table tables, and the one that follows them.
-SCHEMA_START = "-- Tables found in documents"
-SCHEMA_END = "-- Annotations:"
-
-
-def table_schema() -> str:
-    """The CREATE statements of ``tables`` and ``table_pages``."""
-    sql = schema_sql()
-    start, end = sql.find(SCHEMA_START), sql.find(SCHEMA_END)
-    if start < 0 or end < start:
-        raise RuntimeError(f"schema.sql lost its {SCHEMA_START!r} section")
-    return sql[start:end]
 
 
 def has_tables(conn: sqlite3.Connection) -> bool:
@@ -40,12 +26,6 @@ def has_tables(conn: sqlite3.Connection) -> bool:
         "AND name IN ('tables', 'table_pages')"
     ).fetchone()
     return int(row[0]) == 2
-
-
-def ensure_tables(conn: sqlite3.Connection) -> None:
-    """Add the table tables to a case made before they existed (outside a transaction)."""
-    if not has_tables(conn):
-        conn.executescript(table_schema())
 
 
 def add_table(

@@ -33,7 +33,6 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from culpa.store.annotations import ensure_tables
 from culpa.store.case import Case
 from culpa.web.facets import FacetCache
 from culpa.web.marks import flat_quote
@@ -172,11 +171,6 @@ def create_app(
     """
     from culpa.web import actions, search_page, viewer
 
-    conn = case.connect()
-    try:
-        ensure_tables(conn)
-    finally:
-        conn.close()
     hosts = allowed_hosts(port, extra_hosts)
     state = WebState(case, port, token or secrets.token_urlsafe(32), hosts)
     routes = [

@@ -10,6 +10,7 @@ from culpa.errors import UsageError
 from culpa.index.fts import index_page
 from culpa.store import annotations as notes
 from culpa.store.case import Case, schema_sql
+from culpa.store.migrations import upgrade
 
 
 def _add_doc(conn: sqlite3.Connection, text: str, path: str) -> int:
@@ -90,6 +91,6 @@ def test_an_older_case_gets_the_tables_and_reads_as_empty_before(tmp_path: objec
     assert not notes.has_tables(conn)
     assert notes.all_notes(conn) == [] and notes.tag_counts(conn) == []
     assert not notes.is_starred(conn, 1) and notes.tagged_documents(conn) == []
-    notes.ensure_tables(conn)
+    upgrade(conn)  # as opening the case does
     assert notes.has_tables(conn)
-    notes.ensure_tables(conn)  # idempotent
+    upgrade(conn)  # idempotent

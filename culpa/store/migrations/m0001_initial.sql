@@ -1,4 +1,8 @@
--- culpa case database, schema version 1. Documented in docs/case-layout.md.
+-- Step 1: the case schema of the last culpa before numbered migrations (commit c5686e4).
+-- Every statement says IF NOT EXISTS: a case made before migrations were numbered is at
+-- step 0 and runs this step too, which adds what an early build of it lacked (the
+-- annotation tables, ocr_runs) and leaves the rest as it is. Documented in
+-- docs/case-layout.md.
 -- One row per distinct content (SHA-256); every path it was found at is in provenance.
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
@@ -71,79 +75,15 @@ CREATE TABLE IF NOT EXISTS errors (
 );
 CREATE INDEX IF NOT EXISTS errors_kind ON errors(kind);
 
--- Analysis: which analyzer, at which version, has run on which document (`culpa analyze`,
--- culpa/analysis/), and what it found. A document's findings of one analyzer and its run
--- row are committed together. culpa/store/analysis.py creates these tables in cases made
--- before they existed.
-CREATE TABLE IF NOT EXISTS analysis_runs (
-    document_id   INTEGER NOT NULL REFERENCES documents(id),
-    analyzer      TEXT NOT NULL,             -- the analyzer's name, e.g. 'threads'
-    version       INTEGER NOT NULL,          -- the analyzer's version it ran at
-    status        TEXT NOT NULL,             -- 'ok' or 'error'
-    error_kind    TEXT,                      -- an ErrorKind when status = 'error'
-    error_message TEXT,
-    done_at       TEXT NOT NULL,             -- UTC ISO-8601
-    PRIMARY KEY (document_id, analyzer)
-);
-
-CREATE TABLE IF NOT EXISTS findings (
-    id          INTEGER PRIMARY KEY,
-    document_id INTEGER NOT NULL REFERENCES documents(id),
-    analyzer    TEXT NOT NULL,
-    label       TEXT NOT NULL,               -- what was found: 'thread', 'parent', ...
-    page        INTEGER,                     -- NULL for a finding about the whole document
-    span_start  INTEGER,                     -- character span in pages.text; NULL without one
-    span_end    INTEGER,
-    value       TEXT NOT NULL                -- JSON
-);
-CREATE INDEX IF NOT EXISTS findings_document ON findings(document_id, analyzer);
--- Every document with a given value (all messages of a thread, all mentions of a name).
-CREATE INDEX IF NOT EXISTS findings_value ON findings(analyzer, label, value);
--- A page read again (`culpa ocr`) or a document stored anew (a re-run with a password)
--- makes its findings point at text that is gone: they are forgotten in the same
--- transaction, and the next `culpa analyze` analyses the document again.
-CREATE TRIGGER IF NOT EXISTS pages_text_changed AFTER UPDATE OF text ON pages BEGIN
-    DELETE FROM findings WHERE document_id = OLD.document_id;
-    DELETE FROM analysis_runs WHERE document_id = OLD.document_id;
-END;
-CREATE TRIGGER IF NOT EXISTS pages_deleted AFTER DELETE ON pages BEGIN
-    DELETE FROM findings WHERE document_id = OLD.document_id;
-    DELETE FROM analysis_runs WHERE document_id = OLD.document_id;
-END;
-
 -- Pages read again by `culpa ocr` and the OCR settings they were read with (JSON of
 -- languages and engine), written in the page's own transaction: a re-run skips them.
--- culpa/ingest/reocr.py creates it in cases made before it existed.
 CREATE TABLE IF NOT EXISTS ocr_runs (
     page_id  INTEGER PRIMARY KEY REFERENCES pages(id),
     settings TEXT NOT NULL,
     done_at  TEXT NOT NULL
 );
 
--- Tables found in documents (CSV, TSV, JSON records, sheets, SQLite tables). Their rows
--- are page text, one row per line with cells joined by tabs; these say what the columns
--- are called and which row each line of a page is. culpa/store/tables.py creates them in
--- cases made before they existed.
-CREATE TABLE IF NOT EXISTS tables (
-    id          INTEGER PRIMARY KEY,
-    document_id INTEGER NOT NULL REFERENCES documents(id),
-    number      INTEGER NOT NULL,            -- 1-based, in the file's order
-    name        TEXT NOT NULL,               -- a sheet's or SQLite table's name, a CSV's file name
-    columns     TEXT NOT NULL,               -- JSON array of the column names, in order
-    UNIQUE (document_id, number)
-);
-
-CREATE TABLE IF NOT EXISTS table_pages (
-    page_id   INTEGER PRIMARY KEY REFERENCES pages(id),
-    table_id  INTEGER NOT NULL REFERENCES tables(id),
-    first_row INTEGER NOT NULL,              -- the lowest and highest row number on the page,
-    last_row  INTEGER NOT NULL,              -- so a cited row's page is found by the index
-    rows      TEXT NOT NULL                  -- JSON array: the row number of each line of the page
-);
-CREATE INDEX IF NOT EXISTS table_pages_rows ON table_pages(table_id, first_row);
-
--- Annotations: what people add in `culpa serve` (culpa/store/annotations.py runs this part
--- on cases made before it existed, so it must stay last). An ingest never touches them.
+-- Annotations: what people add in `culpa serve`. An ingest never touches them.
 CREATE TABLE IF NOT EXISTS stars (
     document_id INTEGER PRIMARY KEY REFERENCES documents(id),
     starred_at  TEXT NOT NULL                -- UTC ISO-8601
@@ -168,3 +108,7 @@ CREATE TABLE IF NOT EXISTS notes (
     created_at  TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS notes_document ON notes(document_id);
+
+-- The case format that culpa before numbered migrations checks (it refuses a higher one);
+-- the step a case is at is PRAGMA user_version.
+INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '1');
