@@ -46,13 +46,12 @@ def analyze(
     from culpa.analysis.runner import AnalyzeOptions
     from culpa.analysis.runner import analyze as run_analysis
     from culpa.cli.progress import ProgressBar
-    from culpa.ingest.network_guard import forbid_network
+    from culpa.ingest.network_guard import network_forbidden
     from culpa.store.case import open_case
 
     case = open_case(case_dir)
-    forbid_network(None)
     options = AnalyzeOptions(only=only, redo=redo)
-    with ProgressBar(enabled=sys.stderr.isatty(), unit="analysis") as bar:
+    with network_forbidden(), ProgressBar(enabled=sys.stderr.isatty(), unit="analysis") as bar:
         summary = run_analysis(case, options, bar.update)
     if as_json:
         _emit_json({"case": str(case.root), **summary.as_dict()})

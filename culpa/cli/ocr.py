@@ -67,7 +67,7 @@ def ocr(
     3 when some pages could not be read.
     """
     from culpa.cli.progress import ProgressBar
-    from culpa.ingest.network_guard import forbid_network
+    from culpa.ingest.network_guard import network_forbidden
     from culpa.ingest.reocr import ReocrOptions, parse_page_range, reocr
     from culpa.store.queries import resolve_document
 
@@ -86,8 +86,7 @@ def ocr(
     with _opened(case_dir) as (case, conn):
         doc_ids = None if every else [resolve_document(conn, doc) for doc in docs]
     # The originals are leaked files: nothing they make the renderer do may reach out.
-    forbid_network(None)
-    with ProgressBar(enabled=sys.stderr.isatty(), unit="document") as bar:
+    with network_forbidden(), ProgressBar(enabled=sys.stderr.isatty(), unit="document") as bar:
         summary = reocr(case, doc_ids, options, progress=bar.update)
     if as_json:
         _emit_json(summary.as_dict())

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import socket
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,32 +33,56 @@ _LOOKUPS = frozenset(
     }
 )
 _installed = False
+#: Whether the hook refuses now: always in a worker, only inside network_forbidden() in a
+#: command run in-process (a test's CliRunner), since audit hooks cannot be removed.
+_active = False
+_log: Path | None = None
 
 
 def _is_local(sock: Any) -> bool:
     return getattr(sock, "family", None) == socket.AF_UNIX
 
 
-def forbid_network(log: Path | None = None) -> None:
-    """Install the hook in this process (once; audit hooks cannot be removed)."""
-    global _installed
-    if _installed:
+def _hook(event: str, args: tuple[Any, ...]) -> None:
+    if not _active:
         return
-    _installed = True
-
-    def hook(event: str, args: tuple[Any, ...]) -> None:
-        if event in _CONNECTS:
-            if _is_local(args[0]):
-                return
-            target = args[1] if len(args) > 1 else None
-        elif event in _LOOKUPS:
-            target = args[0] if args else None
-        else:
+    if event in _CONNECTS:
+        if _is_local(args[0]):
             return
-        message = f"network access refused in a culpa worker: {event} {target!r}"
-        if log is not None:
-            with open(log, "a", encoding="utf-8") as handle:
-                handle.write(message + "\n")
-        raise PermissionError(message)
+        target = args[1] if len(args) > 1 else None
+    elif event in _LOOKUPS:
+        target = args[0] if args else None
+    else:
+        return
+    message = f"network access refused in a culpa worker: {event} {target!r}"
+    if _log is not None:
+        with open(_log, "a", encoding="utf-8") as handle:
+            handle.write(message + "\n")
+    raise PermissionError(message)
 
-    sys.addaudithook(hook)
+
+def forbid_network(log: Path | None = None) -> None:
+    """Refuse the network in this process from now on (a worker's whole life)."""
+    global _installed, _active, _log
+    _log = log if log is not None else _log
+    _active = True
+    if not _installed:
+        _installed = True
+        sys.addaudithook(_hook)
+
+
+@contextmanager
+def network_forbidden(log: Path | None = None) -> Iterator[None]:
+    """Refuse the network for the length of a command run in this process, then allow it.
+
+    ``culpa analyze`` and ``culpa ocr`` work in the command's own process too; a
+    test that runs them in-process must not leave every later test in that process
+    without the network (a web test's HTTP client to 127.0.0.1 was refused).
+    """
+    global _active, _log
+    before = (_active, _log)
+    forbid_network(log)
+    try:
+        yield
+    finally:
+        _active, _log = before

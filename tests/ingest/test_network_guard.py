@@ -63,3 +63,40 @@ def test_worker_guard_refuses_internet_sockets_and_logs_them(tmp_path: Path) -> 
         "socket.getaddrinfo",
         "socket.sendto",
     ]
+
+
+SCOPED = textwrap.dedent(
+    """
+    import socket, sys
+    from culpa.ingest.network_guard import network_forbidden
+
+    port = int(sys.argv[1])
+    outcomes = []
+    def attempt():
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=5).close()
+            outcomes.append("allowed")
+        except PermissionError:
+            outcomes.append("refused")
+    attempt()
+    with network_forbidden():
+        attempt()
+    attempt()  # a command run in-process (a test's CliRunner) gives the network back
+    print(" ".join(outcomes))
+    """
+)
+
+
+def test_a_command_run_in_process_refuses_the_network_only_while_it_runs() -> None:
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        probe = subprocess.run(
+            [sys.executable, "-c", SCOPED, str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+    assert probe.stdout.split() == ["allowed", "refused", "allowed"]
