@@ -18,7 +18,6 @@ ingest of one case never run at once: both hold the case's ``ingest.lock``.
 
 from __future__ import annotations
 
-import fcntl
 import multiprocessing
 import os
 import sqlite3
@@ -33,12 +32,13 @@ from typing import Any, cast
 
 from culpa.analysis import registry
 from culpa.analysis.base import Analyzer, AnyAnalyzer, CaseAnalyzer, is_case_analyzer
-from culpa.errors import CaseError, ErrorKind
+from culpa.errors import ErrorKind
 from culpa.ingest.network_guard import AUDIT_ENV, forbid_network
 from culpa.ingest.temp_root import case_temp
 from culpa.models import StoredDocument
 from culpa.store import analysis as store
 from culpa.store.case import Case
+from culpa.store.lock import CaseLock
 
 #: Seconds one analyzer may spend on one document before its worker is killed. Analyzers
 #: read stored text, never parse files, so this is far past any honest document.
@@ -110,29 +110,6 @@ class AnalyzeSummary:
                 for name, count in self.analyzers.items()
             },
         }
-
-
-class CaseLock:
-    """The case's ``ingest.lock`` (culpa/ingest/runner.py): one ingest or analysis at a time."""
-
-    def __init__(self, case: Case) -> None:
-        self.path = case.root / "ingest.lock"
-        self.handle = self.path.open("a")
-
-    def __enter__(self) -> CaseLock:
-        try:
-            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            self.handle.close()
-            raise CaseError(
-                f"an ingest or analysis is running on {self.path.parent}: "
-                "run culpa analyze when it has finished"
-            ) from exc
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        fcntl.flock(self.handle, fcntl.LOCK_UN)
-        self.handle.close()
 
 
 def choose(options: AnalyzeOptions) -> list[AnyAnalyzer]:
@@ -301,7 +278,7 @@ def analyze(
     began = time.monotonic()
     # Analyzer workers and any tool they start write temp files in the case's own temp
     # folder, emptied by the next run of the case if this one is killed (issue 10).
-    with CaseLock(case), case_temp(case):
+    with CaseLock(case, "analyze"), case_temp(case):
         conn = case.connect()
         try:
             analyzers = choose(options)

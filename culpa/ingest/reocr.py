@@ -42,6 +42,7 @@ from culpa.ingest.temp_root import case_temp
 from culpa.ingest.worker import words_json
 from culpa.models import Page
 from culpa.store.case import Case
+from culpa.store.lock import CaseLock
 
 #: Documents read at once (each OCRs its own pages in threads; the OCR slots
 #: bound the engines to one per core).
@@ -182,15 +183,13 @@ def reocr(
     progress: ProgressCallback | None = None,
 ) -> ReocrSummary:
     """OCR pages of ``doc_ids`` (None: every document with OCR'd pages) again; safe to kill."""
-    from culpa.ingest.runner import _IngestLock  # one writer per case: ingest or ocr
-
     options = options or ReocrOptions()
     started = time.perf_counter()
     summary = ReocrSummary()
     conn = case.connect()
     try:
         # The renderers' tools (LibreOffice ...) use the case's temp root (issue 10).
-        with _IngestLock(case), case_temp(case):
+        with CaseLock(case, "ocr"), case_temp(case):
             ensure_table(conn)
             ids = documents_with_ocr(conn) if doc_ids is None else list(doc_ids)
             jobs = _jobs(conn, ids, options, summary)

@@ -10,7 +10,6 @@ however large the trove.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
@@ -23,7 +22,6 @@ from datetime import datetime
 from pathlib import Path
 
 from culpa.errors import (
-    CaseError,
     ErrorKind,
     StorageError,
     is_storage_message,
@@ -52,6 +50,7 @@ from culpa.models import child_provenance
 from culpa.sources.walk import SourceFile, provenance_name, walk_sources
 from culpa.store.blobs import blob_looks_intact
 from culpa.store.case import Case
+from culpa.store.lock import CaseLock
 
 #: Files handed to the pool per worker before waiting for results: enough that the
 #: workers stay busy while the writer flushes (4 left them idle ~18 % of a run).
@@ -193,26 +192,6 @@ class IngestOptions:
 ProgressCallback = Callable[[int, int, int, int], None]
 
 
-class _IngestLock:
-    """One ingest per case at a time: two writers would only fight for the database."""
-
-    def __init__(self, case: Case) -> None:
-        self.path = case.root / "ingest.lock"
-        self.handle = self.path.open("w")
-
-    def __enter__(self) -> _IngestLock:
-        try:
-            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            self.handle.close()
-            raise CaseError(f"another ingest is running on {self.path.parent}") from exc
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        fcntl.flock(self.handle, fcntl.LOCK_UN)
-        self.handle.close()
-
-
 def ingest(
     case: Case,
     paths: Sequence[Path],
@@ -221,7 +200,7 @@ def ingest(
 ) -> IngestSummary:
     """Ingest files and folders into ``case``; safe to re-run and to kill."""
     options = options or IngestOptions()
-    with _IngestLock(case), case_temp(case):
+    with CaseLock(case, "ingest"), case_temp(case):
         _clear_tmp(case)
         try:
             summary = _Run(case, options, progress).run(walk_sources(paths), paths)

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from culpa.analysis import registry
-from culpa.analysis.runner import AnalyzeOptions, CaseLock, analyze
+from culpa.analysis.runner import AnalyzeOptions, analyze
 from culpa.errors import CaseError, UsageError
 from culpa.ingest.runner import IngestOptions, ingest
 from culpa.store.case import Case, init_case, open_case
+from culpa.store.lock import CaseLock
 from culpa.store.queries import list_errors, status_counts
 from tests.analysis.toy import WORD, Failing, WordFinder
 
