@@ -71,7 +71,7 @@ from culpa.formats.office_properties import OFFICECRYPTO_ERRORS
 from culpa.formats.pdf import PdfExtractor
 from culpa.formats.registry import register
 from culpa.formats.sheets import SheetPages, WorkbookPages
-from culpa.formats.tables import row_line
+from culpa.formats.table_pages import row_line
 from culpa.models import Child, Extracted, Page, Table
 from culpa.sources.archive import Unpacker, decode_legacy_name
 

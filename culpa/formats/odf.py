@@ -50,7 +50,7 @@ from culpa.formats.odf_crypto import PartEncryption, decrypt_part, encrypted_par
 from culpa.formats.registry import register
 from culpa.formats.safe_xml import SAFE_PARSER_OPTIONS, is_entity_attack
 from culpa.formats.sheets import WorkbookPages
-from culpa.formats.tables import row_line
+from culpa.formats.table_pages import row_line
 from culpa.models import Child, Extracted, Page, Table
 from culpa.sources.archive import Unpacker, check_declared_sizes
 

@@ -57,7 +57,8 @@ from culpa.analysis.language import detect_language
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
 from culpa.formats.registry import register
-from culpa.formats.tables import TablePager, cell_text
+from culpa.formats.table_pages import clean_cell
+from culpa.formats.tables import TablePager
 from culpa.models import Extracted, Page, Table
 
 #: Larger database files are refused (bytes): each is copied before it is opened.
@@ -287,7 +288,7 @@ def _cell(value: Any) -> str:
     if kind is str:
         if len(value) > MAX_CELL_CHARS:
             value = value[:MAX_CELL_CHARS] + f" [cell cut at {MAX_CELL_CHARS} characters]"
-        return cell_text(value)
+        return clean_cell(value)
     if kind is int:
         return str(value)
     if value is None:
@@ -300,9 +301,9 @@ def _cell(value: Any) -> str:
         except UnicodeDecodeError:
             return f"<blob {len(value)} bytes>"
         if text and not _CONTROL.search(text):
-            return cell_text(text)
+            return clean_cell(text)
         return f"<blob {len(value)} bytes>"
-    return cell_text(str(value))
+    return clean_cell(str(value))
 
 
 @dataclass(slots=True)

@@ -59,7 +59,8 @@ _CELL_SPACES = str.maketrans(
 )
 
 
-_CELL_SPECIAL = re.compile("[\t\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029\x00]")
+#: Any character clean_cell changes: a row without one is joined as it is.
+_CELL_SPECIAL = re.compile("[" + re.escape("".join(map(chr, _CELL_SPACES))) + "]")
 
 
 def clean_cell(value: str) -> str:

@@ -23,10 +23,7 @@ __all__ = [
     "MAX_PAGE_CHARS",
     "MAX_PAGE_ROWS",
     "TablePager",
-    "cell_text",
-    "column_letters",
     "looks_like_header",
-    "row_line",
     "sheet_columns",
 ]
 
@@ -41,21 +38,6 @@ _VALUE = re.compile(
     r"|\d{1,2}:\d{2}(?::\d{2})?"  # times
     r"|TRUE|FALSE|#[A-Z/0!?]+[!?]?",  # booleans and Excel's error codes
 )
-
-
-def cell_text(value: str) -> str:
-    """A cell's text as it is stored (:func:`culpa.formats.table_pages.clean_cell`)."""
-    return clean_cell(value)
-
-
-def row_line(cells: Sequence[str]) -> str:
-    """A row's stored line: cells cleaned and joined by tabs, trailing empty cells dropped."""
-    return "\t".join(clean_cell(cell) for cell in cells).rstrip("\t")
-
-
-def column_letters(index: int) -> str:
-    """A spreadsheet column's name from its 0-based index: 0 -> A, 25 -> Z, 26 -> AA."""
-    return column_letter(index)
 
 
 def looks_like_header(cells: Sequence[str], width: int) -> bool:
@@ -77,11 +59,11 @@ def sheet_columns(first_row: Sequence[str], width: int) -> tuple[str, ...]:
     (a blank one keeps its letter), else the letters A, B, C … of its ``width``."""
     if looks_like_header(first_row, width):
         return tuple(
-            (cell_text(first_row[index]).strip() if index < len(first_row) else "")
-            or column_letters(index)
+            (clean_cell(first_row[index]).strip() if index < len(first_row) else "")
+            or column_letter(index)
             for index in range(width)
         )
-    return tuple(column_letters(index) for index in range(width))
+    return tuple(column_letter(index) for index in range(width))
 
 
 @dataclass(slots=True)

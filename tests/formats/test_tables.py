@@ -3,21 +3,15 @@ from __future__ import annotations
 import pytest
 
 from culpa.formats import tables
-from culpa.formats.tables import (
-    TablePager,
-    cell_text,
-    column_letters,
-    looks_like_header,
-    row_line,
-    sheet_columns,
-)
+from culpa.formats.table_pages import clean_cell, column_letter, row_line
+from culpa.formats.tables import TablePager, looks_like_header, sheet_columns
 
 
 def test_cells_keep_one_line_and_rows_drop_trailing_blanks() -> None:
-    assert cell_text("a\tb\r\nc\x00") == "a b  c\ufffd"  # the layout of table_pages
+    assert clean_cell("a\tb\r\nc\x00") == "a b  c\ufffd"  # the layout of table_pages
     assert row_line(["x", "two\nlines", "", ""]) == "x\ttwo lines"
     assert row_line(["", "", "z"]) == "\t\tz"
-    assert [column_letters(i) for i in (0, 25, 26, 701, 702)] == ["A", "Z", "AA", "ZZ", "AAA"]
+    assert [column_letter(i) for i in (0, 25, 26, 701, 702)] == ["A", "Z", "AA", "ZZ", "AAA"]
 
 
 def test_a_header_is_names_not_values() -> None:
