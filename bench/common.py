@@ -32,12 +32,18 @@ def corpus_sentences() -> list[str]:
 
 
 class PeakRss:
-    """Samples the summed RSS of a process and all its children (the worker pool)."""
+    """Samples the RSS of a process and its children (the worker pool).
+
+    ``peak`` is the highest sum of them all; ``main`` the process's own peak and
+    ``worker`` the highest of any one child, for telling the writer from a worker.
+    """
 
     def __init__(self, pid: int, interval: float = 0.05) -> None:
         self.process = psutil.Process(pid)
         self.interval = interval
         self.peak = 0
+        self.main = 0
+        self.worker = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -45,11 +51,14 @@ class PeakRss:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                procs = [self.process, *self.process.children(recursive=True)]
-                total = 0
-                for proc in procs:
+                own = self.process.memory_info().rss
+                total = own
+                for child in self.process.children(recursive=True):
                     with contextlib.suppress(psutil.Error):
-                        total += proc.memory_info().rss
+                        rss = child.memory_info().rss
+                        total += rss
+                        self.worker = max(self.worker, rss)
+                self.main = max(self.main, own)
                 self.peak = max(self.peak, total)
             except psutil.Error:
                 return

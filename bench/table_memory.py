@@ -14,20 +14,16 @@ figures show whether memory grows with the file (goal: flat in both processes).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import random
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
-import psutil
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import CULPA, OUT
+from bench.common import CULPA, OUT, PeakRss
 
 _NAMES = "新疆棉花建设兵团乌鲁木齐喀什和田阿克苏伊犁昌吉吐鲁番哈密公司集团有限贸易物流"
 
@@ -56,34 +52,6 @@ def make_csv(path: Path, megabytes: float) -> None:
             written += len(chunk.encode())
 
 
-class Sampler:
-    """Peak RSS of a process and, apart, of its largest child (the worker)."""
-
-    def __init__(self, pid: int) -> None:
-        self.process = psutil.Process(pid)
-        self.main = 0
-        self.worker = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.main = max(self.main, self.process.memory_info().rss)
-                for child in self.process.children(recursive=True):
-                    with contextlib.suppress(psutil.Error):
-                        self.worker = max(self.worker, child.memory_info().rss)
-            except psutil.Error:
-                return
-            time.sleep(0.05)
-
-    def stop(self) -> tuple[int, int]:
-        self._stop.set()
-        self._thread.join()
-        return self.main, self.worker
-
-
 def ingest(csv_path: Path, case: Path) -> tuple[float, int, int]:
     shutil.rmtree(case, ignore_errors=True)
     subprocess.run([*CULPA, "init", str(case)], check=True, stdout=subprocess.DEVNULL)
@@ -92,10 +60,11 @@ def ingest(csv_path: Path, case: Path) -> tuple[float, int, int]:
         [*CULPA, "ingest", "--case", str(case), "--no-ocr", "--workers", "1", str(csv_path)],
         stdout=subprocess.DEVNULL,
     )
-    sampler = Sampler(process.pid)
+    sampler = PeakRss(process.pid)
     status = process.wait()
     seconds = time.perf_counter() - started
-    main, worker = sampler.stop()
+    sampler.stop()
+    main, worker = sampler.main, sampler.worker
     if status != 0:
         raise SystemExit(f"culpa ingest exited {status} on {csv_path}")
     return seconds, main, worker
@@ -105,9 +74,10 @@ def plain_reader(csv_path: Path) -> tuple[float, int]:
     code = "import csv,sys\nfor _ in csv.reader(open(sys.argv[1], encoding='utf-8')): pass\n"
     started = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-c", code, str(csv_path)])
-    sampler = Sampler(process.pid)
+    sampler = PeakRss(process.pid)
     process.wait()
-    return time.perf_counter() - started, sampler.stop()[0]
+    sampler.stop()
+    return time.perf_counter() - started, sampler.main
 
 
 def _mib(value: int) -> str:
