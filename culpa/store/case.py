@@ -18,6 +18,7 @@ from culpa.errors import CaseDamagedError, CaseError
 from culpa.index import tokens
 from culpa.store import migrations
 from culpa.store.blobs import BlobStore
+from culpa.store.sqlite import SqliteCaseStore
 
 CASE_DB_NAME = "case.db"
 BLOBS_DIR_NAME = "blobs"
@@ -110,6 +111,10 @@ class Case:
 
     def connect(self) -> sqlite3.Connection:
         return connect(self.db_path)
+
+    def store(self) -> SqliteCaseStore:
+        """The case's database behind the :class:`~culpa.store.api.CaseStore` interface."""
+        return SqliteCaseStore(connect(self.db_path))
 
 
 def init_case(root: Path) -> Case:

@@ -1,0 +1,20 @@
+"""The SQLite implementation of :class:`culpa.store.api.CaseStore`: all of culpa's SQL.
+
+A case is one ``case.db`` file (WAL), openable by any SQLite tool; its schema
+is built by :mod:`culpa.store.migrations`. Each module here implements one
+area of the store protocol over one shared connection.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+
+class SqliteCaseStore:
+    """A case's ``case.db``, by area (see :class:`culpa.store.api.CaseStore`)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def close(self) -> None:
+        self.conn.close()
