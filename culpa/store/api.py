@@ -13,11 +13,70 @@ so a backend can be written and tested one area at a time.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMember:
+    """A file found inside a container (an archive's member, a mailbox's message)."""
+
+    path: str
+    parent_path: str
+    document_id: int
+    type: str
+    size: int
+    status: str
+
+
+class Provenance(Protocol):
+    """Where each document was found: the containers it came out of and their members."""
+
+    def member_count(self, parents: Sequence[str]) -> int:
+        """How many files were found directly inside the containers at ``parents``."""
+        ...
+
+    def members(self, parents: Sequence[str], limit: int, offset: int) -> list[StoredMember]:
+        """Files found directly inside ``parents``, by path, ``limit`` from ``offset``."""
+        ...
+
+    def stored_at(self, paths: Sequence[str]) -> dict[str, tuple[int, str]]:
+        """The document id and status of each of ``paths`` that was stored."""
+        ...
+
+    def containers(self, document_id: int) -> list[tuple[str, int]]:
+        """Each container path ``document_id`` was found in, with that container's document."""
+        ...
+
+    def document_for_sha256(self, sha256: str) -> int | None:
+        """The id of the document with exactly this SHA-256, or None."""
+        ...
+
+
+class Pages(Protocol):
+    """The stored text of documents' pages."""
+
+    def texts(self, document_id: int, numbers: Sequence[int]) -> dict[int, str]:
+        """The text of the pages ``numbers`` of ``document_id`` (absent pages left out)."""
+        ...
+
+    def matching(self, document_id: int, match: str) -> list[int]:
+        """Numbers of ``document_id``'s pages the full-text expression ``match`` finds, in order.
+
+        Raises :class:`culpa.errors.QueryError` when the index refuses the expression.
+        """
+        ...
 
 
 class CaseStore(Protocol):
     """A case's database, by area. Close it when done."""
+
+    @property
+    def provenance(self) -> Provenance: ...
+
+    @property
+    def pages(self) -> Pages: ...
 
     def close(self) -> None:
         """Release the connection; the store is not used afterwards."""

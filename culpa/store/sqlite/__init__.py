@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import sqlite3
 
+from culpa.store.sqlite.pages import SqlitePages
+from culpa.store.sqlite.provenance import SqliteProvenance
+
 
 class SqliteCaseStore:
     """A case's ``case.db``, by area (see :class:`culpa.store.api.CaseStore`)."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+        self.provenance = SqliteProvenance(conn)
+        self.pages = SqlitePages(conn)
 
     def close(self) -> None:
         self.conn.close()
