@@ -25,7 +25,8 @@ from culpa.index.tokens import (
 )
 from culpa.models import Hit
 from culpa.search.doubt import DOUBT_CLOSE, DOUBT_OPEN, doubtful_words, page_words
-from culpa.search.query import Query, Term, parse
+from culpa.search.expression import Term
+from culpa.search.query import Query, parse
 from culpa.store.tables import page_tables
 
 #: Characters of context on each side of the match in a snippet.

@@ -1,4 +1,4 @@
-"""Parse a search query into an AST and an FTS5 MATCH expression.
+"""Parse a search query into a :class:`Query`: an expression and the filters around it.
 
 Syntax: words, "quoted phrases" (also “…” and 「…」), ``AND`` / ``OR`` /
 ``NOT`` (upper case; ``-word`` is NOT too), parentheses, implicit AND, and
@@ -22,9 +22,10 @@ How a page's text was read filters too: ``ocr:yes`` (OCR'd pages), ``ocr:no``
 :data:`culpa.analysis.ocr.quality.LOW_PAGE_CONFIDENCE`), so a reporter can
 find the pages whose text most needs checking against the image.
 
-Every user string reaches FTS5 inside double quotes (with ``"`` doubled), so
-no input can inject FTS5 syntax (column filters, NEAR, ^, *); the operators in
-the MATCH string are only the ones written here.
+The tokens of this syntax are read by :mod:`culpa.search.lexer`; the nodes a query
+parses into, and the FTS5 MATCH string they become (every user string inside
+double quotes, so no input can inject FTS5 syntax), are in
+:mod:`culpa.search.expression`.
 
 Prefixes and proximity (issue 10): ``surveil*`` (also ``"mass surveil*"``) finds
 words that begin so; on Chinese ``新疆*`` is the plain search, since every bigram
@@ -49,105 +50,23 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from unicodedata import category
 
 from culpa.errors import QueryError
-from culpa.index.tokens import cjk_runs, has_token_chars, normalize, query_tokens
+from culpa.index.tokens import has_token_chars, normalize
+from culpa.search.expression import And, Near, Node, Not, Or, Term, ending, to_match
+from culpa.search.lexer import FIELDS, Token, tokenize
 
-#: Filter fields and the keyword each fills in :class:`Query`.
-FIELDS = ("type", "lang", "path", "tag", "starred", "year", "ocr")
 #: Values of ``starred:``.
 STARRED_VALUES = {"yes": True, "true": True, "1": True, "no": False, "false": False, "0": False}
 #: Values of ``ocr:``: OCR'd pages, text-layer pages, OCR'd pages of low confidence.
 OCR_VALUES = ("yes", "no", "low")
-#: Metadata keys that work as filters by name (``author:李``); any key works as ``meta:k=v``.
-METADATA_FIELDS = (
-    "author",
-    "last_modified_by",
-    "title",
-    "subject",
-    "keywords",
-    "comments",
-    "company",
-    "manager",
-    "template",
-    "application",
-    "creator",
-    "creator_tool",
-    "producer",
-    "created",
-    "modified",
-    "from",
-    "to",
-    "cc",
-    "bcc",
-    "date",
-    "message-id",
-    "in-reply-to",
-    "camera",
-    "make",
-    "model",
-    "comment_authors",
-    "revision_authors",
-)
-META = "meta"
-#: Distance of ``NEAR(a b)`` written without one (FTS5's own default).
-NEAR_DEFAULT = 10
-#: Largest distance of ``NEAR(…, N)`` and ``"a b"~N``.
-MAX_NEAR = 1000
 #: Fewest letters of a word before ``*`` (``s*`` would merge the lists of every s-word).
 MIN_PREFIX = 2
-#: A user's ``word~2`` (fuzzy search elsewhere), which this parser cannot honour.
-_FUZZY = re.compile(r"~\d*$")
-#: A ``name:`` that looks meant as a field (``autor:李``), not a time or a URL.
-_FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z_-]*")
-_NEAR_BODY = re.compile(r"(.*?)(?:[,，]\s*(\S*))?\s*", re.S)
 #: Most terms in one query (words, phrases and filters): ``"a OR a …"`` with 1,000 terms
 #: cost 8 s of CPU in snippets and marks before this cap.
 MAX_TERMS = 200
 #: Deepest nesting of parentheses and NOTs (5,000 parentheses overflowed the parser's stack).
 MAX_DEPTH = 32
-
-_OPEN_QUOTES = {'"': '"', "“": "”", "「": "」", "『": "』"}
-_OPEN_PARENS = "(（"
-_CLOSE_PARENS = ")）"
-_SPECIAL = set(_OPEN_QUOTES) | set(_OPEN_PARENS) | set(_CLOSE_PARENS)
-
-
-@dataclass(frozen=True, slots=True)
-class Term:
-    """A word or phrase as typed; ``quoted`` when it came in quotes."""
-
-    text: str
-    quoted: bool = False
-    #: True for ``surveil*``: the last word may go on (see :func:`term_match`).
-    prefix: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Near:
-    """``NEAR(a b, 5)`` / ``"a b"~5``: the terms at most ``distance`` words apart."""
-
-    terms: tuple[Term, ...]
-    distance: int
-
-
-@dataclass(frozen=True, slots=True)
-class And:
-    children: tuple[Node, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Or:
-    children: tuple[Node, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Not:
-    child: Node
-
-
-Node = Term | Near | And | Or | Not
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,195 +95,13 @@ class Query:
         return to_match(self.expr)
 
 
-# -- lexer -------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Tok:
-    kind: str  # "(", ")", "AND", "OR", "NOT", "-", "term", "filter"
-    text: str = ""
-    quoted: bool = False
-    field: str = ""
-    pos: int = 0
-    prefix: bool = False
-    #: The terms of a "near" token and their distance.
-    terms: tuple[Term, ...] = ()
-    distance: int = 0
-
-
-def _read_quoted(s: str, i: int) -> tuple[str, int]:
-    """Read a quoted string starting at ``s[i]`` (an opening quote); return text, next index."""
-    close = _OPEN_QUOTES[s[i]]
-    j = s.find(close, i + 1)
-    if j < 0:
-        raise QueryError(f"unclosed quote {s[i]} at position {i + 1}: {s!r}")
-    return s[i + 1 : j], j + 1
-
-
-def _check_characters(s: str) -> None:
-    for i, c in enumerate(s):
-        if category(c) == "Cc" and not c.isspace():
-            raise QueryError(
-                f"the query holds a control character (U+{ord(c):04X}) at position {i + 1}; "
-                "remove it"
-            )
-
-
-def _tokenize(s: str) -> list[_Tok]:
-    _check_characters(s)
-    toks: list[_Tok] = []
-    i, n = 0, len(s)
-    while i < n:
-        c = s[i]
-        if c.isspace():
-            i += 1
-        elif c in _OPEN_PARENS:
-            toks.append(_Tok("(", pos=i))
-            i += 1
-        elif c in _CLOSE_PARENS:
-            toks.append(_Tok(")", pos=i))
-            i += 1
-        elif c in _OPEN_QUOTES:
-            text, i = _read_quoted(s, i)
-            prefix = i < n and s[i] == "*"
-            i += prefix
-            if text.endswith("*"):
-                prefix, text = True, text[:-1]
-            if "*" in text:
-                raise QueryError(
-                    f"* works only at the end of a phrase or word, as in surveil*: {s!r}"
-                )
-            if i < n and s[i] == "~":
-                distance, i = _read_distance(s, i + 1)
-                toks.append(_proximity(text, prefix, distance, i))
-            else:
-                toks.append(_Tok("term", text, quoted=True, pos=i, prefix=prefix))
-        elif c == "-" and i + 1 < n and not s[i + 1].isspace() and s[i + 1] not in _CLOSE_PARENS:
-            toks.append(_Tok("-", pos=i))
-            i += 1
-        else:
-            start = i
-            while i < n and not s[i].isspace() and s[i] not in _SPECIAL:
-                i += 1
-            word = s[start:i]
-            name, colon, value = word.partition(":")
-            field = name.lower()
-            if colon and (field in FIELDS or field in METADATA_FIELDS or field == META):
-                if not value and i < n and s[i] in _OPEN_QUOTES:
-                    value, i = _read_quoted(s, i)
-                if not value:
-                    raise QueryError(f"filter {name}: needs a value, e.g. {name}:abc")
-                if field == META:
-                    field, equals, value = value.partition("=")
-                    if not equals or not field or not value:
-                        raise QueryError(f"filter meta:{value}: write it as meta:key=value")
-                    field = "meta." + field
-                toks.append(_Tok("filter", value, field=field, pos=start))
-            elif word in ("AND", "OR", "NOT"):
-                toks.append(_Tok(word, pos=start))
-            elif word == "NEAR" and i < n and s[i] in _OPEN_PARENS:
-                near, i = _read_near(s, i)
-                toks.append(near)
-            else:
-                toks.append(_word(word, s, start, i))
-    return toks
-
-
-def _word(word: str, s: str, start: int, end: int) -> _Tok:
-    """An unquoted word as a term; ``*`` at its end makes it a prefix."""
-    name, colon, value = word.partition(":")
-    quoted_value = end < len(s) and s[end] in _OPEN_QUOTES
-    looks_like_field = colon and _FIELD_NAME.fullmatch(name) and (value or quoted_value)
-    if looks_like_field and not value.startswith("/"):  # "http://…" is not a field
-        raise QueryError(
-            f"unknown field {name}: the fields are {', '.join(FIELDS)}, "
-            f"{', '.join(METADATA_FIELDS)}, or meta:key=value for any other metadata key; "
-            f'to search the words themselves put them in quotes: "{word}"'
-        )
-    if _FUZZY.search(word):
-        raise QueryError(
-            f"{word}: fuzzy search (word~2) is not supported; for words near each other "
-            'write "a b"~3 or NEAR(a b, 3)'
-        )
-    prefix = word.endswith("*")
-    if prefix:
-        word = word[:-1]
-    if "*" in word or (prefix and not word):
-        raise QueryError(f"* works only at the end of a word, as in surveil*: {s!r}")
-    return _Tok("term", word, pos=start, prefix=prefix)
-
-
-def _read_distance(s: str, i: int) -> tuple[int, int]:
-    """The number after ``"a b"~``; return it and the next index."""
-    j = i
-    while j < len(s) and s[j].isascii() and s[j].isdigit():
-        j += 1
-    if j == i or (j < len(s) and not s[j].isspace() and s[j] not in _SPECIAL):
-        raise QueryError(f'write the distance after ~ as a number, e.g. "a b"~3: {s!r}')
-    return _distance(s[i:j], s), j
-
-
-def _distance(text: str, s: str) -> int:
-    distance = int(text)
-    if distance > MAX_NEAR:
-        raise QueryError(f"a distance of {distance} words is too far: at most {MAX_NEAR}: {s!r}")
-    return distance
-
-
-def _proximity(text: str, prefix: bool, distance: int, pos: int) -> _Tok:
-    """``"a b"~N``: the phrase's words, each at most N words from the next."""
-    words = text.split()
-    if len(words) < 2:
-        raise QueryError(
-            f'"{text}"~{distance} needs two words or more, apart: write "新疆 棉花"~5 or '
-            f'"mass surveillance"~3'
-        )
-    last = len(words) - 1
-    terms = tuple(Term(w, True, prefix and k == last) for k, w in enumerate(words))
-    return _Tok("near", pos=pos, terms=terms, distance=distance)
-
-
-def _read_near(s: str, i: int) -> tuple[_Tok, int]:
-    """``NEAR(a "b c", 5)`` starting at its ``(``; return the token and the next index."""
-    close = min((j for c in _CLOSE_PARENS if (j := s.find(c, i + 1)) >= 0), default=-1)
-    if close < 0:
-        raise QueryError(f"unclosed NEAR( at position {i + 1}: {s!r}")
-    m = _NEAR_BODY.fullmatch(s[i + 1 : close])
-    assert m is not None  # the pattern matches any string
-    body, number = m.group(1), m.group(2)
-    distance = NEAR_DEFAULT
-    if number is not None:
-        if not (number.isascii() and number.isdigit()):
-            raise QueryError(f"write NEAR's distance as a number, e.g. NEAR(a b, 5): {s!r}")
-        distance = _distance(number, s)
-    inner = _tokenize(body)
-    if any(t.kind != "term" for t in inner):
-        raise QueryError(f'NEAR( ) holds only words and "phrases", e.g. NEAR(a "b c", 5): {s!r}')
-    if len(inner) < 2:
-        raise QueryError(f"NEAR( ) needs two words or more, e.g. NEAR(新疆 棉花, 5): {s!r}")
-    terms = tuple(Term(t.text, t.quoted, t.prefix) for t in inner)
-    return _Tok("near", pos=i, terms=terms, distance=distance), close + 1
-
-
-def ending(text: str) -> str:
-    """How a term's searchable text ends: ``run`` (two CJK characters or more), ``char``
-    (a lone CJK character), ``word`` (a word of letters or digits) or ``""`` (nothing)."""
-    parts = [(cjk, p) for cjk, p in cjk_runs(normalize(text)) if cjk or has_token_chars(p)]
-    if not parts:
-        return ""
-    cjk, piece = parts[-1]
-    if cjk:
-        return "run" if len(piece) > 1 else "char"
-    return "word"
-
-
 # -- parser ------------------------------------------------------------------
 
 
 class _Parser:
     def __init__(self, source: str) -> None:
         self.source = source
-        self.toks = _tokenize(source)
+        self.toks = tokenize(source)
         terms = sum(1 for t in self.toks if t.kind in ("term", "filter"))
         if terms > MAX_TERMS:
             raise QueryError(
@@ -378,10 +115,10 @@ class _Parser:
         self.filters: dict[str, list[str]] = {f: [] for f in FIELDS}
         self.fields: list[tuple[str, str]] = []
 
-    def peek(self) -> _Tok | None:
+    def peek(self) -> Token | None:
         return self.toks[self.i] if self.i < len(self.toks) else None
 
-    def take(self) -> _Tok:
+    def take(self) -> Token:
         tok = self.toks[self.i]
         self.i += 1
         return tok
@@ -484,7 +221,7 @@ class _Parser:
             return self.near(tok)
         raise self.fail(f"unexpected {tok.kind!r}")
 
-    def near(self, tok: _Tok) -> Near:
+    def near(self, tok: Token) -> Near:
         for term in tok.terms:
             if not has_token_chars(normalize(term.text)):
                 raise self.fail(f"NEAR: {term.text!r} has nothing to search")
@@ -581,43 +318,3 @@ def parse(source: str) -> Query:
         years=tuple(f["year"]),
         ocr=tuple(dict.fromkeys(v.lower() for v in f["ocr"])),
     )
-
-
-# -- FTS5 ---------------------------------------------------------------------
-
-
-def _quote(tokens: str) -> str:
-    return '"' + tokens.replace('"', '""') + '"'
-
-
-def term_match(term: Term) -> str:
-    """One term as an FTS5 phrase of index tokens (CJK as bigrams)."""
-    tokens, prefix = query_tokens(normalize(term.text))
-    # A CJK ending needs no "*": its last bigram is found inside longer runs already.
-    prefix = prefix or (term.prefix and ending(term.text) == "word")
-    return _quote(tokens) + (" *" if prefix else "")
-
-
-def near_match(node: Near) -> str:
-    """``NEAR(…, N)``, widened by one for phrases that end one token short (see above)."""
-    widen = 1 if ending(node.terms[0].text) == "run" else 0
-    phrases = " ".join(term_match(t) for t in node.terms)
-    return f"NEAR({phrases}, {node.distance + widen})"
-
-
-def to_match(node: Node) -> str:
-    """FTS5 MATCH string for an AST checked by :func:`parse`."""
-    if isinstance(node, Term):
-        return term_match(node)
-    if isinstance(node, Near):
-        return near_match(node)
-    if isinstance(node, Or):
-        return "(" + " OR ".join(to_match(c) for c in node.children) + ")"
-    if isinstance(node, Not):  # only reached under an And; see below
-        return to_match(node.child)
-    positives = [to_match(c) for c in node.children if not isinstance(c, Not)]
-    negatives = [to_match(c) for c in node.children if isinstance(c, Not)]
-    out = "(" + " AND ".join(positives) + ")"
-    for neg in negatives:
-        out = f"({out} NOT {neg})"
-    return out

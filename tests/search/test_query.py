@@ -7,7 +7,8 @@ import sqlite3
 import pytest
 
 from culpa.errors import QueryError
-from culpa.search.query import And, Not, Or, Term, parse
+from culpa.search.expression import And, Not, Or, Term
+from culpa.search.query import parse
 
 
 def test_precedence_not_and_or() -> None:
