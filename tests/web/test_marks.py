@@ -18,8 +18,8 @@ from culpa.web.marks import (
     segments,
     with_notes,
 )
-from culpa.web.search_page import _with_token
-from culpa.web.viewer import content_disposition
+from culpa.web.views.document import content_disposition
+from culpa.web.views.search import _with_token
 
 
 def spans_of(text: str, query: str) -> list[tuple[int, int]]:

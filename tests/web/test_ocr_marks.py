@@ -15,7 +15,7 @@ from culpa.publish.citation import CHECK_AGAINST_IMAGE
 from culpa.store.case import Case, init_case
 from culpa.web.app import create_app
 from culpa.web.marks import Segment, marked_snippet
-from culpa.web.viewer import render_text
+from culpa.web.views.document import render_text
 from tests.ocr_pages import add_ocr_document
 
 PORT = 18766

@@ -27,9 +27,9 @@ from culpa.search.explain import explain_empty
 from culpa.search.query import Query, parse
 from culpa.store.annotations import all_notes, has_tables, tag_counts
 from culpa.store.queries import status_counts
-from culpa.web.app import state_of
 from culpa.web.facets import Facets
 from culpa.web.marks import find_spans, marked_snippet, snippet_window
+from culpa.web.state import state_of
 
 #: Result pages (hits) per screen.
 PAGE_SIZE = 30

@@ -21,8 +21,8 @@ from starlette.routing import BaseRoute, Route
 
 from culpa.errors import UsageError
 from culpa.store import annotations as notes_store
-from culpa.web.app import fits_sqlite, state_of
 from culpa.web.security import CSRF_FIELD, CsrfError, check_csrf
+from culpa.web.state import fits_sqlite, state_of
 
 #: SQLite's result code for a write to a database opened read-only (a read-only case).
 SQLITE_READONLY = 8

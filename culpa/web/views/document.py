@@ -34,7 +34,6 @@ from culpa.store.blobs import BlobState, check_blob
 from culpa.store.case import Case
 from culpa.store.queries import DocumentInfo, PageInfo, document_info, email_thread, page_info
 from culpa.store.tables import page_table
-from culpa.web.app import fits_sqlite, state_of
 from culpa.web.mail import OUTLOOK_MIME, MailBody, email_body, recorded_body
 from culpa.web.marks import (
     Box,
@@ -49,6 +48,7 @@ from culpa.web.marks import (
     with_notes,
 )
 from culpa.web.render import RenderError, can_render, page_image, pdf_chars, pdf_rotation
+from culpa.web.state import fits_sqlite, state_of
 from culpa.web.table_view import render_table
 
 #: Ranked hits looked through for the documents before and after this one in the results.
