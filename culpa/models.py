@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from culpa.errors import ErrorKind
+
 #: Separator between a container's provenance path and a member's name.
 CONTAINER_SEPARATOR = "!/"
 
@@ -97,6 +99,27 @@ class Table:
 
 
 @dataclass(frozen=True, slots=True)
+class PartialFailure:
+    """A part of a file that could not be read while the rest was: a typed warning.
+
+    The file is stored and searchable, so this is not an error of the file;
+    but a reporter must know what is missing (a PDF page that would not
+    parse, an archive member locked by a password, a page OCR failed on).
+    ``kind`` is one of the error kinds (docs/errors.md), so ``culpa errors
+    --kind encrypted`` lists locked members next to locked files. Stored in
+    the case's ``warnings`` table beside the document's metadata key that
+    says the same in free text (``page_errors``, ``encrypted_members``, ...).
+    """
+
+    kind: ErrorKind
+    message: str
+    #: The page it concerns (1-based); None when it is about the whole file.
+    page: int | None = None
+    #: The member (its path inside the container) it concerns; None when not a member.
+    member: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Extracted:
     """What an extractor found in one file."""
 
@@ -113,6 +136,8 @@ class Extracted:
     #: table's pages, in this spool file in the work folder instead of in ``pages`` and
     #: ``Table.pages`` (culpa.formats.table_pages.read_spool reads it page by page).
     spool: Path | None = None
+    #: What could not be read while the rest was (a broken page, a locked member).
+    warnings: tuple[PartialFailure, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -628,7 +628,7 @@ def cite(
 @json_option
 @handle_errors
 def status(case_dir: str | None, as_json: bool) -> None:
-    """Counts: files, documents, pages, OCR'd pages, documents per type, errors per kind."""
+    """Counts: files, documents, pages, OCR'd pages, documents per type, errors and warnings."""
     from culpa.store.queries import status_counts
 
     with _opened(case_dir) as (case, conn):
@@ -640,12 +640,14 @@ def status(case_dir: str | None, as_json: bool) -> None:
     click.echo(
         f"  {counts['files']} files, {counts['documents']} documents, {counts['pages']} pages "
         f"({counts['ocr_pages']} OCR'd), {counts['errors']} errors"
+        + (f", {counts['warnings']} warnings" if counts["warnings"] else "")
     )
     for title, key in (
         ("documents by type", "documents_by_type"),
         ("pages by language", "pages_by_language"),
         ("errors by kind", "errors_by_kind"),
         ("analysis errors by analyzer", "analysis_errors_by_analyzer"),
+        ("warnings by kind", "warnings_by_kind"),
     ):
         if counts[key]:
             click.echo(
@@ -656,11 +658,18 @@ def status(case_dir: str | None, as_json: bool) -> None:
 
 @cli.command()
 @case_option
-@click.option("--kind", default=None, help="Only errors of this kind (encrypted, corrupt, ...).")
+@click.option(
+    "--kind", default=None, help="Only errors and warnings of this kind (encrypted, corrupt, ...)."
+)
 @json_option
 @handle_errors
 def errors(case_dir: str | None, kind: str | None, as_json: bool) -> None:
-    """List every file that failed, with its path, kind and message."""
+    """List every file that failed, with its path, kind and message.
+
+    Then the warnings: parts of stored files that could not be read (a broken
+    page, a member locked by a password), the rest of the file being read.
+    """
+    from culpa.models import child_provenance
     from culpa.store.queries import list_errors
 
     with _opened(case_dir) as (_case, conn):
@@ -668,12 +677,16 @@ def errors(case_dir: str | None, kind: str | None, as_json: bool) -> None:
     if as_json:
         _emit_json(rows)
         return
+    warnings = 0
     for row in rows:
-        click.echo(
-            f"{printable(str(row['kind']))}\t{printable(str(row['path']))}\t"
-            f"{printable(str(row['message']))}"
-        )
-    click.echo(f"{len(rows)} errors", err=True)
+        path, message = str(row["path"]), str(row["message"])
+        if row.get("warning"):
+            warnings += 1
+            path = child_provenance(path, row["member"]) if row["member"] else path
+            message = "warning: " + (f"page {row['page']}: " if row["page"] else "") + message
+        click.echo(f"{printable(str(row['kind']))}\t{printable(path)}\t{printable(message)}")
+    said = f"{len(rows) - warnings} errors"
+    click.echo(said + (f", {warnings} warnings" if warnings else ""), err=True)
 
 
 @cli.command()

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext, Extractor, PageImage, PageRenderer
-from culpa.models import Extracted, Page
+from culpa.models import Extracted, Page, PartialFailure
 
 #: Pages of one document OCR'd at once; the OCR slots bound engines per machine.
 OCR_THREADS = max(1, os.cpu_count() or 1)
@@ -218,8 +218,16 @@ def ocr_extracted(
         if len(errors) == len(pages) and not any(page.text.strip() for page in pages.values()):
             raise ExtractionError(ErrorKind.OCR_FAILED, lines[0])
         metadata["ocr_errors"] = "\n".join(lines)
+    warnings = tuple(ocr_warning(number, errors[number]) for number in sorted(errors))
     ordered = tuple(pages[number] for number in sorted(pages))
-    return replace(extracted, pages=ordered, metadata=metadata)
+    return replace(
+        extracted, pages=ordered, metadata=metadata, warnings=extracted.warnings + warnings
+    )
+
+
+def ocr_warning(number: int, message: str) -> PartialFailure:
+    """The typed warning for page ``number`` that OCR could not read (its ``ocr_errors`` line)."""
+    return PartialFailure(ErrorKind.OCR_FAILED, message, page=number)
 
 
 class _BudgetMeter:

@@ -36,13 +36,14 @@ from culpa.formats import registry
 from culpa.formats.base import DEFAULT_OCR_LANGUAGES, ExtractContext, PageRenderer
 from culpa.index.fts import unindex_page
 from culpa.index.tokens import index_text
-from culpa.ingest.ocr_stage import PageOcr, budget_warning, ocr_pages, without_page
+from culpa.ingest.ocr_stage import PageOcr, budget_warning, ocr_pages, ocr_warning, without_page
 from culpa.ingest.runner import OcrSettings, record_ocr_settings
 from culpa.ingest.temp_root import case_temp
 from culpa.ingest.worker import words_json
 from culpa.models import Page
 from culpa.store.case import Case
 from culpa.store.lock import CaseLock
+from culpa.store.sqlite.warnings import SqliteWarnings
 
 #: Documents read at once (each OCRs its own pages in threads; the OCR slots
 #: bound the engines to one per core).
@@ -460,7 +461,12 @@ def _record_failure(conn: sqlite3.Connection, doc_id: int, number: int, message:
 def _set_page_error(
     conn: sqlite3.Connection, doc_id: int, number: int, message: str | None
 ) -> None:
-    """Set (or clear) page ``number``'s line in the document's ``ocr_errors`` metadata."""
+    """Set (or clear) page ``number``'s line in the document's ``ocr_errors`` metadata.
+
+    Its typed warning (``ocr_failed``, in ``warnings``) is set or cleared with it.
+    """
+    warning = None if message is None else ocr_warning(number, message)
+    SqliteWarnings(conn).replace_page(doc_id, number, str(ErrorKind.OCR_FAILED), warning)
     row = conn.execute("SELECT metadata FROM documents WHERE id = ?", (doc_id,)).fetchone()
     metadata: dict[str, str] = json.loads(row[0]) if row and row[0] else {}
     prefix = f"page {number}: "

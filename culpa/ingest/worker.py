@@ -36,7 +36,7 @@ from culpa.ingest.ocr_stage import (
     extract_with_ocr,
     no_pages,
 )
-from culpa.models import Extracted, Page, Table, Word
+from culpa.models import Extracted, Page, PartialFailure, Table, Word
 from culpa.sources.archive import MemberBudgetError
 from culpa.store.blobs import BlobState, BlobStore, check_blob, sha256_file
 from culpa.store.case import Case
@@ -133,6 +133,8 @@ class WorkResult:
     spool: Path | None = None
     #: How many pages the spool holds.
     spooled_pages: int = 0
+    #: What could not be read while the rest was (Extracted.warnings), stored in ``warnings``.
+    warnings: tuple[PartialFailure, ...] = ()
 
     @property
     def page_count(self) -> int:
@@ -395,6 +397,7 @@ def _process(
         tables=extracted.tables,
         spool=spool,
         spooled_pages=spooled,
+        warnings=extracted.warnings,
     )
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from culpa.index.fts import unindex_page
 from culpa.ingest.worker import PageRow, WorkResult, read_page_spool
 from culpa.store import tables
+from culpa.store.sqlite.warnings import SqliteWarnings
 
 #: Pages of a spooled document indexed by one statement.
 SPOOL_INDEX_BATCH = 200
@@ -37,6 +38,7 @@ class CaseWriter:
         #: flush its pending terms into a new segment, so indexing page by page
         #: between other writes costs ten times more than indexing the batch at once.
         self._index_rows: list[tuple[int, str]] = []
+        self._warnings = SqliteWarnings(conn)
 
     def lookup_top_level(self, path: str) -> tuple[int | None, int | None, bool] | None:
         """(size, mtime_ns, complete) recorded for a top-level provenance path."""
@@ -242,6 +244,9 @@ class CaseWriter:
             )
         if result.spool is not None:
             self._store_spool(doc_id, result.spool, table_ids)
+        # A document stored anew (read again) keeps none of its old warnings.
+        if result.warnings or replacing is not None:
+            self._warnings.replace(doc_id, result.warnings)
         if result.error_kind:
             self._record_error(result.item.provenance, result.sha256, result)
         return doc_id

@@ -13,9 +13,11 @@ so a backend can be written and tested one area at a time.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
+
+from culpa.models import PartialFailure
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +71,47 @@ class Pages(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class StoredWarning:
+    """A part of a stored document that could not be read, as ``culpa errors`` lists it."""
+
+    document_id: int
+    sha256: str
+    #: The shortest path the document was found at.
+    path: str
+    kind: str
+    message: str
+    page: int | None
+    member: str | None
+    recorded_at: str
+
+
+class Warnings(Protocol):
+    """Typed warnings (:class:`culpa.models.PartialFailure`) of stored documents.
+
+    Writes join the caller's open transaction, so a document and its warnings
+    are stored, or replaced, together.
+    """
+
+    def replace(self, document_id: int, warnings: Iterable[PartialFailure]) -> None:
+        """Make ``warnings`` the document's only ones (it was stored anew)."""
+        ...
+
+    def replace_page(
+        self, document_id: int, page: int, kind: str, warning: PartialFailure | None
+    ) -> None:
+        """Replace the warnings of ``kind`` about one page (read again) with ``warning``."""
+        ...
+
+    def listed(self, kind: str | None = None) -> list[StoredWarning]:
+        """Every warning (of ``kind``), by the path its document was found at."""
+        ...
+
+    def counts(self) -> dict[str, int]:
+        """How many warnings of each kind, most first."""
+        ...
+
+
 class CaseStore(Protocol):
     """A case's database, by area. Close it when done."""
 
@@ -77,6 +120,9 @@ class CaseStore(Protocol):
 
     @property
     def pages(self) -> Pages: ...
+
+    @property
+    def warnings(self) -> Warnings: ...
 
     def close(self) -> None:
         """Release the connection; the store is not used afterwards."""

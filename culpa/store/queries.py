@@ -10,6 +10,7 @@ from typing import Any
 
 from culpa.errors import UsageError
 from culpa.store import analysis as analysis_store
+from culpa.store.sqlite.warnings import SqliteWarnings
 
 #: The analyzer whose stored threads email_thread reads (culpa.analysis.threads).
 THREADS = "threads"
@@ -167,6 +168,7 @@ def page_info(conn: sqlite3.Connection, doc_id: int, number: int) -> PageInfo:
 
 def status_counts(conn: sqlite3.Connection) -> dict[str, Any]:
     analysis_failures = analysis_store.failure_counts(conn)
+    warnings = SqliteWarnings(conn).counts()
     one = conn.execute(
         "SELECT (SELECT count(*) FROM provenance), (SELECT count(*) FROM documents), "
         "(SELECT count(*) FROM pages), (SELECT count(*) FROM pages WHERE method = 'ocr'), "
@@ -195,6 +197,9 @@ def status_counts(conn: sqlite3.Connection) -> dict[str, Any]:
         # Documents an analyzer failed on (culpa analyze), per analyzer; culpa errors lists them.
         "analysis_errors": sum(analysis_failures.values()),
         "analysis_errors_by_analyzer": analysis_failures,
+        # Parts of stored documents that could not be read (a broken page, a locked member).
+        "warnings": sum(warnings.values()),
+        "warnings_by_kind": warnings,
     }
 
 
@@ -220,6 +225,20 @@ def list_errors(conn: sqlite3.Connection, kind: str | None = None) -> list[dict[
             "analyzer": failure.analyzer,
         }
         for failure in analysis_store.failures(conn, kind)
+    )
+    # Then the parts of stored documents that could not be read: warnings, not failures.
+    rows.extend(
+        {
+            "path": warning.path,
+            "sha256": warning.sha256,
+            "kind": warning.kind,
+            "message": warning.message,
+            "recorded_at": warning.recorded_at,
+            "warning": True,
+            "page": warning.page,
+            "member": warning.member,
+        }
+        for warning in SqliteWarnings(conn).listed(kind)
     )
     return rows
 

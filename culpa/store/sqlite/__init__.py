@@ -11,6 +11,7 @@ import sqlite3
 
 from culpa.store.sqlite.pages import SqlitePages
 from culpa.store.sqlite.provenance import SqliteProvenance
+from culpa.store.sqlite.warnings import SqliteWarnings
 
 
 class SqliteCaseStore:
@@ -20,6 +21,7 @@ class SqliteCaseStore:
         self.conn = conn
         self.provenance = SqliteProvenance(conn)
         self.pages = SqlitePages(conn)
+        self.warnings = SqliteWarnings(conn)
 
     def close(self) -> None:
         self.conn.close()
