@@ -12,7 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from culpa.analysis.ocr.quality import LOW_PAGE_CONFIDENCE, LOW_WORD_CONFIDENCE
-from culpa.cli.main import _render_snippet, cli
+from culpa.cli.commands.search import _render_snippet
+from culpa.cli.main import cli
 from culpa.publish.citation import CHECK_AGAINST_IMAGE
 from culpa.store.case import Case
 from tests.ocr_pages import add_ocr_document

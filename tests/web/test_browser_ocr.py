@@ -24,8 +24,8 @@ from PIL import Image, ImageDraw, ImageFont
 from playwright.sync_api import Browser, Route, sync_playwright
 
 from culpa.analysis.ocr.quality import LOW_WORD_CONFIDENCE
+from culpa.cli.commands.serve import bind
 from culpa.cli.main import cli
-from culpa.cli.web import bind
 from culpa.publish.citation import CHECK_AGAINST_IMAGE
 from culpa.store.case import Case, open_case
 from culpa.web.app import create_app

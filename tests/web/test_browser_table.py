@@ -13,8 +13,8 @@ from click.testing import CliRunner
 from playwright.sync_api import Browser, Route, sync_playwright
 from starlette.testclient import TestClient
 
+from culpa.cli.commands.serve import bind
 from culpa.cli.main import cli
-from culpa.cli.web import bind
 from culpa.store.case import Case, open_case
 from culpa.web.app import create_app
 from tests.web.hostile import PWN

@@ -1,6 +1,6 @@
 """``culpa verify``: check that a case is intact (culpa/store/verify.py).
 
-Registered on the ``culpa`` group by an import at the end of culpa/cli/main.py.
+Registered on the ``culpa`` group in culpa/cli/main.py.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from pathlib import Path
 
 import click
 
-from culpa.cli.main import _emit_json, case_option, cli, handle_errors, json_option
+from culpa.cli.group import case_option, emit_json, handle_errors, json_option
 from culpa.errors import CaseDamagedError, ExitCode
 
 
-@cli.command()
+@click.command()
 @case_option
 @json_option
 @handle_errors
@@ -55,7 +55,7 @@ def verify(case_dir: str | None, as_json: bool) -> None:
 
         report = verify_case(case, progress=progress)
     if as_json:
-        _emit_json(report.as_dict())
+        emit_json(report.as_dict())
     else:
         for problem in report.problems:
             click.echo(f"{problem.kind}\t{problem.message}")

@@ -1,7 +1,7 @@
 """``culpa serve`` (the web workbench) and the commands that list what was added in it:
 ``culpa notes`` and ``culpa tags``.
 
-Registered on the ``culpa`` group by an import at the end of culpa/cli/main.py.
+Registered on the ``culpa`` group in culpa/cli/main.py.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from culpa.cli.main import _emit_json, _opened, case_option, cli, handle_errors, json_option
+from culpa.cli.group import case_option, emit_json, handle_errors, json_option, opened
 from culpa.errors import UsageError
 from culpa.store.case import open_case
 
@@ -40,7 +40,7 @@ def bind(port: int) -> socket.socket:
     return sock
 
 
-@cli.command()
+@click.command()
 @case_option
 @click.option(
     "--port",
@@ -77,7 +77,7 @@ def serve(case_dir: str | None, port: int) -> None:
     uvicorn.Server(config).run(sockets=[sock])
 
 
-@cli.command()
+@click.command()
 @case_option
 @json_option
 @handle_errors
@@ -85,10 +85,10 @@ def notes(case_dir: str | None, as_json: bool) -> None:
     """List every note made in `culpa serve`: document, page, passage, quote and text."""
     from culpa.store.annotations import all_notes
 
-    with _opened(case_dir) as (_case, conn):
+    with opened(case_dir) as (_case, conn):
         found = all_notes(conn)
     if as_json:
-        _emit_json([note.as_dict() for note in found])
+        emit_json([note.as_dict() for note in found])
         return
     for note in found:
         where = f"page {note.page}" if note.page is not None else "whole document"
@@ -104,7 +104,7 @@ def notes(case_dir: str | None, as_json: bool) -> None:
     click.echo(f"{len(found)} notes", err=True)
 
 
-@cli.command()
+@click.command()
 @case_option
 @json_option
 @handle_errors
@@ -112,7 +112,7 @@ def tags(case_dir: str | None, as_json: bool) -> None:
     """List every tag added in `culpa serve`, with the documents that carry it."""
     from culpa.store.annotations import tagged_documents
 
-    with _opened(case_dir) as (_case, conn):
+    with opened(case_dir) as (_case, conn):
         pairs = tagged_documents(conn)
     grouped: dict[str, list[dict[str, Any]]] = {}
     for pair in pairs:
@@ -120,7 +120,7 @@ def tags(case_dir: str | None, as_json: bool) -> None:
             {"id": pair.document_id, "sha256": pair.sha256, "path": pair.path}
         )
     if as_json:
-        _emit_json(
+        emit_json(
             [{"tag": tag, "count": len(docs), "documents": docs} for tag, docs in grouped.items()]
         )
         return

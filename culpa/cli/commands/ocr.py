@@ -1,6 +1,6 @@
 """``culpa ocr``: read pages of documents already in the case again (culpa/ingest/reocr.py).
 
-Registered on the ``culpa`` group by an import at the end of culpa/cli/main.py.
+Registered on the ``culpa`` group in culpa/cli/main.py.
 """
 
 from __future__ import annotations
@@ -9,20 +9,19 @@ import sys
 
 import click
 
-from culpa.cli.main import (
-    _emit_json,
-    _opened,
+from culpa.cli.group import (
     case_option,
-    cli,
+    emit_json,
     handle_errors,
     json_option,
     ocr_engine_option,
     ocr_lang_option,
+    opened,
 )
 from culpa.errors import ExitCode, UsageError
 
 
-@cli.command()
+@click.command()
 @case_option
 @click.argument("docs", nargs=-1, metavar="[DOC]...")
 @click.option(
@@ -83,13 +82,13 @@ def ocr(
         passwords=tuple(dict.fromkeys(passwords)),
         force=force,
     )
-    with _opened(case_dir) as (case, conn):
+    with opened(case_dir) as (case, conn):
         doc_ids = None if every else [resolve_document(conn, doc) for doc in docs]
     # The originals are leaked files: nothing they make the renderer do may reach out.
     with network_forbidden(), ProgressBar(enabled=sys.stderr.isatty(), unit="document") as bar:
         summary = reocr(case, doc_ids, options, progress=bar.update)
     if as_json:
-        _emit_json(summary.as_dict())
+        emit_json(summary.as_dict())
     else:
         click.echo(
             f"{summary.documents} documents: {summary.pages_read} pages read again, "

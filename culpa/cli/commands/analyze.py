@@ -1,6 +1,6 @@
 """``culpa analyze``: run the analyses a case has not had yet (culpa/analysis/runner.py).
 
-Registered on the ``culpa`` group by an import at the end of culpa/cli/main.py.
+Registered on the ``culpa`` group in culpa/cli/main.py.
 """
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ from typing import Any
 
 import click
 
-from culpa.cli.main import _emit_json, case_option, cli, handle_errors, json_option
+from culpa.cli.group import case_option, emit_json, handle_errors, json_option
 from culpa.errors import ExitCode
 from culpa.store.case import Case
 
 
-@cli.command()
+@click.command()
 @case_option
 @click.option(
     "--only",
@@ -54,7 +54,7 @@ def analyze(
     with network_forbidden(), ProgressBar(enabled=sys.stderr.isatty(), unit="analysis") as bar:
         summary = run_analysis(case, options, bar.update)
     if as_json:
-        _emit_json({"case": str(case.root), **summary.as_dict()})
+        emit_json({"case": str(case.root), **summary.as_dict()})
     else:
         for name, count in summary.analyzers.items():
             click.echo(

@@ -1,0 +1,119 @@
+"""``culpa init``, ``culpa status``, ``culpa errors`` and ``culpa export``: the case as a whole."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from culpa.cli.group import case_option, emit_json, handle_errors, json_option, opened
+from culpa.cli.terminal import printable
+from culpa.store.case import init_case
+
+
+@click.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@json_option
+@handle_errors
+def init(directory: Path, as_json: bool) -> None:
+    """Create a case in DIRECTORY (an empty or new folder)."""
+    case = init_case(directory)
+    if as_json:
+        emit_json({"case": str(case.root)})
+    else:
+        click.echo(f"case ready: {case.root}", err=True)
+
+
+@click.command()
+@case_option
+@json_option
+@handle_errors
+def status(case_dir: str | None, as_json: bool) -> None:
+    """Counts: files, documents, pages, OCR'd pages, documents per type, errors and warnings."""
+    from culpa.store.queries import status_counts
+
+    with opened(case_dir) as (case, conn):
+        counts = status_counts(conn)
+    if as_json:
+        emit_json({"case": str(case.root), **counts})
+        return
+    click.echo(f"case {printable(str(case.root))}")
+    click.echo(
+        f"  {counts['files']} files, {counts['documents']} documents, {counts['pages']} pages "
+        f"({counts['ocr_pages']} OCR'd), {counts['errors']} errors"
+        + (f", {counts['warnings']} warnings" if counts["warnings"] else "")
+    )
+    for title, key in (
+        ("documents by type", "documents_by_type"),
+        ("pages by language", "pages_by_language"),
+        ("errors by kind", "errors_by_kind"),
+        ("analysis errors by analyzer", "analysis_errors_by_analyzer"),
+        ("warnings by kind", "warnings_by_kind"),
+    ):
+        if counts[key]:
+            click.echo(
+                f"  {title}: "
+                + ", ".join(f"{printable(str(k))} {v}" for k, v in counts[key].items())
+            )
+
+
+@click.command()
+@case_option
+@click.option(
+    "--kind", default=None, help="Only errors and warnings of this kind (encrypted, corrupt, ...)."
+)
+@json_option
+@handle_errors
+def errors(case_dir: str | None, kind: str | None, as_json: bool) -> None:
+    """List every file that failed, with its path, kind and message.
+
+    Then the warnings: parts of stored files that could not be read (a broken
+    page, a member locked by a password), the rest of the file being read.
+    """
+    from culpa.models import child_provenance
+    from culpa.store.queries import list_errors
+
+    with opened(case_dir) as (_case, conn):
+        rows = list_errors(conn, kind)
+    if as_json:
+        emit_json(rows)
+        return
+    warnings = 0
+    for row in rows:
+        path, message = str(row["path"]), str(row["message"])
+        if row.get("warning"):
+            warnings += 1
+            path = child_provenance(path, row["member"]) if row["member"] else path
+            message = "warning: " + (f"page {row['page']}: " if row["page"] else "") + message
+        click.echo(f"{printable(str(row['kind']))}\t{printable(path)}\t{printable(message)}")
+    said = f"{len(rows) - warnings} errors"
+    click.echo(said + (f", {warnings} warnings" if warnings else ""), err=True)
+
+
+@click.command()
+@case_option
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to this file instead of stdout.",
+)
+@handle_errors
+def export(case_dir: str | None, output: Path | None) -> None:
+    """Write every document and its pages as JSON lines, for other tools."""
+    from culpa.store.queries import export_documents
+
+    with opened(case_dir) as (_case, conn):
+        stream = output.open("w", encoding="utf-8") if output else sys.stdout
+        try:
+            count = 0
+            for record in export_documents(conn):
+                stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+                count += 1
+        finally:
+            if output:
+                stream.close()
+    click.echo(f"{count} documents exported", err=True)
