@@ -58,7 +58,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from scoring import edits, missed, names_found
 
 from culpa.analysis.ocr import ocr_image
-from culpa.formats.image import image_dpi
+from culpa.formats.media.image import image_dpi
 
 BENCH = Path(__file__).resolve().parent
 DATA = BENCH / "data" / "real_pages"
@@ -67,7 +67,7 @@ TRUTH = DATA / "truth"
 CORPUS = BENCH.parent.parent / "shared" / "corpus"
 OUT_JSON = BENCH / "out" / "ocr_real.json"
 WORKERS = 2
-#: culpa renders PDF pages for OCR at this resolution (culpa.formats.pdf.OCR_DPI).
+#: culpa renders PDF pages for OCR at this resolution (culpa.formats.documents.pdf.OCR_DPI).
 RENDER_DPI = 300
 #: dpi given to OCRmyPDF for an image that states none: a phone photo 1280 px
 #: across an A4-wide page is about 155 dpi.

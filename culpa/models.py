@@ -134,7 +134,7 @@ class Extracted:
     tables: tuple[Table, ...] = ()
     #: A file too large to hold in memory (a CSV of a gigabyte) has its pages, and each
     #: table's pages, in this spool file in the work folder instead of in ``pages`` and
-    #: ``Table.pages`` (culpa.formats.table_pages.read_spool reads it page by page).
+    #: ``Table.pages`` (culpa.formats.tables.table_pages.read_spool reads it page by page).
     spool: Path | None = None
     #: What could not be read while the rest was (a broken page, a locked member).
     warnings: tuple[PartialFailure, ...] = ()

@@ -268,7 +268,7 @@ def build_threads(messages: Iterable[MailItem]) -> dict[Hashable, ThreadLink]:
     return links
 
 
-#: Metadata keys of an e-mail (culpa.formats.eml and the other mail extractors write them).
+#: Metadata keys of an e-mail (culpa.formats.email.eml and the other mail extractors write them).
 _MAIL_KEYS = ("message-id", "in-reply-to")
 
 

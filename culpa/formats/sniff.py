@@ -17,9 +17,9 @@ from pathlib import Path
 import magic
 import olefile
 
-from culpa.formats.delimited import sniff_shape
-from culpa.formats.json_table import looks_like_json_lines
-from culpa.formats.text import guess_encoding
+from culpa.formats.documents.text import guess_encoding
+from culpa.formats.tables.delimited import sniff_shape
+from culpa.formats.tables.json_table import looks_like_json_lines
 
 #: How much of the file libmagic and the text checks see (bytes).
 SNIFF_BYTES = 64 * 1024
@@ -51,7 +51,7 @@ MIN_TABLE_RECORDS = 3
 PST_SIGNATURE = b"!BDN"
 FOXMAIL_MIME = "application/x-foxmail-box"
 #: A Foxmail mailbox (.box) starts with the line before its first message: 0x10 x 7,
-#: 0x11 x 6, a status letter ("S"), CRLF (culpa/formats/foxmail.py).
+#: 0x11 x 6, a status letter ("S"), CRLF (culpa/formats/email/foxmail.py).
 FOXMAIL_MARKER = re.compile(rb"\x10{7}\x11{6}[\x20-\x7e]{0,4}\r?\n")
 # Top-level OLE streams that say which program wrote a compound file, checked in order.
 _OLE_STREAMS: tuple[tuple[str, str], ...] = (

@@ -26,7 +26,7 @@ from culpa.errors import ErrorKind, ExtractionError, storage_errno, storage_mess
 from culpa.formats import registry
 from culpa.formats.base import ArchiveLimits, ExtractContext, no_progress
 from culpa.formats.sniff import detect_mime
-from culpa.formats.table_pages import read_spool
+from culpa.formats.tables.table_pages import read_spool
 from culpa.index.tokens import index_text
 from culpa.ingest.known import ContentLookup
 from culpa.ingest.ocr_stage import (

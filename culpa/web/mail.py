@@ -17,7 +17,7 @@ objects: a message with 50,000 attachments took 33 s on every view with the
 default policy, and takes a few seconds once now (issue 10).
 
 Messages ingested since then carry a record of what the view needs
-(:mod:`culpa.formats.mail_record`): the attachment list, and where the HTML
+(:mod:`culpa.formats.email.mail_record`): the attachment list, and where the HTML
 body is. Such a message is never parsed here: :func:`recorded_body` reads only
 the body's bytes (an .eml) or takes the HTML the record holds (an Outlook
 .msg), and sanitises it as above. Older cases fall back to :func:`email_body`.
@@ -35,8 +35,8 @@ from pathlib import Path
 
 import nh3
 
-from culpa.formats.mail_record import BodyRange, html_body_part
-from culpa.formats.text import decode_text
+from culpa.formats.documents.text import decode_text
+from culpa.formats.email.mail_record import BodyRange, html_body_part
 
 #: Outlook messages: their HTML body is read with extract-msg.
 OUTLOOK_MIME = "application/vnd.ms-outlook"
@@ -123,7 +123,7 @@ def _cached_body(blob: Path, mime: str, size: int, mtime_ns: int) -> MailBody | 
     del size, mtime_ns
     try:
         if mime == OUTLOOK_MIME:
-            from culpa.formats.msg_reader import html_body
+            from culpa.formats.email.msg_reader import html_body
 
             html = html_body(blob)
         else:

@@ -135,7 +135,7 @@ def _render_djvu(blob: Path, page: int) -> bytes:
     import io
 
     from culpa.errors import ExtractionError
-    from culpa.formats.djvu import render_page
+    from culpa.formats.documents.djvu import render_page
 
     try:
         rendered = render_page(blob, page)
@@ -231,7 +231,7 @@ def pdf_chars(case: Case, sha256: str, page: int) -> tuple[PdfChar, ...]:
 
 @functools.lru_cache(maxsize=64)
 def _chars(blob: str, page: int) -> tuple[PdfChar, ...]:
-    from culpa.formats.pdf import TEXT_FLAGS
+    from culpa.formats.documents.pdf import TEXT_FLAGS
 
     with _MUPDF_LOCK:
         try:

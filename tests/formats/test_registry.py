@@ -8,12 +8,12 @@ import pytest
 
 from culpa.formats import registry
 from culpa.formats.base import ExtractContext
-from culpa.formats.docx import DocxExtractor
-from culpa.formats.eml import EmlExtractor
-from culpa.formats.html import HtmlExtractor
-from culpa.formats.image import ImageExtractor
-from culpa.formats.pdf import PdfExtractor
-from culpa.formats.text import TextExtractor
+from culpa.formats.documents.docx import DocxExtractor
+from culpa.formats.documents.html import HtmlExtractor
+from culpa.formats.documents.pdf import PdfExtractor
+from culpa.formats.documents.text import TextExtractor
+from culpa.formats.email.eml import EmlExtractor
+from culpa.formats.media.image import ImageExtractor
 from culpa.models import Extracted
 
 
@@ -88,5 +88,5 @@ def test_type_for_unclaimed_files() -> None:
 
 
 def test_archive_modules_are_listed() -> None:
-    assert "culpa.formats.zip" in registry.EXTRACTOR_MODULES
-    assert "culpa.formats.tar" in registry.EXTRACTOR_MODULES
+    assert "culpa.formats.archives.zip" in registry.EXTRACTOR_MODULES
+    assert "culpa.formats.archives.tar" in registry.EXTRACTOR_MODULES

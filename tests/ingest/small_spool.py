@@ -6,6 +6,6 @@ so a small CSV takes the path a gigabyte one does.
 
 from __future__ import annotations
 
-from culpa.formats import table_pages
+from culpa.formats.tables import table_pages
 
 table_pages.SPOOL_THRESHOLD_CHARS = 2_000

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import ClassVar
 
 from culpa.formats.base import ExtractContext
+from culpa.formats.documents.text import TextExtractor
 from culpa.formats.registry import register
-from culpa.formats.text import TextExtractor
 from culpa.models import Extracted
 
 HOLD = b"TEMP hold "

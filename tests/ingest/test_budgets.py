@@ -22,7 +22,7 @@ import pytest
 
 from culpa.errors import ErrorKind
 from culpa.formats.base import ExtractContext
-from culpa.formats.pdf import PdfExtractor
+from culpa.formats.documents.pdf import PdfExtractor
 from culpa.ingest.ocr_stage import (
     OcrBudget,
     budget_warning,

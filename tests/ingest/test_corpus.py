@@ -15,7 +15,7 @@ import pytest
 from culpa.ingest.runner import IngestOptions, IngestSummary, ingest
 from culpa.store.case import Case, init_case
 from tests.conftest import CORPUS
-from tests.formats.test_office_fields import slide_ppt, word_memo
+from tests.formats.documents.test_office_fields import slide_ppt, word_memo
 
 pytestmark = pytest.mark.skipif(not (CORPUS / "MANIFEST.tsv").is_file(), reason="no shared corpus")
 

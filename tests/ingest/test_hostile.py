@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from culpa.errors import ErrorKind, ExtractionError
+from culpa.formats.archives.zip import ZipExtractor
 from culpa.formats.base import ArchiveLimits, ExtractContext
-from culpa.formats.docx import DocxExtractor
-from culpa.formats.zip import ZipExtractor
+from culpa.formats.documents.docx import DocxExtractor
 from culpa.ingest.runner import IngestOptions, ingest
 from culpa.store.case import Case, init_case
 from tests.ingest import hostile
@@ -29,7 +29,7 @@ from tests.ingest import hostile
 DEAD_URL = "http://127.0.0.1:9"
 #: The XML/SVG extractor is loaded explicitly: it works whether or not the registry's
 #: EXTRACTOR_MODULES lists it yet (until it does, `culpa ingest` reads XML as text).
-OPTIONS = IngestOptions(workers=2, ocr=False, extractor_modules=("culpa.formats.xml",))
+OPTIONS = IngestOptions(workers=2, ocr=False, extractor_modules=("culpa.formats.documents.xml",))
 
 
 @dataclass(frozen=True)

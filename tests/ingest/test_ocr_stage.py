@@ -15,8 +15,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext, PageImage
-from culpa.formats.image import ImageExtractor
-from culpa.formats.pdf import PdfExtractor
+from culpa.formats.documents.pdf import PdfExtractor
+from culpa.formats.media.image import ImageExtractor
 from culpa.ingest.ocr_stage import extract_with_ocr, ocr_extracted
 from culpa.ingest.runner import IngestOptions, ingest
 from culpa.models import Extracted, Page
@@ -146,7 +146,8 @@ def test_without_ocr_nothing_is_marked_or_read(tmp_path: Path) -> None:
 
 def test_extractors_no_longer_import_ocr() -> None:
     code = (
-        "import sys, culpa.formats.pdf, culpa.formats.image, culpa.formats.legacy_office;"
+        "import sys, culpa.formats.documents.pdf, culpa.formats.media.image;"
+        "import culpa.formats.documents.legacy_office;"
         "print(any(m.startswith('culpa.analysis.ocr') for m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -33,8 +33,8 @@ import pymupdf
 import pytest
 
 from culpa.formats.base import ExtractContext
-from culpa.formats.eml import EmlExtractor
-from culpa.formats.xml import extract_xml
+from culpa.formats.documents.xml import extract_xml
+from culpa.formats.email.eml import EmlExtractor
 from culpa.ingest.network_guard import AUDIT_ENV
 from culpa.store.case import Case, init_case
 from tests.ingest import hostile
@@ -244,7 +244,7 @@ PROBE_MODULE = textwrap.dedent(
     from typing import ClassVar
 
     from culpa.formats.registry import register
-    from culpa.formats.text import TextExtractor
+    from culpa.formats.documents.text import TextExtractor
     from culpa.models import Extracted, Page
 
     MAGIC = b"NETWORK-PROBE "
@@ -288,7 +288,7 @@ PROBE_INGEST = textwrap.dedent(
     options = IngestOptions(
         workers=2,
         ocr=False,
-        extractor_modules=("culpa.formats.xml", "culpa_network_probe"),
+        extractor_modules=("culpa.formats.documents.xml", "culpa_network_probe"),
     )
     if __name__ == "__main__":
         summary = ingest(open_case(sys.argv[1]), [Path(sys.argv[2])], options)

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from starlette.testclient import TestClient
 
 from culpa.cli.main import cli
-from culpa.formats.mail_record import MAIL_VIEW_KEY, parse_record
+from culpa.formats.email.mail_record import MAIL_VIEW_KEY, parse_record
 from culpa.store.case import Case, open_case
 from culpa.web.app import create_app
 from culpa.web.mail import email_body, recorded_body

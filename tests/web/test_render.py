@@ -108,7 +108,7 @@ def test_rotated_pdf_pages_and_character_boxes(case: Case, tmp_path: Path) -> No
 
 
 def test_a_djvu_page_is_rendered_as_png(case: Case, tmp_path: Path) -> None:
-    from tests.formats.test_djvu import djvu_document, pytestmark
+    from tests.formats.documents.test_djvu import djvu_document, pytestmark
 
     if pytestmark.args[0]:
         pytest.skip(pytestmark.kwargs["reason"])

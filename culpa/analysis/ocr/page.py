@@ -25,7 +25,7 @@ from culpa.analysis.ocr.tesseract import SCRIPT_MODELS, TesseractEngine, detect_
 from culpa.analysis.ocr.text import assemble
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import DEFAULT_OCR_LANGUAGES
-from culpa.formats.image import MIN_TEXT_PIXELS, image_dpi
+from culpa.formats.media.image import MIN_TEXT_PIXELS, image_dpi
 from culpa.models import Page, Word
 
 #: Languages PP-OCR's models read.

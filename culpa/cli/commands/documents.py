@@ -16,7 +16,7 @@ from culpa.cli.terminal import printable
 @handle_errors
 def show(case_dir: str | None, doc: str, page: int | None, as_json: bool) -> None:
     """Print a document's details, or one page's text (--page; JSON adds word boxes)."""
-    from culpa.formats.mail_record import MAIL_VIEW_KEY
+    from culpa.formats.email.mail_record import MAIL_VIEW_KEY
     from culpa.store.queries import document_info, page_info, resolve_document
 
     with opened(case_dir) as (_case, conn):
@@ -58,7 +58,7 @@ def show(case_dir: str | None, doc: str, page: int | None, as_json: bool) -> Non
 
 def _mail_view_summary(value: str) -> str:
     """One line for the e-mail view's record, whose JSON lists every attachment (issue 10)."""
-    from culpa.formats.mail_record import parse_record
+    from culpa.formats.email.mail_record import parse_record
 
     record = parse_record(value, 0, 0)
     if record is None:

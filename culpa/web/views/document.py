@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from culpa.store.tables import page_table
 from markupsafe import Markup
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -24,7 +25,7 @@ from starlette.routing import BaseRoute, Route
 
 from culpa.analysis.ocr.quality import LOW_WORD_CONFIDENCE, is_low_page
 from culpa.errors import QueryError, UsageError
-from culpa.formats.mail_record import MAIL_VIEW_KEY, MailRecord, parse_record
+from culpa.formats.email.mail_record import MAIL_VIEW_KEY, MailRecord, parse_record
 from culpa.publish.citation import cite
 from culpa.search.doubt import doubtful_words
 from culpa.search.engine import match_pattern, search
@@ -33,7 +34,6 @@ from culpa.store.annotations import document_notes, document_tags, is_starred
 from culpa.store.blobs import BlobState, check_blob
 from culpa.store.case import Case
 from culpa.store.queries import DocumentInfo, PageInfo, document_info, email_thread, page_info
-from culpa.store.tables import page_table
 from culpa.web.mail import OUTLOOK_MIME, MailBody, email_body, recorded_body
 from culpa.web.marks import (
     Box,

@@ -1,0 +1,1 @@
+"""Documents: PDF, Word, OpenDocument, legacy Office, PowerPoint, RTF, text, HTML, XML, DjVu."""

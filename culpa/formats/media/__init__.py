@@ -1,0 +1,1 @@
+"""Images and other media: pages marked for OCR, their metadata kept."""

@@ -1,0 +1,1 @@
+"""Tables (CSV, JSON, workbooks, SQLite databases) and the page layout of their rows."""
