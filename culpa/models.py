@@ -186,6 +186,12 @@ class Finding:
     span: Span | None = None
 
 
+#: A finding's label that re-tags a stored page instead of being kept: its value is the
+#: language of the page its span points at, written into that page's ``language`` by the
+#: analysis store in the document's transaction (culpa.analysis.language).
+PAGE_LANGUAGE = "page_language"
+
+
 def child_provenance(parent: str, name: str) -> str:
     """Provenance path of a member ``name`` inside the container at ``parent``."""
     return f"{parent}{CONTAINER_SEPARATOR}{name}"

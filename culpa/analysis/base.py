@@ -68,6 +68,18 @@ class CaseAnalyzer(Protocol):
 AnyAnalyzer = Analyzer | CaseAnalyzer
 
 
+def ingested_version(analyzer: AnyAnalyzer) -> int | None:
+    """The version at which ingest does this analyzer's work itself, or None if it does not.
+
+    An analyzer whose function ingest already runs (the language of each page)
+    declares ``ingested_version``: a document with no run of it counts as done
+    at that version, so ingest does not leave the same work for ``culpa
+    analyze``, while a higher ``version`` or ``--redo`` runs it everywhere.
+    """
+    version = getattr(analyzer, "ingested_version", None)
+    return version if isinstance(version, int) else None
+
+
 def is_case_analyzer(analyzer: AnyAnalyzer) -> TypeGuard[CaseAnalyzer]:
     """Whether ``analyzer`` links documents (runs once over the case) or reads one at a time."""
     return isinstance(analyzer, CaseAnalyzer)

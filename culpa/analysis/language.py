@@ -9,10 +9,15 @@ characters themselves, because cld2 is fooled by short or mixed-script text.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 
 import opencc
 import pycld2
+
+from culpa.analysis.base import Speed
+from culpa.analysis.registry import register
+from culpa.models import PAGE_LANGUAGE, Finding, Page, Span, StoredDocument
 
 #: Below this many bytes of letters (a CJK character counts three) the answer is 'und'.
 MIN_LETTERS = 12
@@ -122,3 +127,45 @@ def _detect(text: str) -> str:
 
 def _has_kana(text: str) -> bool:
     return any("\u3040" <= c <= "\u30ff" for c in text)
+
+
+def page_language(page: Page) -> str:
+    """The language ``page`` is tagged with: the one function ingest and the analyzer call."""
+    return detect_language(page.text, ocr=page.method == "ocr")
+
+
+class LanguageAnalyzer:
+    """Each stored page's language, tagged again (``culpa analyze --redo language``).
+
+    Ingest tags every page with :func:`page_language` as it stores it, so the
+    analyzer's work on a new document is already done: a document without a
+    run of it counts as done at :attr:`ingested_version` (ingest records none,
+    so an ingested case's ``analysis_runs`` are the other analyzers' only).
+    A higher :attr:`version` (a better detector, a new rule such as
+    :data:`OCR_LANGUAGES`) re-tags every document once, those ingested after
+    the change too (ingest records no run): a rare change, re-tagging is cheap. Its
+    findings are the pages whose tag changes, labelled
+    :data:`culpa.models.PAGE_LANGUAGE`: the analysis store writes each into
+    its page's ``language`` in the document's transaction rather than keeping
+    it as a finding.
+    """
+
+    name = "language"
+    version = 1
+    speed: Speed = "fast"
+    #: The version ingest's own tagging had when documents were stored without a run.
+    ingested_version = 1
+
+    def applies_to(self, document: StoredDocument) -> bool:
+        return True
+
+    def analyze(self, document: StoredDocument) -> Iterator[Finding]:
+        for page in document.pages:
+            language = page_language(page)
+            if language != page.language:
+                span = Span(document.sha256, page.number, 0, len(page.text))
+                yield Finding(self.name, PAGE_LANGUAGE, language, span)
+
+
+LANGUAGE = LanguageAnalyzer()
+register(LANGUAGE)

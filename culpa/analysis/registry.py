@@ -16,7 +16,7 @@ from culpa.analysis.base import AnyAnalyzer
 from culpa.errors import UsageError
 
 #: Built-in analyzer modules, imported on first use; each registers its analyzers.
-ANALYZER_MODULES: tuple[str, ...] = ("culpa.analysis.threads",)
+ANALYZER_MODULES: tuple[str, ...] = ("culpa.analysis.language", "culpa.analysis.threads")
 
 _registered: list[AnyAnalyzer] = []
 _lock = threading.RLock()

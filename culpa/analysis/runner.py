@@ -31,7 +31,13 @@ from pathlib import Path
 from typing import Any, cast
 
 from culpa.analysis import registry
-from culpa.analysis.base import Analyzer, AnyAnalyzer, CaseAnalyzer, is_case_analyzer
+from culpa.analysis.base import (
+    Analyzer,
+    AnyAnalyzer,
+    CaseAnalyzer,
+    ingested_version,
+    is_case_analyzer,
+)
 from culpa.errors import ErrorKind
 from culpa.ingest.network_guard import AUDIT_ENV, forbid_network
 from culpa.ingest.temp_root import case_temp
@@ -283,14 +289,17 @@ def analyze(
         try:
             analyzers = choose(options)
             for name in options.redo:
-                store.forget_analyzer(conn, name)
+                redone = registry.by_name(name)
+                store.forget_analyzer(conn, name, pending=ingested_version(redone) is not None)
             documents = list(store.documents(conn))
             counts = {a.name: AnalyzerCount(a.version) for a in analyzers}
             case_plan: list[CaseAnalyzer] = []
             plan: list[tuple[Analyzer, list[StoredDocument]]] = []
             total = 0
             for analyzer in analyzers:
-                done = store.done_documents(conn, analyzer.name, analyzer.version)
+                done = store.done_documents(
+                    conn, analyzer.name, analyzer.version, ingested_version(analyzer)
+                )
                 pending = _pending(analyzer, documents, done)
                 total += len(pending)
                 if is_case_analyzer(analyzer):

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from culpa.models import Finding, Page, StoredDocument
+from culpa.models import PAGE_LANGUAGE, Finding, Page, StoredDocument
 
 ANALYSIS_TABLES = ("analysis_runs", "findings")
 
@@ -115,17 +115,26 @@ def with_pages(conn: sqlite3.Connection, document: StoredDocument) -> StoredDocu
     )
 
 
-def done_documents(conn: sqlite3.Connection, analyzer: str, version: int) -> set[int]:
-    """Ids of the documents ``analyzer`` has run on at ``version`` (failed or not)."""
+def done_documents(
+    conn: sqlite3.Connection, analyzer: str, version: int, ingested: int | None = None
+) -> set[int]:
+    """Ids of the documents ``analyzer`` has run on at ``version`` (failed or not).
+
+    ``ingested``: the version at which ingest does the analyzer's work itself
+    (culpa.analysis.base.ingested_version); a document without a run of it
+    then counts as done at that version.
+    """
     if not has_analysis_tables(conn):
         return set()
-    return {
-        row[0]
-        for row in conn.execute(
-            "SELECT document_id FROM analysis_runs WHERE analyzer = ? AND version = ?",
-            (analyzer, version),
+    sql = "SELECT document_id FROM analysis_runs WHERE analyzer = ? AND version = ?"
+    params: tuple[object, ...] = (analyzer, version)
+    if ingested == version:
+        sql += (
+            " UNION SELECT id FROM documents WHERE id NOT IN "
+            "(SELECT document_id FROM analysis_runs WHERE analyzer = ?)"
         )
-    }
+        params = (analyzer, version, analyzer)
+    return {row[0] for row in conn.execute(sql, params)}
 
 
 def _insert(
@@ -140,10 +149,19 @@ def _insert(
     conn.execute(
         "DELETE FROM findings WHERE document_id = ? AND analyzer = ?", (document_id, analyzer)
     )
+    kept: list[FindingRow] = []
+    tags: list[tuple[str, int, int]] = []
+    for row in rows:
+        label, page, _start, _end, value = row
+        if label == PAGE_LANGUAGE and page is not None:  # re-tags its page, is not kept
+            tags.append((json.loads(value), document_id, page))
+        else:
+            kept.append(row)
+    conn.executemany("UPDATE pages SET language = ? WHERE document_id = ? AND number = ?", tags)
     conn.executemany(
         "INSERT INTO findings (document_id, analyzer, label, page, span_start, span_end, value) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [(document_id, analyzer, *row) for row in rows],
+        [(document_id, analyzer, *row) for row in kept],
     )
     conn.execute(
         "INSERT OR REPLACE INTO analysis_runs (document_id, analyzer, version, status, "
@@ -219,11 +237,23 @@ def record_failures(
             _insert(conn, document_id, analyzer, version, (), error, done_at)
 
 
-def forget_analyzer(conn: sqlite3.Connection, analyzer: str) -> int:
-    """Delete every finding and run of ``analyzer`` (``--redo``); how many runs there were."""
+def forget_analyzer(conn: sqlite3.Connection, analyzer: str, *, pending: bool = False) -> int:
+    """Delete every finding and run of ``analyzer`` (``--redo``); how many runs there were.
+
+    ``pending``: for an analyzer whose work ingest does (a missing run counts as
+    done), every document gets a run at version 0 instead, so a redo killed
+    half-way is finished by the next run.
+    """
     with _Transaction(conn):
         conn.execute("DELETE FROM findings WHERE analyzer = ?", (analyzer,))
-        return conn.execute("DELETE FROM analysis_runs WHERE analyzer = ?", (analyzer,)).rowcount
+        count = conn.execute("DELETE FROM analysis_runs WHERE analyzer = ?", (analyzer,)).rowcount
+        if pending:
+            conn.execute(
+                "INSERT INTO analysis_runs (document_id, analyzer, version, status, done_at) "
+                "SELECT id, ?, 0, 'ok', ? FROM documents",
+                (analyzer, _now()),
+            )
+        return count
 
 
 def forget_other_versions(conn: sqlite3.Connection, analyzer: str, version: int) -> None:
