@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from culpa.errors import UsageError
+from culpa.models import Span
 from culpa.search.doubt import words_in
 from culpa.store.queries import document_info, page_info
 
@@ -57,13 +58,12 @@ class DoubtfulWord:
 
 @dataclass(frozen=True, slots=True)
 class Citation:
+    """A quoted passage: ``span`` names the document (by SHA-256), the page and the characters."""
+
     document_id: int
     file_name: str
     paths: tuple[str, ...]
-    sha256: str
-    page: int
-    start: int
-    end: int
+    span: Span
     quote: str
     #: "text" (text layer) or "ocr"; the OCR fields are None/empty for a text layer.
     method: str = "text"
@@ -84,10 +84,10 @@ class Citation:
             "document_id": self.document_id,
             "file_name": self.file_name,
             "paths": list(self.paths),
-            "sha256": self.sha256,
-            "page": self.page,
-            "start": self.start,
-            "end": self.end,
+            "sha256": self.span.sha256,
+            "page": self.span.page,
+            "start": self.span.start,
+            "end": self.span.end,
             "quote": self.quote,
         }
         if self.is_ocr:
@@ -108,10 +108,11 @@ class Citation:
         return data
 
     def as_text(self) -> str:
+        span = self.span
         lines = [
             f"“{_flat(self.quote)}”",
-            f"— {self.file_name}, page {self.page}, characters {self.start}–{self.end}",
-            f"  SHA-256: {self.sha256}",
+            f"— {self.file_name}, page {span.page}, characters {span.start}–{span.end}",
+            f"  SHA-256: {span.sha256}",
         ]
         lines += [f"  found at: {path}" for path in self.paths]
         if self.is_ocr:
@@ -191,10 +192,7 @@ def cite(conn: sqlite3.Connection, doc_id: int, page: int, start: int, end: int)
         document_id=info.id,
         file_name=info.file_name,
         paths=info.paths,
-        sha256=info.sha256,
-        page=page,
-        start=start,
-        end=end,
+        span=Span(info.sha256, page, start, end),
         quote=text[start:end],
         **ocr,
     )
@@ -206,18 +204,15 @@ class RowCitation:
 
     The row number is the one the table's own program shows (a sheet's row, a
     CSV's record with the header as row 1, a JSON record's position), so an
-    editor can find it in the original; the page and span say where culpa stores it.
+    editor can find it in the original; ``span`` says where culpa stores it.
     """
 
     document_id: int
     file_name: str
     paths: tuple[str, ...]
-    sha256: str
     table: str
     row: int
-    page: int
-    start: int
-    end: int
+    span: Span
     cells: tuple[tuple[str, str], ...]
 
     def as_dict(self) -> dict[str, Any]:
@@ -225,22 +220,23 @@ class RowCitation:
             "document_id": self.document_id,
             "file_name": self.file_name,
             "paths": list(self.paths),
-            "sha256": self.sha256,
+            "sha256": self.span.sha256,
             "table": self.table,
             "row": self.row,
-            "page": self.page,
-            "start": self.start,
-            "end": self.end,
+            "page": self.span.page,
+            "start": self.span.start,
+            "end": self.span.end,
             "cells": [{"column": name, "value": value} for name, value in self.cells],
         }
 
     def as_text(self) -> str:
+        span = self.span
         lines = [f"{name}: {value}" for name, value in self.cells]
         lines += [
             f"— {self.file_name}, table “{self.table}”, row {self.row} "
-            f"(doc {self.document_id} row {self.row}; page {self.page}, "
-            f"characters {self.start}–{self.end})",
-            f"  SHA-256: {self.sha256}",
+            f"(doc {self.document_id} row {self.row}; page {span.page}, "
+            f"characters {span.start}–{span.end})",
+            f"  SHA-256: {span.sha256}",
         ]
         lines += [f"  found at: {path}" for path in self.paths]
         return "\n".join(lines)
@@ -258,11 +254,8 @@ def cite_row(
         document_id=info.id,
         file_name=info.file_name,
         paths=info.paths,
-        sha256=info.sha256,
         table=place.table.name,
         row=row,
-        page=place.page,
-        start=place.start,
-        end=place.end,
+        span=Span(info.sha256, place.page, place.start, place.end),
         cells=tuple(place.table.cells(place.line)),
     )

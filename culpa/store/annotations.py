@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from culpa.errors import UsageError
+from culpa.models import Span
 
 #: The line of migration step 1 that opens the annotation tables (the rest of it is theirs).
 SCHEMA_MARKER = "-- Annotations:"
@@ -29,13 +30,14 @@ MAX_NOTE_CHARS = 20_000
 
 @dataclass(frozen=True, slots=True)
 class Note:
-    """A note on a document, or on a passage (page and character span) of it."""
+    """A note on a document, on one of its pages, or on a passage of a page (its ``span``)."""
 
     id: int
     document_id: int
+    #: The page the note is on (its passage's page); None for a note on the whole document.
     page: int | None
-    start: int | None
-    end: int | None
+    #: The passage the note is on, if it is on one.
+    span: Span | None
     quote: str | None
     body: str
     created_at: str
@@ -44,6 +46,16 @@ class Note:
     #: The page no longer reads as the quote at the note's span (``culpa ocr`` read the
     #: page again and the quote was not found in the new text): check the page image.
     passage_changed: bool = False
+
+    @property
+    def start(self) -> int | None:
+        """Where the passage starts in the page's text (None for a note on no passage)."""
+        return None if self.span is None else self.span.start
+
+    @property
+    def end(self) -> int | None:
+        """Where the passage ends in the page's text (None for a note on no passage)."""
+        return None if self.span is None else self.span.end
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -251,8 +263,7 @@ def _notes(conn: sqlite3.Connection, where: str, params: tuple[object, ...]) -> 
             id=r[0],
             document_id=r[1],
             page=r[2],
-            start=r[3],
-            end=r[4],
+            span=None if r[3] is None else Span(r[8], r[2], r[3], r[4]),
             quote=r[5],
             body=r[6],
             created_at=r[7],
