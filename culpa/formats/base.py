@@ -8,18 +8,30 @@ returned as children; the ingest stores and extracts them in turn.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, Protocol, runtime_checkable
 
 from PIL import Image
 
-from culpa.models import Extracted
+from culpa.errors import ErrorKind
+from culpa.models import Extracted, PartialFailure
 
 #: OCR languages (Tesseract's names) used when nothing else is asked for; each
 #: page is read with those of its own script only (docs/ocr.md).
 DEFAULT_OCR_LANGUAGES: tuple[str, ...] = ("chi_sim", "chi_tra", "eng", "uig")
+
+
+def member_warnings(
+    kind: ErrorKind, members: Iterable[str], message: str
+) -> tuple[PartialFailure, ...]:
+    """One typed warning per member of a container that could not be read.
+
+    Given beside the metadata key that lists the same members
+    (``encrypted_members``, ...), so ``culpa errors`` names each of them.
+    """
+    return tuple(PartialFailure(kind, message, member=name) for name in members)
 
 
 @dataclass(frozen=True, slots=True)

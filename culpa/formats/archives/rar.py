@@ -43,8 +43,8 @@ from typing import Any, ClassVar
 import rarfile
 
 from culpa.errors import ErrorKind, ExtractionError
-from culpa.formats.archives.zip import password_hint
-from culpa.formats.base import ExtractContext
+from culpa.formats.archives.zip import LOCKED_MEMBER, password_hint
+from culpa.formats.base import ExtractContext, member_warnings
 from culpa.formats.registry import register
 from culpa.formats.support.tools import find_tool
 from culpa.formats.support.unar_tty import UnarError, extract_member
@@ -372,4 +372,11 @@ class RarExtractor:
             metadata["encrypted_members"] = "\n".join(listing.locked)
         if decrypted:
             metadata["decrypted"] = "yes"
-        return Extracted(metadata=metadata, children=tuple(unpacker.children))
+        warnings = member_warnings(
+            ErrorKind.CORRUPT,
+            listing.incomplete,
+            "continues in a volume of the archive missing here",
+        )
+        if listing.locked and not decrypted:
+            warnings += member_warnings(ErrorKind.ENCRYPTED, listing.locked, LOCKED_MEMBER)
+        return Extracted(metadata=metadata, children=tuple(unpacker.children), warnings=warnings)

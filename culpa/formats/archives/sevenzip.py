@@ -38,8 +38,8 @@ from py7zr.compressor import SupportedMethods
 from py7zr.io import MemIO, Py7zIO, WriterFactory
 
 from culpa.errors import ErrorKind, ExtractionError
-from culpa.formats.archives.zip import password_hint
-from culpa.formats.base import ExtractContext
+from culpa.formats.archives.zip import LOCKED_MEMBER, password_hint
+from culpa.formats.base import ExtractContext, member_warnings
 from culpa.formats.registry import register
 from culpa.models import Extracted
 from culpa.sources.archive import MemberWriter, Unpacker, check_depth
@@ -323,4 +323,7 @@ class SevenZipExtractor:
             metadata["unsupported_members"] = "\n".join(listing.unsupported)
         if decrypted:
             metadata["decrypted"] = "yes"
-        return Extracted(metadata=metadata, children=tuple(unpacker.children))
+        warnings = member_warnings(ErrorKind.ENCRYPTED, listing.locked, LOCKED_MEMBER)
+        unsupported = "compressed with a method py7zr cannot decode (BCJ2?)"
+        warnings += member_warnings(ErrorKind.UNSUPPORTED, listing.unsupported, unsupported)
+        return Extracted(metadata=metadata, children=tuple(unpacker.children), warnings=warnings)

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from culpa.errors import ErrorKind, ExtractionError
-from culpa.formats.base import ExtractContext
+from culpa.formats.base import ExtractContext, member_warnings
 from culpa.formats.registry import register
 from culpa.formats.support.tools import find_tool, run_tool
 from culpa.models import Extracted
@@ -107,6 +107,10 @@ class _Locked:
 
 #: Encrypted members by their stored name (duplicates in order); None once opened.
 _LockedMembers = dict[bytes, list[_Locked | None]]
+
+
+#: The warning of an archive member no password given opened (its ``encrypted_members`` line).
+LOCKED_MEMBER = "password-protected member, not read: give its password with --password"
 
 
 def password_hint(tried: int) -> str:
@@ -324,4 +328,7 @@ class ZipExtractor:
             metadata["unread_members"] = "\n".join(unread)
         if encrypted_count > len(still_locked):
             metadata["decrypted_members"] = str(encrypted_count - len(still_locked))
-        return Extracted(metadata=metadata, children=tuple(unpacker.children))
+        warnings = member_warnings(ErrorKind.ENCRYPTED, still_locked, LOCKED_MEMBER)
+        unread_message = "compressed with a method no installed reader decodes"
+        warnings += member_warnings(ErrorKind.UNSUPPORTED, unread, unread_message)
+        return Extracted(metadata=metadata, children=tuple(unpacker.children), warnings=warnings)

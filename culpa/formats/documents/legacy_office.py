@@ -740,7 +740,11 @@ def _convert_and_read(
         metadata["clock_fields_marked"] = str(marked)
     metadata.update(_embedded_metadata(children, skipped))
     return Extracted(
-        pages=pages, metadata=metadata, children=children, ocr_pages=converted.ocr_pages
+        pages=pages,
+        metadata=metadata,
+        children=children,
+        ocr_pages=converted.ocr_pages,
+        warnings=converted.warnings,
     )
 
 

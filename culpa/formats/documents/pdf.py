@@ -31,7 +31,7 @@ from culpa.formats.base import ExtractContext, PageImage
 from culpa.formats.registry import register
 from culpa.formats.support.rtl import logical_order
 from culpa.formats.support.xmp import xmp_fields
-from culpa.models import Extracted, Page, Word
+from culpa.models import Extracted, Page, PartialFailure, Word
 
 #: Rendering resolution for OCR (Tesseract's models expect ~300 dpi).
 OCR_DPI = 300
@@ -287,7 +287,7 @@ class PdfExtractor:
         if page_count == 0:
             raise ExtractionError(ErrorKind.CORRUPT, "PDF has no pages (broken page tree)")
         pages: list[Page] = []
-        page_errors: list[str] = []
+        page_errors: list[tuple[int, str]] = []
         ocr_pages: list[int] = []
         visual_order_pages: list[str] = []
         for index in range(page_count):
@@ -298,7 +298,7 @@ class PdfExtractor:
                 rect = page.rect
                 text, words = layer_text(page.get_textpage(flags=TEXT_FLAGS).extractWORDS())
             except _PDF_ERRORS as exc:
-                page_errors.append(f"page {number}: {exc}")
+                page_errors.append((number, str(exc)))
                 pages.append(Page(number=number, text=""))
                 continue
             reordered = logical_order(text, words)
@@ -319,13 +319,22 @@ class PdfExtractor:
                 ocr_pages.append(number)
         if visual_order_pages:
             metadata["visual_order_pages"] = ",".join(visual_order_pages)
+        lines = [f"page {number}: {message}" for number, message in page_errors]
         if page_errors:
             if len(page_errors) == page_count:
                 raise ExtractionError(
-                    ErrorKind.CORRUPT, f"no page of the PDF could be read ({page_errors[0]})"
+                    ErrorKind.CORRUPT, f"no page of the PDF could be read ({lines[0]})"
                 )
-            metadata["page_errors"] = "\n".join(page_errors)
-        return Extracted(pages=tuple(pages), metadata=metadata, ocr_pages=tuple(ocr_pages))
+            metadata["page_errors"] = "\n".join(lines)
+        return Extracted(
+            pages=tuple(pages),
+            metadata=metadata,
+            ocr_pages=tuple(ocr_pages),
+            warnings=tuple(
+                PartialFailure(ErrorKind.CORRUPT, message, page=number)
+                for number, message in page_errors
+            ),
+        )
 
     def render_pages(
         self, path: Path, numbers: Sequence[int], context: ExtractContext

@@ -53,7 +53,7 @@ from culpa.formats.email.eml import safe_name
 from culpa.formats.email.mbox import MAX_INDEX_LINES, header_text, iso_date, subject_file_name
 from culpa.formats.registry import register
 from culpa.formats.support.tools import require_tool, run_tool
-from culpa.models import Child, Extracted
+from culpa.models import Child, Extracted, PartialFailure
 from culpa.sources.archive import check_depth, unique_name
 
 #: pffexport gets this many seconds at least, plus PST_SECONDS_PER_GIB per GiB of store.
@@ -461,14 +461,21 @@ class PstExtractor:
             "format": "ansi" if ansi else "unicode",
             "pst_encoding": crypt,
         }
+        warnings: list[PartialFailure] = []
         if store.unreadable:
             metadata["unreadable_items"] = str(store.unreadable)
+            message = f"{store.unreadable} items of the mailbox could not be read"
+            warnings.append(PartialFailure(ErrorKind.CORRUPT, message))
         if size < declared:
             if not store.children:
                 raise ExtractionError(
                     ErrorKind.CORRUPT, f"PST is truncated ({size} of {declared} bytes)"
                 )
             metadata["damaged"] = f"truncated: {size} of {declared} bytes"
+            message = (
+                f"the mailbox is truncated ({size} of {declared} bytes): items past it are lost"
+            )
+            warnings.append(PartialFailure(ErrorKind.CORRUPT, message))
         lines = list(store.index)
         if len(store.children) > len(lines):
             lines.append(f"… and {len(store.children) - len(lines)} more items")
@@ -476,4 +483,5 @@ class PstExtractor:
             pages=text_pages("\n".join(lines)),
             metadata=metadata,
             children=tuple(store.children),
+            warnings=tuple(warnings),
         )
