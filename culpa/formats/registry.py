@@ -119,6 +119,18 @@ def registered() -> tuple[type[Extractor], ...]:
         return tuple(_registered)
 
 
+def added_modules() -> tuple[str, ...]:
+    """The modules of extractor classes registered from outside :data:`EXTRACTOR_MODULES`.
+
+    A newsroom's own format (or a test's toy) is registered by one :func:`register`
+    in this process; an ingest has its workers import these modules too, so that
+    the one line reaches every process that reads files.
+    """
+    with _lock:  # without loading the built-ins: they are not what is asked
+        modules = [cls.__module__ for cls in _registered]
+    return tuple(dict.fromkeys(name for name in modules if name not in EXTRACTOR_MODULES))
+
+
 def _claims(cls: type[Extractor], mime: str) -> bool:
     family = mime.split("/", 1)[0] + "/*"
     return mime in cls.mime_types or family in cls.mime_types

@@ -229,7 +229,7 @@ class _Run:
             options.ocr,
             options.ocr_languages,
             options.passwords,
-            options.extractor_modules,
+            tuple(dict.fromkeys((*options.extractor_modules, *registry.added_modules()))),
             network_log=Path(log) if (log := os.environ.get(AUDIT_ENV)) else None,
             ocr_engine=options.ocr_engine,
             ocr_budget=options.ocr_budget,
