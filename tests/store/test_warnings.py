@@ -15,11 +15,12 @@ from click.testing import CliRunner
 
 from culpa.cli.main import cli
 from culpa.errors import ErrorKind
+from culpa.formats.archives.zip import LOCKED_MEMBER
 from culpa.ingest.reocr import _record_failure, _set_page_error
 from culpa.ingest.worker import PageRow, WorkItem, WorkResult
 from culpa.ingest.writer import CaseWriter
 from culpa.models import PartialFailure
-from culpa.store.case import Case
+from culpa.store.case import Case, open_case
 from culpa.store.queries import list_errors, status_counts
 from culpa.store.sqlite.warnings import SqliteWarnings
 
@@ -116,5 +117,33 @@ def test_a_page_read_again_replaces_its_ocr_warning(case: Case) -> None:
         conn.execute("COMMIT")
         assert [w.page for w in SqliteWarnings(conn).listed()] == [1]
         assert SqliteWarnings(conn).counts() == {"ocr_failed": 1}
+    finally:
+        conn.close()
+
+
+def test_a_case_ingested_before_warnings_gets_them_from_its_metadata(case: Case) -> None:
+    metadata = {
+        "page_errors": "page 2: cycle in page tree",
+        "encrypted_members": "电报/秘密.txt",
+        "members": "3",
+    }
+    conn = case.connect()
+    conn.execute(
+        "INSERT INTO documents (sha256, size, mime, type, status, metadata, page_count, "
+        "complete, ingested_at) VALUES (?, 1, 'application/zip', 'zip', 'ok', ?, 0, 1, '')",
+        ("ef" * 32, json.dumps(metadata, ensure_ascii=False)),
+    )
+    conn.execute("INSERT INTO provenance (path, document_id) VALUES ('trove/old.zip', 1)")
+    # As a case made before step 5: no warnings table.
+    conn.executescript("DROP TABLE warnings; PRAGMA user_version = 4;")
+    conn.close()
+
+    conn = open_case(case.root).connect()
+    try:
+        listed = [(w.kind, w.page, w.member, w.message) for w in SqliteWarnings(conn).listed()]
+        assert listed == [
+            ("encrypted", None, "电报/秘密.txt", LOCKED_MEMBER),
+            ("corrupt", 2, None, "cycle in page tree"),
+        ]
     finally:
         conn.close()
