@@ -26,13 +26,11 @@ from culpa.formats.documents.legacy_office import (
     OleObjectExtractor,
     PptExtractor,
     XlsExtractor,
-    embedded_files,
-    libreoffice_converted,
-    network_isolation,
-    ole_metadata,
 )
 from culpa.formats.registry import extractor_class_for
 from culpa.formats.sniff import detect_mime
+from culpa.formats.support.libreoffice import libreoffice_converted, network_isolation
+from culpa.formats.support.ole import embedded_files, ole_metadata
 from culpa.models import Extracted
 from tests.conftest import CORPUS
 

@@ -18,12 +18,9 @@ import olefile
 import pytest
 
 from culpa.formats.base import ExtractContext
-from culpa.formats.documents.legacy_office import (
-    DocExtractor,
-    PptExtractor,
-    libreoffice_converted,
-    mark_clock_fields_in_xml,
-)
+from culpa.formats.documents.clock_fields import mark_clock_fields_in_xml
+from culpa.formats.documents.legacy_office import DocExtractor, PptExtractor
+from culpa.formats.support.libreoffice import libreoffice_converted
 
 # scripts/setup.sh installs LibreOffice: a missing one is a failure, not a skip.
 needs_office = pytest.mark.usefixtures("_libreoffice_installed")
