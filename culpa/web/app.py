@@ -29,7 +29,7 @@ from starlette.staticfiles import StaticFiles
 from culpa.store.case import Case
 from culpa.web.security import SecurityMiddleware, allowed_hosts
 from culpa.web.state import WEB_PACKAGE, WebState, state_of
-from culpa.web.views import actions, document, search
+from culpa.web.views import actions, document, original, search
 
 #: Largest request body accepted (notes are the largest thing posted).
 MAX_BODY_BYTES = 1024 * 1024
@@ -67,6 +67,7 @@ def create_app(
     routes = [
         *search.routes(),
         *document.routes(),
+        *original.routes(),
         *actions.routes(),
         Mount("/static", app=StaticFiles(directory=static_dir()), name="static"),
     ]

@@ -20,7 +20,9 @@ from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from culpa.store.api import CaseStore
 from culpa.store.case import Case
+from culpa.store.sqlite import SqliteCaseStore
 from culpa.web.facets import FacetCache
 from culpa.web.marks import flat_quote
 from culpa.web.security import csrf_cookie_name
@@ -90,6 +92,14 @@ class WebState:
             conn = self.case.connect()
             self._local.conn = conn
         return conn
+
+    def store(self) -> CaseStore:
+        """This thread's connection to the case behind the store interface."""
+        store: CaseStore | None = getattr(self._local, "store", None)
+        if store is None:
+            store = SqliteCaseStore(self.conn())
+            self._local.store = store
+        return store
 
     def page(
         self, request: Request, template: str, context: dict[str, Any], status: int = 200

@@ -24,7 +24,7 @@ from culpa.formats.email.mail_record import MAIL_VIEW_KEY, parse_record
 from culpa.store.case import Case, open_case
 from culpa.web.app import create_app
 from culpa.web.mail import email_body, recorded_body
-from culpa.web.views import document
+from culpa.web.views import members
 from tests.web.conftest import TEST_ORIGIN, TEST_PORT
 
 ATTACHMENTS = 120
@@ -132,7 +132,7 @@ def test_the_stored_list_is_complete(mail_case: Case) -> None:
 def test_the_view_lists_every_attachment_without_parsing_the_message(
     client: TestClient, mail_case: Case, parses: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(document, "MAX_MEMBERS", 50)  # three pages of the list
+    monkeypatch.setattr(members, "MAX_MEMBERS", 50)  # three pages of the list
     doc = _mail_id(mail_case)
     page = client.get(f"/doc/{doc}").text
     assert "正文" in page and "<b>first</b>" in page  # the body, from its bytes alone

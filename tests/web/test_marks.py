@@ -18,7 +18,7 @@ from culpa.web.marks import (
     segments,
     with_notes,
 )
-from culpa.web.views.document import content_disposition
+from culpa.web.views.original import content_disposition
 from culpa.web.views.search import _with_token
 
 

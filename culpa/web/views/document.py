@@ -1,39 +1,37 @@
 """The document viewer: a page image with the query's matches boxed, the page text with
 the same matches marked, hit and page navigation, provenance and metadata, stars,
-tags and notes, citations, and the original as a download.
-
-Documents are reached only by their id (``/doc/17``) or SHA-256
-(``/sha256/<hex>``); nothing in a URL is ever used as a file path.
+tags and notes, and citations. The original itself (its page images and its
+download) is :mod:`culpa.web.views.original`; a container's member list is
+:mod:`culpa.web.views.members`.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
-from culpa.store.tables import page_table
 from markupsafe import Markup
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from culpa.analysis.ocr.quality import LOW_WORD_CONFIDENCE, is_low_page
 from culpa.errors import QueryError, UsageError
-from culpa.formats.email.mail_record import MAIL_VIEW_KEY, MailRecord, parse_record
+from culpa.formats.email.mail_record import MAIL_VIEW_KEY
 from culpa.publish.citation import cite
 from culpa.search.doubt import doubtful_words
 from culpa.search.engine import match_pattern, search
 from culpa.search.query import Query, parse
 from culpa.store.annotations import document_notes, document_tags, is_starred
-from culpa.store.blobs import BlobState, check_blob
+from culpa.store.api import CaseStore
+from culpa.store.blobs import BlobState
 from culpa.store.case import Case
-from culpa.store.queries import DocumentInfo, PageInfo, document_info, email_thread, page_info
+from culpa.store.queries import PageInfo, email_thread, page_info
+from culpa.store.tables import page_table
 from culpa.web.mail import OUTLOOK_MIME, MailBody, email_body, recorded_body
 from culpa.web.marks import (
     Box,
@@ -47,53 +45,20 @@ from culpa.web.marks import (
     with_doubts,
     with_notes,
 )
-from culpa.web.render import RenderError, can_render, page_image, pdf_chars, pdf_rotation
+from culpa.web.render import can_render, pdf_chars, pdf_rotation
 from culpa.web.state import fits_sqlite, state_of
 from culpa.web.table_view import render_table
+from culpa.web.views.members import member_list
+from culpa.web.views.original import BLOB_WARNINGS, document_or_404, original_state
 
 #: Ranked hits looked through for the documents before and after this one in the results.
 NEIGHBOUR_HITS = 200
-#: Members listed for an archive or mailbox (the rest are counted).
-MAX_MEMBERS = 2000
 #: Above this many matching pages, hits are not counted across the whole document.
 MAX_PAGES_COUNTED = 200
 #: Metadata values longer than this are cut in the panel (the full value is in `culpa show`).
 MAX_META_VALUE_CHARS = 2000
 #: Metadata keys shown as e-mail headers, in this order.
 EMAIL_HEADERS = ("from", "to", "cc", "bcc", "date", "subject")
-
-_SHA256 = re.compile(r"[0-9a-f]{64}")
-_ASCII_NAME = re.compile(r"[^A-Za-z0-9._ ()\-]")
-
-#: What the viewer says above a document whose original is not intact (issue 10).
-BLOB_WARNINGS = {
-    BlobState.MISSING: "The original file is missing from this case's blobs: it cannot be "
-    "shown or downloaded. The text below was read from it at ingest. Ingest the same file "
-    "again to restore it; `culpa verify` lists every such problem.",
-    BlobState.DAMAGED: "The original file on disk no longer matches its SHA-256: it was "
-    "changed after it was stored, so it is neither shown nor offered for download. The text "
-    "below was read from the original at ingest. Ingest the same file again to restore it; "
-    "`culpa verify` lists every such problem.",
-}
-
-
-def original_state(case: Case, sha256: str) -> BlobState:
-    """Whether a document's original is intact; hashed on first use per process."""
-    if not _SHA256.fullmatch(sha256):
-        return BlobState.MISSING
-    return check_blob(case.blobs.path_for(sha256), sha256)
-
-
-def refuse_damaged_original(case: Case, sha256: str) -> None:
-    """409 Conflict when the original on disk no longer hashes to its name."""
-    if original_state(case, sha256) is BlobState.DAMAGED:
-        raise HTTPException(
-            409,
-            "The original file on disk no longer matches its SHA-256 "
-            f"({sha256}): it was changed after it was stored, and culpa will not serve "
-            "or render it as the original. Ingest the same file again to restore it; "
-            "`culpa verify` lists every damaged original.",
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,30 +67,11 @@ class HitBoxes:
     boxes: tuple[Box, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Member:
-    path: str
-    name: str
-    document_id: int | None  # None: an attachment the ingest recorded but stored no document for
-    type: str
-    size: int
-    status: str
-    content_id: str | None = None
-    inline: bool = False
-
-
 def _int_param(request: Request, name: str, default: int) -> int:
     try:
         return int(request.query_params.get(name, default))
     except ValueError:
         return default
-
-
-def _document(conn: sqlite3.Connection, doc_id: int) -> DocumentInfo:
-    try:
-        return document_info(conn, doc_id)
-    except UsageError as exc:
-        raise HTTPException(404, f"no document {doc_id} in this case") from exc
 
 
 def viewer_url(doc_id: int, q: str, page: int | None = None, hit: int | None = None) -> str:
@@ -139,25 +85,11 @@ def viewer_url(doc_id: int, q: str, page: int | None = None, hit: int | None = N
     return f"/doc/{doc_id}" + (f"?{urlencode(params)}" if params else "")
 
 
-def matching_page_numbers(conn: sqlite3.Connection, doc_id: int, query: Query | None) -> list[int]:
+def matching_page_numbers(store: CaseStore, doc_id: int, query: Query | None) -> list[int]:
     """Numbers of this document's pages that match the query's full-text part."""
     if query is None or query.expr is None:
         return []
-    lo, hi = conn.execute(
-        "SELECT min(id), max(id) FROM pages WHERE document_id = ?", (doc_id,)
-    ).fetchone()
-    if lo is None:
-        return []
-    try:
-        rows = conn.execute(
-            "SELECT p.number FROM page_index JOIN pages p ON p.id = page_index.rowid "
-            "WHERE page_index MATCH ? AND page_index.rowid BETWEEN ? AND ? "
-            "AND p.document_id = ? ORDER BY p.number",
-            (query.match(), lo, hi, doc_id),
-        ).fetchall()
-    except sqlite3.OperationalError as exc:
-        raise QueryError(f"full-text search failed: {exc}") from exc
-    return [int(r[0]) for r in rows]
+    return store.pages.matching(doc_id, query.match())
 
 
 def render_text(
@@ -252,99 +184,12 @@ def _rotate(box: Box, m: tuple[float, ...]) -> Box:
     return Box(min(xs), min(ys), max(xs), max(ys))
 
 
-def _members(
-    conn: sqlite3.Connection, info: DocumentInfo, start: int = 0
-) -> tuple[list[Member], int]:
-    paths = json.dumps(list(info.paths))
-    total = conn.execute(
-        "SELECT count(*) FROM provenance WHERE parent_path IN (SELECT value FROM json_each(?))",
-        (paths,),
-    ).fetchone()[0]
-    if not total:
-        return [], 0
-    rows = conn.execute(
-        "SELECT pr.path, pr.parent_path, pr.document_id, d.type, d.size, d.status "
-        "FROM provenance pr JOIN documents d ON d.id = pr.document_id "
-        "WHERE pr.parent_path IN (SELECT value FROM json_each(?)) "
-        "ORDER BY pr.path LIMIT ? OFFSET ?",
-        (paths, MAX_MEMBERS, min(start, _last_start(int(total)))),
-    ).fetchall()
-    members = [
-        Member(
-            path=r[0],
-            name=r[0][len(r[1]) + 2 :] if r[0].startswith(r[1] + "!/") else r[0],
-            document_id=r[2],
-            type=r[3],
-            size=r[4],
-            status=r[5],
-        )
-        for r in rows
-    ]
-    return members, int(total)
-
-
-def _mail_record(info: DocumentInfo, start: int) -> MailRecord | None:
-    """What the ingest recorded for the viewer of an e-mail, with attachments from ``start``."""
-    if info.type != "email":
-        return None
-    return parse_record(info.metadata.get(MAIL_VIEW_KEY), start, MAX_MEMBERS)
-
-
-def _attachments(conn: sqlite3.Connection, info: DocumentInfo, record: MailRecord) -> list[Member]:
-    """A page of an e-mail's attachments from the list stored at ingest (issue 10).
-
-    The record gives names, content types, sizes and Content-IDs; only the child
-    documents' ids and statuses are looked up, by their provenance paths.
-    """
-    shown = record.attachments
-    candidates = [f"{parent}!/{item.child}" for item in shown for parent in info.paths]
-    found = {
-        str(r[0]): (int(r[1]), str(r[2]))
-        for r in conn.execute(
-            "SELECT pr.path, pr.document_id, d.status FROM provenance pr "
-            "JOIN documents d ON d.id = pr.document_id "
-            "WHERE pr.path IN (SELECT value FROM json_each(?))",
-            (json.dumps(candidates),),
-        )
-    }
-    members: list[Member] = []
-    for item in shown:
-        path = next(
-            (f"{p}!/{item.child}" for p in info.paths if f"{p}!/{item.child}" in found), None
-        )
-        document_id, status = found[path] if path is not None else (None, "not stored")
-        members.append(
-            Member(
-                path=path or item.child,
-                name=item.name,
-                document_id=document_id,
-                type=item.content_type,
-                size=item.size,
-                status=status,
-                content_id=item.content_id,
-                inline=item.inline,
-            )
-        )
-    return members
-
-
-def _containers(conn: sqlite3.Connection, doc_id: int) -> list[tuple[str, int]]:
-    return [
-        (str(r[0]), int(r[1]))
-        for r in conn.execute(
-            "SELECT DISTINCT pr.parent_path, par.document_id FROM provenance pr "
-            "JOIN provenance par ON par.path = pr.parent_path WHERE pr.document_id = ? "
-            "ORDER BY pr.parent_path",
-            (doc_id,),
-        )
-    ]
-
-
 def document_view(request: Request) -> Response:
     state = state_of(request)
     conn = state.conn()
+    store = state.store()
     doc_id = int(request.path_params["doc_id"])
-    info = _document(conn, doc_id)
+    info = document_or_404(state, doc_id)
     q = request.query_params.get("q", "").strip()
     query: Query | None = None
     query_error = None
@@ -354,7 +199,7 @@ def document_view(request: Request) -> Response:
         except QueryError as exc:
             query_error = str(exc)
     try:
-        match_pages = matching_page_numbers(conn, doc_id, query)
+        match_pages = matching_page_numbers(store, doc_id, query)
     except QueryError as exc:
         query_error, match_pages = str(exc), []
     page_count = info.page_count
@@ -419,20 +264,10 @@ def document_view(request: Request) -> Response:
         next_doc_url = viewer_url(after_doc, q) if after_doc is not None else None
     hit_position = None
     if current is not None and len(match_pages) <= MAX_PAGES_COUNTED:
-        hit_position = _hit_position(conn, doc_id, match_pages, number, current, pattern)
+        hit_position = _hit_position(store, doc_id, match_pages, number, current, pattern)
 
-    members_from = max(0, _int_param(request, "members", 0))
-    record = _mail_record(info, members_from)
-    if record is not None:
-        member_total = record.attachment_count
-        if members_from > _last_start(member_total):  # past the end: the last page
-            members_from = _last_start(member_total)
-            record = _mail_record(info, members_from)
-    if record is not None:
-        members = _attachments(conn, info, record)
-    else:
-        members, member_total = _members(conn, info, members_from)
-        members_from = min(members_from, _last_start(member_total))
+    members = member_list(request, store, info, max(0, _int_param(request, "members", 0)))
+    record = members.record
     mail: MailBody | None = None
     thread: list[Any] = []
     if info.type == "email":
@@ -490,17 +325,13 @@ def document_view(request: Request) -> Response:
         "prev_page_url": viewer_url(doc_id, q, number - 1) if number > 1 else None,
         "next_page_url": viewer_url(doc_id, q, number + 1) if number < page_count else None,
         "back_url": "/?" + urlencode({"q": q}) if q else "/",
-        "members": members,
-        "member_total": member_total,
-        "members_from": members_from,
-        "max_members": MAX_MEMBERS,
-        "members_prev_url": _members_url(request, members_from - MAX_MEMBERS)
-        if members_from > 0
-        else None,
-        "members_next_url": _members_url(request, members_from + MAX_MEMBERS)
-        if members_from + MAX_MEMBERS < member_total
-        else None,
-        "containers": _containers(conn, doc_id),
+        "members": members.members,
+        "member_total": members.total,
+        "members_from": members.start,
+        "max_members": members.page_size,
+        "members_prev_url": members.prev_url,
+        "members_next_url": members.next_url,
+        "containers": store.provenance.containers(doc_id),
         "mail": mail,
         "email_headers": [(h, info.metadata[h]) for h in EMAIL_HEADERS if h in info.metadata],
         "thread": thread,
@@ -516,18 +347,6 @@ def document_view(request: Request) -> Response:
         "tag_search_url": lambda tag: "/?" + urlencode({"q": _tag_token(tag)}),
     }
     return state.page(request, "document.html", context)
-
-
-def _last_start(total: int) -> int:
-    """Where the last page of a member list of ``total`` starts."""
-    return max(0, total - 1) // MAX_MEMBERS * MAX_MEMBERS
-
-
-def _members_url(request: Request, start: int) -> str:
-    """This page of the viewer with the member list starting at ``start``."""
-    params = dict(request.query_params)
-    params["members"] = str(max(0, start))
-    return f"{request.url.path}?{urlencode(params)}#members"
 
 
 def _lazy_refiner(case: Case, sha256: str, number: int) -> Refine:
@@ -549,7 +368,7 @@ def _tag_token(tag: str) -> str:
 
 
 def _hit_position(
-    conn: sqlite3.Connection,
+    store: CaseStore,
     doc_id: int,
     match_pages: list[int],
     number: int,
@@ -557,60 +376,10 @@ def _hit_position(
     pattern: re.Pattern[str] | None,
 ) -> tuple[int, int]:
     """(this hit's 1-based rank in the document, hits in the document)."""
-    rows = conn.execute(
-        "SELECT number, text FROM pages WHERE document_id = ? AND number IN "
-        "(SELECT value FROM json_each(?))",
-        (doc_id, json.dumps(match_pages)),
-    ).fetchall()
-    counts = {int(n): len(find_spans(text, pattern)) for n, text in rows}
+    texts = store.pages.texts(doc_id, match_pages)
+    counts = {n: len(find_spans(text, pattern)) for n, text in texts.items()}
     before = sum(c for n, c in counts.items() if n < number)
     return before + current + 1, sum(counts.values())
-
-
-def page_image_view(request: Request) -> Response:
-    state = state_of(request)
-    doc_id = int(request.path_params["doc_id"])
-    number = int(request.path_params["number"])
-    info = _document(state.conn(), doc_id)
-    if not 1 <= number <= max(1, info.page_count):
-        raise HTTPException(404, f"document {doc_id} has no page {number}")
-    refuse_damaged_original(state.case, info.sha256)
-    try:
-        rendered = page_image(state.case, info.sha256, info.type, info.mime, number)
-    except RenderError as exc:
-        raise HTTPException(404, f"no image of this page: {exc}") from exc
-    if rendered.data is not None:
-        return Response(
-            rendered.data,
-            media_type=rendered.media_type,
-            headers={"Cache-Control": "private, max-age=86400"},
-        )
-    return FileResponse(
-        rendered.path,
-        media_type=rendered.media_type,
-        headers={"Cache-Control": "private, max-age=86400"},
-    )
-
-
-def content_disposition(name: str) -> str:
-    """``attachment`` with an ASCII fallback name and the exact name in RFC 5987 form."""
-    fallback = _ASCII_NAME.sub("_", name).strip() or "document"
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
-
-
-def download_view(request: Request) -> Response:
-    state = state_of(request)
-    doc_id = int(request.path_params["doc_id"])
-    info = _document(state.conn(), doc_id)
-    blob = state.case.blobs.path_for(info.sha256)
-    if not _SHA256.fullmatch(info.sha256) or not blob.is_file():
-        raise HTTPException(404, "the original is not in this case's blobs")
-    refuse_damaged_original(state.case, info.sha256)
-    return FileResponse(
-        blob,
-        media_type="application/octet-stream",
-        headers={"Content-Disposition": content_disposition(info.file_name)},
-    )
 
 
 def cite_view(request: Request) -> Response:
@@ -634,30 +403,8 @@ def cite_view(request: Request) -> Response:
     return JSONResponse({"text": citation.as_text(), "citation": citation.as_dict()})
 
 
-def by_sha256_view(request: Request) -> Response:
-    sha = str(request.path_params["sha256"]).lower()
-    if not _SHA256.fullmatch(sha):
-        raise HTTPException(404, "give a full SHA-256 in hex")
-    row = (
-        state_of(request)
-        .conn()
-        .execute("SELECT id FROM documents WHERE sha256 = ?", (sha,))
-        .fetchone()
-    )
-    if row is None:
-        raise HTTPException(404, "no document with this SHA-256 in this case")
-    return RedirectResponse(f"/doc/{int(row[0])}", status_code=303)
-
-
 def routes() -> list[BaseRoute]:
     return [
         Route("/doc/{doc_id:rowid}", document_view, methods=["GET", "HEAD"]),
-        Route(
-            "/doc/{doc_id:rowid}/page/{number:rowid}/image",
-            page_image_view,
-            methods=["GET", "HEAD"],
-        ),
-        Route("/doc/{doc_id:rowid}/download", download_view, methods=["GET", "HEAD"]),
         Route("/doc/{doc_id:rowid}/cite", cite_view, methods=["GET"]),
-        Route("/sha256/{sha256:str}", by_sha256_view, methods=["GET", "HEAD"]),
     ]
