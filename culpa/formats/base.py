@@ -75,6 +75,11 @@ class ExtractContext:
     #: file that goes too long without progress (a parser hang), so a long file
     #: that keeps calling this is never mistaken for a stuck one. Cheap to call often.
     progress: Callable[[], None] = no_progress
+    #: The registry's choice of extractor for a MIME type and a file name, for an
+    #: extractor that unwraps a file into another format (a decrypted Office
+    #: package): passed in, so no extractor calls back into the registry. None
+    #: when the caller offers none (such a file is then unsupported).
+    extractor_for: Callable[[str, str], Extractor | None] | None = None
 
 
 class Extractor(Protocol):

@@ -3,9 +3,13 @@
 As in ingest-file, each extractor class declares the MIME types it reads, its
 extensions and a score; the highest score among those claiming the sniffed
 MIME type wins, and the file name's extension only breaks ties (names in a
-leak lie). Extractor modules call :func:`register` when imported; the modules
-listed in :data:`EXTRACTOR_MODULES` are imported on first use, so importing
-the registry stays cheap and free of import cycles.
+leak lie). Every extractor class is registered the same way, with the
+:func:`register` decorator on the class; the modules listed in
+:data:`EXTRACTOR_MODULES` are imported on first use, so importing the registry
+stays cheap and free of import cycles. Adding a format is one new module plus
+its line in that list. An extractor never calls back into the registry: one
+that unwraps a file into another format (a decrypted Office package) is given
+the registry's choice as ``ExtractContext.extractor_for``.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ EXTRACTOR_MODULES: tuple[str, ...] = (
     "culpa.formats.email.tnef",
     "culpa.formats.archives.libarchive_formats",
     "culpa.formats.tables.sqlite_db",
+    "culpa.formats.support.ooxml",  # EncryptedOfficeExtractor (password-protected OOXML)
 )
 #: Family names for MIME types nothing claims, so they are still grouped sensibly.
 UNCLAIMED_FAMILIES: dict[str, str] = {

@@ -324,6 +324,7 @@ def _process(
         passwords=config.passwords,
         progress=progress,
         limits=ArchiveLimits(member_budget=config.member_budget),
+        extractor_for=registry.extractor_for,
     )
     warning: str | None = None
     try:

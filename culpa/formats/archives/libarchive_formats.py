@@ -40,6 +40,7 @@ def _name(entry: object) -> str:
     return decode_legacy_name(raw) if isinstance(raw, bytes) else "unnamed"
 
 
+@register
 class LibarchiveExtractor:
     """Archives libarchive reads that no other extractor claims."""
 
@@ -87,6 +88,3 @@ class LibarchiveExtractor:
         if skipped:
             metadata["skipped_links"] = "\n".join(skipped)
         return Extracted(metadata=metadata, children=tuple(unpacker.children))
-
-
-register(LibarchiveExtractor)

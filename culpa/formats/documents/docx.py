@@ -431,6 +431,7 @@ def _open_document(path: Path) -> Any:
         raise ExtractionError(ErrorKind.CORRUPT, f"DOCX is damaged: {exc}") from exc
 
 
+@register
 class DocxExtractor:
     """Word 2007+ documents (.docx, .docm, .dotx, .dotm)."""
 
@@ -503,6 +504,3 @@ class DocxExtractor:
             for n, chunk in enumerate(chunks, start=1)
         )
         return Extracted(pages=pages, metadata=metadata, children=children)
-
-
-register(DocxExtractor)

@@ -250,6 +250,7 @@ def html_to_text(html: str) -> tuple[str, dict[str, str]]:
     return _render(root), _metadata(root)
 
 
+@register
 class HtmlExtractor:
     """HTML and XHTML pages."""
 
@@ -265,6 +266,3 @@ class HtmlExtractor:
         text, metadata = html_to_text(html)
         metadata["encoding"] = codec
         return Extracted(pages=text_pages(normalise_newlines(text)), metadata=metadata)
-
-
-register(HtmlExtractor)

@@ -222,6 +222,7 @@ def _convert_and_render(
             yield from PdfExtractor().render_pages(pdf, numbers, context)
 
 
+@register
 class DocExtractor:
     """Word 97-2003 documents (.doc, .dot), through LibreOffice and the PDF extractor."""
 
@@ -243,6 +244,7 @@ class DocExtractor:
         )
 
 
+@register
 class PptExtractor:
     """PowerPoint 97-2003 presentations (.ppt, .pps, .pot): one page per slide."""
 
@@ -266,6 +268,7 @@ class PptExtractor:
         )
 
 
+@register
 class XlsExtractor:
     """Excel 97-2003 workbooks (.xls, .xlt), read by xlrd: every sheet as a table."""
 
@@ -289,11 +292,7 @@ class XlsExtractor:
         return Extracted(pages=pages, metadata=metadata, children=children, tables=tables)
 
 
-register(DocExtractor)
-register(PptExtractor)
-register(XlsExtractor)
-
-
+@register
 class OleObjectExtractor:
     """An OLE compound file that is no Office document: an embedded object saved on its
     own (``word/embeddings/oleObject1.bin``). Its packaged file becomes a child."""
@@ -313,6 +312,3 @@ class OleObjectExtractor:
                 + (f" ({skipped} embedded 97-2003 documents)" if skipped else ""),
             )
         return Extracted(metadata=embedded_metadata(children, skipped), children=children)
-
-
-register(OleObjectExtractor)

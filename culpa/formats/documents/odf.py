@@ -229,6 +229,7 @@ def _extract(path: Path, context: ExtractContext, kind: str) -> Extracted:
     return Extracted(pages=pages, metadata=metadata, children=children, tables=tables)
 
 
+@register
 class OdtExtractor:
     """OpenDocument text (.odt, .ott, flat .fodt)."""
 
@@ -246,6 +247,7 @@ class OdtExtractor:
         return _extract(path, context, "text")
 
 
+@register
 class OdsExtractor:
     """OpenDocument spreadsheets (.ods, .ots, flat .fods)."""
 
@@ -263,6 +265,7 @@ class OdsExtractor:
         return _extract(path, context, "spreadsheet")
 
 
+@register
 class OdpExtractor:
     """OpenDocument presentations (.odp, .otp, flat .fodp)."""
 
@@ -280,6 +283,7 @@ class OdpExtractor:
         return _extract(path, context, "presentation")
 
 
+@register
 class OdgExtractor:
     """OpenDocument drawings (.odg, .otg, flat .fodg): one page per drawing page."""
 
@@ -295,9 +299,3 @@ class OdgExtractor:
     def extract(self, path: Path, context: ExtractContext) -> Extracted:
         """One page per drawing page."""
         return _extract(path, context, "drawing")
-
-
-register(OdtExtractor)
-register(OdsExtractor)
-register(OdpExtractor)
-register(OdgExtractor)

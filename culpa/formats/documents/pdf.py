@@ -259,6 +259,7 @@ def _open(path: Path, passwords: tuple[str, ...] = ()) -> pymupdf.Document:
     return doc
 
 
+@register
 class PdfExtractor:
     """PDF documents, page by page."""
 
@@ -363,6 +364,3 @@ def _render_page(doc: pymupdf.Document, number: int) -> PageImage:
     except _RENDER_ERRORS as exc:
         return PageImage(number, None, error=f"rendering failed: {exc}")
     return PageImage(number, image, dpi, 72.0 / dpi, rect.width, rect.height)
-
-
-register(PdfExtractor)

@@ -215,6 +215,7 @@ def _slide_parts(package: OoxmlPackage, presentation_part: str, root: Element) -
     return parts
 
 
+@register
 class PptxExtractor:
     """PowerPoint 2007+ presentations, slide shows and templates."""
 
@@ -274,6 +275,3 @@ class PptxExtractor:
         if joined:
             metadata["comment_authors"] = joined
         return Extracted(pages=tuple(pages), metadata=metadata, children=children)
-
-
-register(PptxExtractor)

@@ -237,6 +237,7 @@ def rtf_metadata(rtf: str, codec: str) -> dict[str, str]:
     return metadata
 
 
+@register
 class RtfExtractor:
     """Rich Text Format documents."""
 
@@ -274,6 +275,3 @@ class RtfExtractor:
             for number, chunk in enumerate(chunks, start=1)
         )
         return Extracted(pages=pages, metadata=metadata)
-
-
-register(RtfExtractor)

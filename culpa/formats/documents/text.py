@@ -293,6 +293,7 @@ def text_pages(text: str) -> tuple[Page, ...]:
     )
 
 
+@register
 class TextExtractor:
     """Plain text files (and XML/JSON/CSV read as text: nothing is parsed)."""
 
@@ -328,6 +329,3 @@ def read_bounded(path: Path, limit: int) -> bytes:
     if not data:
         raise ExtractionError(ErrorKind.EMPTY, "file is empty")
     return data
-
-
-register(TextExtractor)

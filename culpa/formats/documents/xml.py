@@ -328,6 +328,7 @@ def extract_xml(path: Path) -> Extracted:
     return Extracted(pages=text_pages(normalise_newlines(text)), metadata=metadata)
 
 
+@register
 class XmlExtractor:
     """Generic XML documents (feeds, exports, configuration, data dumps)."""
 
@@ -341,6 +342,7 @@ class XmlExtractor:
         return extract_xml(path)
 
 
+@register
 class SvgExtractor:
     """SVG drawings (.svg, and gzip-compressed .svgz)."""
 
@@ -352,7 +354,3 @@ class SvgExtractor:
     def extract(self, path: Path, context: ExtractContext) -> Extracted:
         """Text runs, titles and descriptions; nothing referenced is fetched."""
         return extract_xml(path)
-
-
-register(XmlExtractor)
-register(SvgExtractor)

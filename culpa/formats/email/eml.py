@@ -317,6 +317,7 @@ def _mail_record(
     return MailRecord(tuple(attachments), html)
 
 
+@register
 class EmlExtractor:
     """Single RFC 822 messages."""
 
@@ -362,6 +363,3 @@ class EmlExtractor:
             metadata=metadata,
             children=tuple(walker.children),
         )
-
-
-register(EmlExtractor)

@@ -53,6 +53,7 @@ def _body(tnef: Any) -> str:
     return ""
 
 
+@register
 class TnefExtractor:
     """MS-TNEF containers (winmail.dat)."""
 
@@ -90,6 +91,3 @@ class TnefExtractor:
         if not pages and not unpacker.children:
             raise ExtractionError(ErrorKind.EMPTY, "TNEF holds no body and no attachments")
         return Extracted(pages=pages, metadata=metadata, children=tuple(unpacker.children))
-
-
-register(TnefExtractor)

@@ -159,6 +159,7 @@ def image_dpi(image: Image.Image) -> int | None:
     return dpi if 50 <= dpi <= 2400 else None
 
 
+@register
 class ImageExtractor:
     """Raster images: PNG, JPEG, TIFF, WebP, GIF, BMP (and JPEG 2000)."""
 
@@ -264,6 +265,3 @@ def _decoding() -> Iterator[None]:
             raise ExtractionError(ErrorKind.CORRUPT, f"image is damaged: {exc}") from exc
         except MemoryError as exc:
             raise ExtractionError(ErrorKind.TOO_LARGE, "image is too large to decode") from exc
-
-
-register(ImageExtractor)

@@ -586,12 +586,13 @@ class EncryptedOfficeExtractor:
     def _extract_decrypted(
         self, decrypted: Path, scheme: str, default_password: bool, context: ExtractContext
     ) -> Extracted:
-        # Imported here: sniff and the registry's extractors import this module.
-        from culpa.formats import registry
+        # Imported here: importing sniff first would register the text extractors
+        # ahead of the OOXML ones, and registration order breaks ties in the auction.
         from culpa.formats.sniff import detect_mime
 
         mime = detect_mime(decrypted)
-        extractor = registry.extractor_for(mime, context.name)
+        choose = context.extractor_for
+        extractor = choose(mime, context.name) if choose is not None else None
         if extractor is None or isinstance(extractor, EncryptedOfficeExtractor):
             raise ExtractionError(
                 ErrorKind.UNSUPPORTED,

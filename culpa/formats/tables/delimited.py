@@ -155,6 +155,7 @@ def read_rows(handle: BinaryIO, codec: str, delimiter: str) -> Iterator[tuple[in
             yield number, row
 
 
+@register
 class DelimitedExtractor:
     """CSV and TSV (any encoding, delimiter , tab ; or |) as one table."""
 
@@ -224,6 +225,3 @@ def _read_table(
             "the rest of each is kept in its last column"
         )
     return Extracted(pages=pages, metadata=metadata, tables=tables, spool=spool)
-
-
-register(DelimitedExtractor)

@@ -138,6 +138,7 @@ class _Columns:
         cells[index] = value
 
 
+@register
 class JsonExtractor:
     """JSON records and JSON Lines as tables; other JSON as text."""
 
@@ -247,6 +248,3 @@ def _read_document(path: Path, context: ExtractContext) -> Extracted:
     if key is not None:
         metadata["json_records_key"] = key
     return Extracted(pages=pages, metadata=metadata, tables=tables, spool=spool)
-
-
-register(JsonExtractor)

@@ -503,6 +503,7 @@ def _virtual_note(conn: sqlite3.Connection, obj: _Object) -> str:
     return f"{module}: not queried; its stored content is in its shadow tables"
 
 
+@register
 class SqliteExtractor:
     """SQLite 3 database files: every ordinary table as a table of rows."""
 
@@ -565,6 +566,3 @@ class SqliteExtractor:
             if values:
                 metadata[key] = _LIST_SEPARATOR.join(values)[:2_000]
         return Extracted(pages=tuple(pages), metadata=metadata, tables=tables)
-
-
-register(SqliteExtractor)

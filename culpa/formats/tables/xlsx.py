@@ -476,6 +476,7 @@ def _heading(sheet: _Sheet) -> str:
     return f"{sheet.name} ({state})" if state else sheet.name
 
 
+@register
 class XlsxExtractor:
     """Excel 2007+ workbooks (.xlsx, .xlsm, .xltx, .xltm)."""
 
@@ -577,6 +578,3 @@ class XlsxExtractor:
             rows.finish(comment_lines, note)
         pages, tables = workbook.result()
         return pages, tables, truncated, comment_authors
-
-
-register(XlsxExtractor)

@@ -67,7 +67,11 @@ def _zip(path: Path, parts: dict[str, str | bytes]) -> Path:
 
 
 def _context(tmp_path: Path, **kwargs: object) -> ExtractContext:
-    return ExtractContext(workdir=tmp_path / "work", **kwargs)  # type: ignore[arg-type]
+    return ExtractContext(
+        workdir=tmp_path / "work",
+        extractor_for=registry.extractor_for,
+        **kwargs,  # type: ignore[arg-type]
+    )
 
 
 def test_core_and_app_properties_found_through_the_package_relationships(
