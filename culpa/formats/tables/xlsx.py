@@ -22,7 +22,7 @@ this parser 0.6 s and 0.9 s; a million cells take about 6 s and 95 MB. And
 openpyxl pads every row to the sheet's declared width and yields every empty
 row between: two cells in a sheet declaring ``A1:XFD1048576`` come out as
 3 billion empty cells, here as two lines. The parser resolves no entities
-and a part declaring a DTD is refused (see :mod:`office_properties`). Text is
+and a part declaring a DTD is refused (see :mod:`culpa.formats.support.ooxml`). Text is
 bounded per sheet (:data:`MAX_SHEET_CHARS`) and per workbook
 (:data:`MAX_WORKBOOK_CHARS`); a cut is said on the first page and in the
 ``truncated_sheets`` metadata.
@@ -31,18 +31,19 @@ Metadata: the package properties, ``sheet_names`` and ``hidden_sheets``
 (``'; '``-joined), ``sheets`` (count), ``comment_authors`` and
 ``external_links`` (paths of workbooks the formulas read from, which often
 name people's folders and file servers). Embedded files become children.
+
+How each cell's stored value becomes that text is in
+:mod:`culpa.formats.tables.xlsx_cells`; this module streams the package's
+parts (workbook, shared strings, styles, sheets, comments) and holds the
+extractor.
 """
 
 from __future__ import annotations
 
 import contextlib
-import math
 import posixpath
-import re
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from functools import lru_cache
 from pathlib import Path
 from typing import ClassVar
 
@@ -65,6 +66,16 @@ from culpa.formats.support.ooxml import (
     xml_error,
 )
 from culpa.formats.tables.sheets import SheetPages, WorkbookPages
+from culpa.formats.tables.xlsx_cells import (
+    TRUE_VALUES,
+    Names,
+    Workbook,
+    builtin_kind,
+    format_kind,
+    rich_text,
+    row_line,
+    to_int,
+)
 from culpa.models import Extracted, Page, Table
 
 #: Name used in error messages.
@@ -77,167 +88,12 @@ MAX_WORKBOOK_CHARS = 50_000_000
 MAX_SHARED_STRING_CHARS = 100_000_000
 #: Rows of a sheet read between two progress reports to the ingest.
 PROGRESS_ROWS = 1_000
-#: Excel's last column (XFD); cells claiming to lie further right are dropped.
-MAX_COLUMNS = 16_384
-
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _DEFAULT_WORKBOOK = "xl/workbook.xml"
 # Relationship kinds (type's last segment) of the parts a workbook lists as sheets.
 _CELL_SHEET_KINDS = frozenset({"worksheet", "dialogsheet", "xlMacrosheet", "xlIntlMacrosheet"})
 _CHART_SHEET_KIND = "chartsheet"
 _SHEET_STATES = {"hidden": "hidden sheet", "veryHidden": "very hidden sheet"}
-_TRUE_VALUES = frozenset({"1", "true"})
-
-# Built-in number formats that show a date or a time (ECMA-376 18.8.30; 27-36 and
-# 50-58 are the Chinese, Japanese and Korean locales' date and time formats).
-_BUILTIN_DATE_FORMATS = frozenset(
-    {14, 15, 16, 17, 27, 28, 29, 30, 31, 36, 50, 51, 52, 53, 54, 57, 58}
-)
-_BUILTIN_TIME_FORMATS = frozenset({18, 19, 20, 21, 32, 33, 34, 35, 45, 47, 55, 56})
-_BUILTIN_DATETIME_FORMATS = frozenset({22})
-_DATE, _TIME, _DATETIME = "date", "time", "datetime"
-# Parts of a format code that are shown literally, and bracketed modifiers.
-_FORMAT_LITERALS = re.compile(r'"[^"]*"|\\.|_.|\*.')
-_FORMAT_BRACKETS = re.compile(r"\[[^\]]*\]")
-_ELAPSED_TIME = re.compile(r"\[(?:h+|m+|s+)\]", re.IGNORECASE)
-# ST_Xstring escapes characters XML cannot hold: _x000D_ is a carriage return.
-_BREAKS = re.compile(r"[\t\n\r\v\f]")
-_XSTRING_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
-# Excel's serial day 1 is 1900-01-01, and it counts the 29 February 1900 that never was.
-_EPOCH_1900 = datetime(1899, 12, 30)
-_EPOCH_1900_BEFORE_MARCH = datetime(1899, 12, 31)
-_EPOCH_1904 = datetime(1904, 1, 1)
-_LAST_SERIAL_DAY = 2_958_466  # 9999-12-31 + 1
-
-
-def _unescape(text: str) -> str:
-    if "_x" not in text:
-        return text
-    return _XSTRING_ESCAPE.sub(lambda match: chr(int(match.group(1), 16)), text)
-
-
-def format_kind(code: str) -> str | None:
-    """'date', 'time' or 'datetime' if a number format code shows dates or times."""
-    stripped = _FORMAT_LITERALS.sub("", code)
-    if _ELAPSED_TIME.search(stripped):
-        return None  # a duration like [h]:mm, not a point in time
-    section = _FORMAT_BRACKETS.sub("", stripped).split(";", 1)[0].lower()
-    section = section.replace("am/pm", "").replace("a/p", "").replace("general", "")
-    has_time = "h" in section or "s" in section
-    has_date = "d" in section or "y" in section or ("m" in section and not has_time)
-    if has_date and has_time:
-        return _DATETIME
-    if has_date:
-        return _DATE
-    return _TIME if has_time else None
-
-
-def _builtin_kind(format_id: int) -> str | None:
-    if format_id in _BUILTIN_DATE_FORMATS:
-        return _DATE
-    if format_id in _BUILTIN_TIME_FORMATS:
-        return _TIME
-    return _DATETIME if format_id in _BUILTIN_DATETIME_FORMATS else None
-
-
-def _to_int(text: str | None, default: int = -1) -> int:
-    try:
-        return int(text) if text is not None else default
-    except ValueError:
-        return default
-
-
-def format_number(raw: str) -> str:
-    """A stored number as Excel's General format shows it (15 significant digits)."""
-    try:
-        value = float(raw)
-    except ValueError:
-        return raw.strip()
-    if not math.isfinite(value):
-        return raw.strip()
-    if value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return format(value, ".15g")
-
-
-@lru_cache(maxsize=4096)
-def format_serial_date(raw: str, kind: str, date1904: bool) -> str:
-    """A date serial number as ISO 8601 text, as the cell's format kind shows it."""
-    try:
-        serial = float(raw)
-    except ValueError:
-        return raw.strip()
-    if not (math.isfinite(serial) and 0 <= serial < _LAST_SERIAL_DAY):
-        return format_number(raw)
-    epoch = _EPOCH_1900_BEFORE_MARCH if serial < 60 else _EPOCH_1900
-    if date1904:
-        epoch = _EPOCH_1904
-    moment = epoch + timedelta(seconds=round(serial * 86_400))
-    if kind == _TIME:
-        return moment.strftime("%H:%M:%S")
-    if kind == _DATE:
-        return moment.strftime("%Y-%m-%d")
-    return moment.strftime("%Y-%m-%d %H:%M:%S")
-
-
-@lru_cache(maxsize=MAX_COLUMNS)
-def _column_of_letters(letters: str) -> int:
-    index = 0
-    for char in letters.upper():
-        if not "A" <= char <= "Z":
-            return -1
-        index = index * 26 + ord(char) - 64
-    return index - 1
-
-
-def _column_index(reference: str | None) -> int:
-    """0-based column of a cell reference like ``AB12``, or -1 if there is none."""
-    if not reference:
-        return -1
-    return _column_of_letters(reference.rstrip("0123456789$"))
-
-
-@dataclass(slots=True)
-class _Names:
-    """Qualified tag names in the workbook's namespace (transitional or strict)."""
-
-    row: str
-    cell: str
-    value: str
-    formula: str
-    inline: str
-    text: str
-    run: str
-    string_item: str
-
-    @classmethod
-    def for_namespace(cls, ns: str) -> _Names:
-        def q(name: str) -> str:
-            return f"{{{ns}}}{name}"
-
-        return cls(q("row"), q("c"), q("v"), q("f"), q("is"), q("t"), q("r"), q("si"))
-
-
-def _rich_text(element: Element, names: _Names) -> str:
-    """Text of a string item (``si``, ``is``, comment ``text``): runs, not phonetic hints."""
-    parts: list[str] = []
-    for child in element.iterchildren():
-        if child.tag == names.text:
-            parts.append(child.text or "")
-        elif child.tag == names.run:
-            parts.extend(t.text or "" for t in child.iterchildren(names.text))
-    return _unescape("".join(parts))
-
-
-@dataclass(slots=True)
-class _Workbook:
-    """What every sheet's cells are read with."""
-
-    names: _Names
-    strings: list[str]
-    date_kinds: list[str | None]  # per cell style index
-    date1904: bool
-    strings_cut: bool = False
 
 
 def _iterparse(package: OoxmlPackage, part: str, tag: str) -> Generator[Element, None, None]:
@@ -268,7 +124,7 @@ def _iterparse(package: OoxmlPackage, part: str, tag: str) -> Generator[Element,
 
 
 def _shared_strings(
-    package: OoxmlPackage, part: str | None, names: _Names
+    package: OoxmlPackage, part: str | None, names: Names
 ) -> tuple[list[str], bool]:
     strings: list[str] = []
     if not part or not package.has(part):
@@ -276,7 +132,7 @@ def _shared_strings(
     total = 0
     cut = False
     for item in _iterparse(package, part, names.string_item):
-        text = "" if cut else _rich_text(item, names)
+        text = "" if cut else rich_text(item, names)
         total += len(text)
         if total > MAX_SHARED_STRING_CHARS:
             cut = True
@@ -296,78 +152,20 @@ def _date_kinds(package: OoxmlPackage, part: str | None) -> list[str | None]:
         name = local_name(child.tag)
         if name == "numFmts":
             for number_format in child.iterchildren():
-                format_id = _to_int(number_format.get("numFmtId"))
+                format_id = to_int(number_format.get("numFmtId"))
                 codes[format_id] = number_format.get("formatCode") or ""
         elif name == "cellXfs":
             for xf in child.iterchildren():
-                format_id = _to_int(xf.get("numFmtId"), 0)
+                format_id = to_int(xf.get("numFmtId"), 0)
                 code = codes.get(format_id)
-                kinds.append(format_kind(code) if code is not None else _builtin_kind(format_id))
+                kinds.append(format_kind(code) if code is not None else builtin_kind(format_id))
     return kinds
-
-
-def _cell_text(cell: Element, book: _Workbook) -> str:
-    names = book.names
-    value: str | None = None
-    formula: str | None = None
-    inline: Element | None = None
-    # Iterating the children beats find()/findtext() by 5x here, the hot loop.
-    for child in cell:
-        tag = child.tag
-        if tag == names.value:
-            value = child.text
-        elif tag == names.formula:
-            formula = child.text
-        elif tag == names.inline:
-            inline = child
-    cell_type = cell.get("t")
-    if cell_type == "inlineStr":
-        return _rich_text(inline, names) if inline is not None else ""
-    if not value:  # none saved (openpyxl writes an empty <v/> after a formula)
-        return f"={formula}" if formula else ""
-    if cell_type is None or cell_type == "n":
-        style = cell.get("s")
-        if style is not None and book.date_kinds:
-            index = _to_int(style, 0)
-            kind = book.date_kinds[index] if 0 <= index < len(book.date_kinds) else None
-            if kind is not None:
-                return format_serial_date(value, kind, book.date1904)
-        return format_number(value)
-    if cell_type == "s":
-        index = _to_int(value)
-        return book.strings[index] if 0 <= index < len(book.strings) else ""
-    if cell_type == "str":
-        return _unescape(value)
-    if cell_type == "b":
-        return "TRUE" if value.strip().lower() in _TRUE_VALUES else "FALSE"
-    return value.strip()  # e (an error code such as #DIV/0!) or d (an ISO 8601 date)
-
-
-def _row_line(row: Element, book: _Workbook) -> str:
-    cells: dict[int, str] = {}
-    column = -1
-    cell_tag = book.names.cell
-    for cell in row:
-        if cell.tag != cell_tag:
-            continue
-        referenced = _column_index(cell.get("r"))
-        column = referenced if referenced >= 0 else column + 1
-        if column >= MAX_COLUMNS:
-            continue
-        text = _cell_text(cell, book)
-        if text:
-            # Tabs and line breaks inside a cell would break the row's layout.
-            cells[column] = " ".join(text.split()) if _BREAKS.search(text) else text
-    if not cells:
-        return ""
-    last = max(cells)
-    return "\t".join(cells.get(index, "") for index in range(last + 1))
 
 
 def _sheet_rows(
     package: OoxmlPackage,
     part: str,
-    book: _Workbook,
+    book: Workbook,
     budget: int,
     sheet: SheetPages,
     progress: Callable[[], None],
@@ -380,8 +178,8 @@ def _sheet_rows(
             if count % PROGRESS_ROWS == 0:
                 progress()
             # The row number Excel shows: the r attribute, else one after the last.
-            number = max(_to_int(row.get("r"), number + 1), number + 1)
-            line = _row_line(row, book)
+            number = max(to_int(row.get("r"), number + 1), number + 1)
+            line = row_line(row, book)
             if not line:
                 continue
             chars += len(line) + 1
@@ -391,7 +189,7 @@ def _sheet_rows(
     return chars, 0
 
 
-def _comment_lines(package: OoxmlPackage, part: str, names: _Names) -> tuple[list[str], list[str]]:
+def _comment_lines(package: OoxmlPackage, part: str, names: Names) -> tuple[list[str], list[str]]:
     """Lines ``[comment by AUTHOR on B3] text`` of a sheet, and the authors named."""
     root = package.parse(part)
     if root is None:
@@ -405,12 +203,12 @@ def _comment_lines(package: OoxmlPackage, part: str, names: _Names) -> tuple[lis
             authors = [(author.text or "").strip() for author in child.iterchildren()]
         elif name == "commentList":
             for comment in child.iterchildren():
-                index = _to_int(comment.get("authorId"))
+                index = to_int(comment.get("authorId"))
                 author = authors[index] if 0 <= index < len(authors) else ""
                 text_element = next(
                     (e for e in comment.iterchildren() if local_name(e.tag) == "text"), None
                 )
-                text = _rich_text(text_element, names) if text_element is not None else ""
+                text = rich_text(text_element, names) if text_element is not None else ""
                 text = " ".join(text.split())
                 where = comment.get("ref") or "?"
                 lines.append(f"[comment by {author or 'unknown author'} on {where}] {text}")
@@ -498,9 +296,9 @@ class XlsxExtractor:
             if root is None:
                 raise ExtractionError(ErrorKind.CORRUPT, "XLSX package has no workbook part")
             namespace = root.tag[1:].partition("}")[0] if root.tag.startswith("{") else _MAIN_NS
-            names = _Names.for_namespace(namespace)
+            names = Names.for_namespace(namespace)
             date1904 = any(
-                (element.get("date1904") or "").lower() in _TRUE_VALUES
+                (element.get("date1904") or "").lower() in TRUE_VALUES
                 for element in root.iter()
                 if local_name(element.tag) == "workbookPr"
             )
@@ -508,7 +306,7 @@ class XlsxExtractor:
             strings, strings_cut = _shared_strings(
                 package, package.related_part(workbook_part, "sharedStrings"), names
             )
-            book = _Workbook(
+            book = Workbook(
                 names=names,
                 strings=strings,
                 date_kinds=_date_kinds(package, package.related_part(workbook_part, "styles")),
@@ -542,7 +340,7 @@ class XlsxExtractor:
         self,
         package: OoxmlPackage,
         sheets: list[_Sheet],
-        book: _Workbook,
+        book: Workbook,
         progress: Callable[[], None],
     ) -> tuple[tuple[Page, ...], tuple[Table, ...], list[str], list[str]]:
         workbook = WorkbookPages()

@@ -12,7 +12,8 @@ from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats import registry
 from culpa.formats.base import ExtractContext
 from culpa.formats.tables import xlsx
-from culpa.formats.tables.xlsx import XlsxExtractor, format_kind, format_number, format_serial_date
+from culpa.formats.tables.xlsx import XlsxExtractor
+from culpa.formats.tables.xlsx_cells import format_kind, format_number, format_serial_date
 from tests.conftest import CORPUS
 
 OFFICE = CORPUS / "office"
