@@ -10,9 +10,9 @@ import pymupdf
 import pytest
 from PIL import Image
 
+from culpa.formats.documents.pdf_view import PDF_SCALE
 from culpa.store.case import Case
 from culpa.web.render import (
-    PDF_SCALE,
     RenderError,
     cache_path,
     page_image,
