@@ -35,16 +35,17 @@ Metadata: ``sqlite_version`` (of the writer), ``page_size``, ``encoding``,
 ``journal_mode``, ``user_version``, ``application_id``, ``tables``, ``views``,
 ``triggers``, ``virtual_tables`` (``name (module)``), ``truncated_tables``,
 ``damaged_tables``.
+
+The header is read and described by :mod:`culpa.formats.tables.sqlite_header`;
+this module opens the database and reads its tables.
 """
 
 from __future__ import annotations
 
 import contextlib
-import math
 import re
 import shutil
 import sqlite3
-import struct
 import tempfile
 import urllib.parse
 from collections import Counter
@@ -58,6 +59,7 @@ from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
 from culpa.formats.registry import register
 from culpa.formats.tables.pager import TablePager
+from culpa.formats.tables.sqlite_header import Header, header_metadata, read_header
 from culpa.formats.tables.table_pages import clean_cell
 from culpa.models import Extracted, Page, Table
 
@@ -88,9 +90,6 @@ MAX_LISTED_OBJECTS = 10_000
 MAX_SQL_CHARS = 2_000
 #: Rows fetched from SQLite at a time.
 FETCH_ROWS = 500
-
-HEADER = b"SQLite format 3\x00"
-_ENCODINGS = {1: "UTF-8", 2: "UTF-16le", 3: "UTF-16be"}
 _LIST_SEPARATOR = "; "
 # Characters that mark a BLOB as binary even when it decodes as UTF-8 (protobuf, images).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -99,85 +98,12 @@ _VIRTUAL = re.compile(r"^\s*CREATE\s+VIRTUAL\s+TABLE\b.*?\bUSING\s+([\w\"'`\[\]]
 _SKIPPED_TABLES = re.compile(r"^sqlite_stat\d", re.I)
 # The names by which a rowid table's rowid can be selected, unless a column took them all.
 _ROWID_NAMES = ("rowid", "_rowid_", "oid")
-# Bytes sampled to tell an encrypted file (random bytes) from a damaged one.
-_ENTROPY_SAMPLE = 64 * 1024
-_ENCRYPTED_ENTROPY = 7.5  # bits per byte
 # How a table's note begins when not all its rows were read.
 _CUT = "cut"
 
 
-@dataclass(frozen=True, slots=True)
-class _Header:
-    page_size: int
-    write_version: int
-    reserved: int
-    user_version: int
-    application_id: int
-    encoding: str
-    sqlite_version: str
-
-
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
-
-
-def _entropy(data: bytes) -> float:
-    if not data:
-        return 0.0
-    counts = Counter(data)
-    return -sum(n / len(data) * math.log2(n / len(data)) for n in counts.values())
-
-
-def read_header(path: Path) -> _Header:
-    """The database header, or why the file is not a readable SQLite database."""
-    try:
-        with path.open("rb") as stream:
-            head = stream.read(_ENTROPY_SAMPLE)
-    except OSError as exc:
-        raise ExtractionError(ErrorKind.UNREADABLE, f"cannot read file: {exc}") from exc
-    if not head:
-        raise ExtractionError(ErrorKind.EMPTY, "file is empty")
-    if not head.startswith(HEADER):
-        if len(head) >= 1024 and _entropy(head) >= _ENCRYPTED_ENTROPY:
-            raise ExtractionError(
-                ErrorKind.ENCRYPTED,
-                "database file without the SQLite header and with random-looking bytes: "
-                "encrypted (SQLCipher, as WeChat's EnMicroMsg.db); culpa does not decrypt it",
-            )
-        raise ExtractionError(ErrorKind.CORRUPT, "not a SQLite database (no SQLite header)")
-    if len(head) < 100:
-        raise ExtractionError(ErrorKind.CORRUPT, "SQLite database header is truncated")
-    (page_size,) = struct.unpack(">H", head[16:18])
-    version = struct.unpack(">I", head[96:100])[0]
-    return _Header(
-        page_size=65_536 if page_size == 1 else page_size,
-        write_version=head[18],
-        reserved=head[20],
-        user_version=struct.unpack(">i", head[60:64])[0],
-        application_id=struct.unpack(">i", head[68:72])[0],
-        encoding=_ENCODINGS.get(struct.unpack(">I", head[56:60])[0], "unknown"),
-        sqlite_version=f"{version // 1_000_000}.{version // 1000 % 1000}.{version % 1000}",
-    )
-
-
-def _header_metadata(header: _Header) -> dict[str, str]:
-    metadata = {
-        "sqlite_version": header.sqlite_version,
-        "page_size": str(header.page_size),
-        "encoding": header.encoding,
-    }
-    if header.write_version == 2:
-        metadata["journal_mode"] = (
-            "wal: changes not yet checkpointed live in a -wal file beside the original, "
-            "which is not part of this file; they are not read"
-        )
-    else:
-        metadata["journal_mode"] = "rollback"
-    if header.user_version:
-        metadata["user_version"] = str(header.user_version)
-    if header.application_id:
-        metadata["application_id"] = str(header.application_id)
-    return metadata
 
 
 @contextlib.contextmanager
@@ -469,7 +395,7 @@ def _one_line(sql: str) -> str:
 
 
 def _overview(
-    objects: list[_Object], reads: list[_TableRead], virtual: dict[str, str], header: _Header
+    objects: list[_Object], reads: list[_TableRead], virtual: dict[str, str], header: Header
 ) -> str:
     lines = [f"SQLite database (written by SQLite {header.sqlite_version}, {header.encoding})"]
     if header.write_version == 2:
@@ -518,7 +444,7 @@ class SqliteExtractor:
         size = path.stat().st_size
         if size > MAX_DATABASE_BYTES:
             raise ExtractionError(ErrorKind.TOO_LARGE, f"SQLite database of {size} bytes")
-        metadata = _header_metadata(header)
+        metadata = header_metadata(header)
         with tempfile.TemporaryDirectory(prefix="culpa-sqlite-") as scratch:
             copy = Path(scratch) / "database.sqlite"
             try:

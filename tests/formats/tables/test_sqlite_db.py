@@ -9,7 +9,7 @@ import pytest
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats import registry
 from culpa.formats.base import ExtractContext
-from culpa.formats.tables import sqlite_db
+from culpa.formats.tables import sqlite_db, sqlite_header
 from culpa.formats.tables.sqlite_db import SqliteExtractor
 
 
@@ -185,7 +185,7 @@ def test_encrypted_damaged_and_empty_files_are_clear_errors(tmp_path: Path) -> N
         (os.urandom(8192), ErrorKind.ENCRYPTED),  # SQLCipher: no header, random bytes
         (b"", ErrorKind.EMPTY),
         (b"just some text\n" * 100, ErrorKind.CORRUPT),
-        (sqlite_db.HEADER + b"\x10\x00\x01\x01" + bytes(4000), ErrorKind.CORRUPT),
+        (sqlite_header.HEADER + b"\x10\x00\x01\x01" + bytes(4000), ErrorKind.CORRUPT),
     ]
     good = _database(tmp_path / "good.db", CHAT).read_bytes()
     cases.append((good[:100] + bytes(len(good) - 100), ErrorKind.CORRUPT))  # pages zeroed
