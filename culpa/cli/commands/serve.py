@@ -92,8 +92,8 @@ def notes(case_dir: str | None, as_json: bool) -> None:
         return
     for note in found:
         where = f"page {note.page}" if note.page is not None else "whole document"
-        if note.start is not None:
-            where += f"  [{note.start}:{note.end}]"
+        if note.span is not None:
+            where += f"  [{note.span.start}:{note.span.end}]"
         if note.passage_changed:
             where += "  (passage changed: the page was OCR'd again; check the page image)"
         click.echo(f"{note.path}  {where}  doc {note.document_id} {note.sha256[:12]}")

@@ -289,9 +289,9 @@ def document_view(request: Request) -> Response:
     quality, doubtful = ocr_quality(page) if page is not None else (None, [])
     notes = document_notes(conn, doc_id)
     noted = [
-        (note.start, note.end)
+        (note.span.start, note.span.end)
         for note in notes
-        if note.page == number and note.start is not None and note.end is not None
+        if note.span is not None and note.span.page == number
     ]
     table = page_table(conn, doc_id, number) if page is not None else None
     context = {
