@@ -15,29 +15,45 @@ page text, see :mod:`culpa.store.annotations`). The table ``ocr_runs`` records,
 per page, the settings it was last re-read with, in the same transaction, so
 a killed run loses nothing committed and a re-run of the same command does
 only the pages not done yet.
+
+The pages are read by the ``ocr`` stage (:mod:`culpa.ingest.stages`) on the
+executor an ingest reads files with: one document per worker, each page
+handed back as soon as it is read and committed here, in this process, and
+each document held to an ingest's limits per file (no progress for
+``FileLimits.timeout`` seconds, or more memory than ``FileLimits.memory_bytes``:
+its pages not read yet are recorded as failed and the run goes on).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import queue
 import sqlite3
-import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from culpa.analysis.dates import DATE_KEY, with_text_date
-from culpa.errors import ErrorKind, ExtractionError, UsageError
+from culpa.errors import ErrorKind, UsageError
 from culpa.formats import registry
-from culpa.formats.base import DEFAULT_OCR_LANGUAGES, ExtractContext, PageRenderer
+from culpa.formats.base import DEFAULT_OCR_LANGUAGES
 from culpa.index.fts import unindex_page
 from culpa.index.tokens import index_text
-from culpa.ingest.ocr_stage import PageOcr, budget_warning, ocr_pages, ocr_warning, without_page
+from culpa.ingest.executors import registry as executors
+from culpa.ingest.executors.base import (
+    Event,
+    Executor,
+    ExecutorSettings,
+    Failure,
+    FileLimits,
+    Finished,
+    Lost,
+    Output,
+)
+from culpa.ingest.ocr_stage import PageOcr, budget_warning, ocr_warning, without_page
 from culpa.ingest.runner import OcrSettings, record_ocr_settings
+from culpa.ingest.stages import OCR, OcrJob, OcrStage, drive, tasks
 from culpa.ingest.temp_root import case_temp
 from culpa.ingest.worker import words_json
 from culpa.models import Page
@@ -45,8 +61,8 @@ from culpa.store.case import Case
 from culpa.store.lock import CaseLock
 from culpa.store.sqlite.warnings import SqliteWarnings
 
-#: Documents read at once (each OCRs its own pages in threads; the OCR slots
-#: bound the engines to one per core).
+#: Documents read at once, one per worker (each OCRs its own pages in threads; the
+#: OCR slots bound the engines to one per core).
 DOCUMENT_THREADS = max(1, os.cpu_count() or 1)
 
 #: Pages re-read by ``culpa ocr`` and the settings they were re-read with: a
@@ -117,14 +133,6 @@ class ReocrSummary:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class _Job:
-    document_id: int
-    sha256: str
-    extractor: str | None
-    numbers: tuple[int, ...]
-
-
 def ensure_table(conn: sqlite3.Connection) -> None:
     """Create ``ocr_runs`` in a case made before it existed."""
     conn.execute(OCR_RUNS_SQL)
@@ -140,8 +148,8 @@ def documents_with_ocr(conn: sqlite3.Connection) -> list[int]:
 
 def _jobs(
     conn: sqlite3.Connection, doc_ids: Sequence[int], options: ReocrOptions, summary: ReocrSummary
-) -> list[_Job]:
-    jobs: list[_Job] = []
+) -> list[OcrJob]:
+    jobs: list[OcrJob] = []
     for doc_id in dict.fromkeys(doc_ids):
         doc = conn.execute(
             "SELECT sha256, extractor FROM documents WHERE id = ?", (doc_id,)
@@ -165,16 +173,8 @@ def _jobs(
             else:
                 numbers.append(int(number))
         if numbers:
-            jobs.append(_Job(doc_id, doc[0], doc[1], tuple(numbers)))
+            jobs.append(OcrJob(doc_id, doc[0], doc[1], tuple(numbers)))
     return jobs
-
-
-def _renderer(name: str | None) -> PageRenderer | None:
-    for cls in registry.registered():
-        if cls.__name__ == name:
-            extractor = cls()
-            return extractor if isinstance(extractor, PageRenderer) else None
-    return None
 
 
 def reocr(
@@ -207,84 +207,78 @@ def reocr(
     return summary
 
 
-_DONE = object()
+#: What the pages of a document that ended before all were read are recorded with.
+NOT_READ = "not read (the document could not be opened again)"
 
 
 def _run(
     case: Case,
     conn: sqlite3.Connection,
-    jobs: list[_Job],
+    jobs: list[OcrJob],
     options: ReocrOptions,
     summary: ReocrSummary,
     progress: ProgressCallback | None,
 ) -> None:
-    """Read the jobs' pages in threads; commit each page here, in this thread, as it comes."""
-    from culpa.analysis.ocr import share_ocr_slots
-
-    share_ocr_slots(threading.BoundedSemaphore(DOCUMENT_THREADS))
+    """Read the jobs' pages on the executor; commit each page here, in this thread, as it comes."""
     total = sum(len(job.numbers) for job in jobs)
-    results: queue.Queue[tuple[_Job, object]] = queue.Queue()
-    stop = threading.Event()
-    context = ExtractContext(
-        workdir=case.tmp_dir, ocr_languages=options.languages, passwords=options.passwords
-    )
-
-    def work(job: _Job) -> None:
-        try:
-            renderer = _renderer(job.extractor)
-            if renderer is None:
-                message = f"{job.extractor or 'this format'} pages cannot be rendered for OCR"
-                for number in job.numbers:
-                    results.put((job, PageOcr(number, None, message)))
-                return
-            blob = case.blobs.path_for(job.sha256)
-            for outcome in ocr_pages(renderer, blob, job.numbers, context, engine=options.engine):
-                results.put((job, outcome))
-                if stop.is_set():
-                    return
-        except ExtractionError as exc:
-            results.put((job, exc))
-        except Exception as exc:  # a bug: recorded against the document, the run goes on
-            results.put((job, exc))
-        finally:
-            results.put((job, _DONE))
-
+    remaining = {job.document_id: set(job.numbers) for job in jobs}
     documents_done = pages_done = 0
+    stage = OcrStage(case.root, options.languages, options.engine, options.passwords)
+    limits = FileLimits()
+
+    def start() -> Executor:
+        settings = ExecutorSettings(DOCUMENT_THREADS, limits, registry.EXTRACTOR_MODULES)
+        return executors.factory_for(executors.DEFAULT_EXECUTOR)([stage], settings)
+
+    def unread(job: OcrJob, message: str) -> int:
+        """Record the pages of ``job`` not read as failed with ``message``; how many."""
+        left = sorted(remaining.pop(job.document_id, set()))
+        summary.errors.extend(PageError(job.document_id, number, message) for number in left)
+        return len(left)
+
+    def on_event(event: Event) -> None:
+        nonlocal documents_done, pages_done
+        if isinstance(event, Output):
+            job, item = event.task.payload, event.value
+            assert isinstance(item, PageOcr)
+            remaining[job.document_id].discard(item.number)
+            pages_done += 1
+            if item.page is not None:
+                _replace_page(conn, job.document_id, item.page, options.settings, summary)
+                summary.pages_read += 1
+            else:
+                _record_failure(conn, job.document_id, item.number, item.error or "")
+                summary.errors.append(
+                    PageError(job.document_id, item.number, item.error or "OCR failed")
+                )
+        elif isinstance(event, Finished | Lost):
+            job = event.task.payload
+            detail = event.result if isinstance(event, Finished) else _lost(event, limits)
+            if detail is not None:  # the document failed: its pages left fail with it
+                pages_done += unread(job, detail)
+            documents_done += 1
+            unread(job, NOT_READ)
+        else:
+            return
+        if progress is not None:
+            progress(documents_done, len(jobs), pages_done, total)
+
     if progress is not None:
         progress(0, len(jobs), 0, total)
-    with ThreadPoolExecutor(max_workers=DOCUMENT_THREADS, thread_name_prefix="reocr") as pool:
-        for job in jobs:
-            pool.submit(work, job)
-        remaining = {job.document_id: set(job.numbers) for job in jobs}
-        try:
-            while documents_done < len(jobs):
-                job, item = results.get()
-                if item is _DONE:
-                    documents_done += 1
-                    for number in sorted(remaining.pop(job.document_id, set())):
-                        message = "not read (the document could not be opened again)"
-                        summary.errors.append(PageError(job.document_id, number, message))
-                elif isinstance(item, PageOcr):
-                    remaining[job.document_id].discard(item.number)
-                    pages_done += 1
-                    if item.page is not None:
-                        _replace_page(conn, job.document_id, item.page, options.settings, summary)
-                        summary.pages_read += 1
-                    else:
-                        _record_failure(conn, job.document_id, item.number, item.error or "")
-                        summary.errors.append(
-                            PageError(job.document_id, item.number, item.error or "OCR failed")
-                        )
-                elif isinstance(item, BaseException):
-                    detail = item.message if isinstance(item, ExtractionError) else repr(item)
-                    for number in sorted(remaining.pop(job.document_id, set())):
-                        summary.errors.append(PageError(job.document_id, number, detail))
-                        pages_done += 1
-                if progress is not None:
-                    progress(documents_done, len(jobs), pages_done, total)
-        finally:
-            stop.set()
+    drive(start, tasks(OCR, iter(jobs)), on_event, DOCUMENT_THREADS)
     summary.errors.sort(key=lambda e: (e.document_id, e.page))
+
+
+def _lost(lost: Lost, limits: FileLimits) -> str:
+    """Why the pages of a document whose worker was stopped or died were not read."""
+    if lost.failure is Failure.TOO_LARGE:
+        return (
+            f"not read (the OCR took more than {limits.memory_bytes / 2**20:.0f} MiB "
+            "of memory: stopped)"
+        )
+    if lost.failure is Failure.CRASHED:
+        return "not read (the OCR process died)"
+    return f"not read (no progress for {limits.timeout:.0f} s: stopped)"
 
 
 def _now() -> str:

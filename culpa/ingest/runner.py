@@ -1,7 +1,8 @@
 """Ingest orchestration: walk, fan out to an executor, write from one place.
 
 Workers (one per core, run by the executor the options name: see
-culpa.ingest.executors) hash, store and extract; this process walks the
+culpa.ingest.executors) hash, store and extract (the ``extract`` stage of
+culpa.ingest.stages); this process walks the
 given paths, skips what an earlier run already completed, commits every
 result through :class:`CaseWriter`, and feeds containers' children back into
 the queue. The number of files in flight is bounded, so memory stays flat
@@ -32,6 +33,7 @@ from culpa.formats import registry
 from culpa.formats.base import ArchiveLimits
 from culpa.ingest.executors import registry as executors
 from culpa.ingest.executors.base import (
+    Event,
     Executor,
     ExecutorSettings,
     Failure,
@@ -39,10 +41,11 @@ from culpa.ingest.executors.base import (
     Finished,
     Lost,
     Pages,
+    Task,
 )
 from culpa.ingest.known import CaseContents
-from culpa.ingest.network_guard import AUDIT_ENV
 from culpa.ingest.ocr_stage import OcrBudget
+from culpa.ingest.stages import EXTRACT, ExtractStage, drive
 from culpa.ingest.temp_root import case_temp
 from culpa.ingest.worker import ChildItem, WorkerConfig, WorkItem, WorkResult
 from culpa.ingest.writer import CaseWriter
@@ -230,7 +233,6 @@ class _Run:
             options.ocr_languages,
             options.passwords,
             tuple(dict.fromkeys((*options.extractor_modules, *registry.added_modules()))),
-            network_log=Path(log) if (log := os.environ.get(AUDIT_ENV)) else None,
             ocr_engine=options.ocr_engine,
             ocr_budget=options.ocr_budget,
             member_budget=options.member_budget,
@@ -300,42 +302,38 @@ class _Run:
         return self.summary
 
     def _loop(self, sources: Iterator[SourceFile]) -> None:
-        limit = self.options.workers * IN_FLIGHT_PER_WORKER
         retry: deque[WorkItem] = deque()
         # Chosen before any file is read, so that an unknown name fails at once.
         factory = executors.factory_for(self.options.executor)
-        # Started at the first file that needs reading: a re-run over unchanged files
-        # never pays for the fork server importing every extractor.
-        pool: Executor | None = None
+
+        def start() -> Executor:
+            # Called at the first file that needs reading: a re-run over unchanged files
+            # never pays for the fork server importing every extractor.
+            settings = ExecutorSettings(
+                self.options.workers, self.options.limits, registry.EXTRACTOR_MODULES
+            )
+            return factory([ExtractStage(self.config)], settings)
+
+        def next_task() -> Task | None:
+            item = self._next_item(sources, retry)
+            return None if item is None else Task(EXTRACT, item)
+
+        def on_event(event: Event) -> None:
+            if isinstance(event, Finished):
+                self._handle(event.result)
+            elif isinstance(event, Pages):
+                self._count_pages(event)
+            elif isinstance(event, Lost):
+                item = event.task.payload
+                if event.failure is Failure.CRASHED:
+                    self._on_crash(item, event.detail, retry)
+                else:
+                    self._handle(_failed(item, _lost_kind(event), event.detail))
+
         try:
-            while True:
-                while pool is None or pool.in_flight < limit:
-                    item = self._next_item(sources, retry)
-                    if item is None:
-                        break
-                    if pool is None:
-                        settings = ExecutorSettings(
-                            self.options.workers,
-                            self.options.limits,
-                            registry.EXTRACTOR_MODULES,
-                        )
-                        pool = factory(self.config, settings)
-                    pool.submit(item)
-                if pool is None or not pool.in_flight:
-                    break  # nothing in flight and nothing left to hand out
-                for event in pool.collect():
-                    if isinstance(event, Finished):
-                        self._handle(event.result)
-                    elif isinstance(event, Pages):
-                        self._count_pages(event)
-                    elif event.failure is Failure.CRASHED:
-                        self._on_crash(event.item, event.detail, retry)
-                    else:
-                        self._handle(_failed(event.item, _lost_kind(event), event.detail))
-                self._maybe_flush()
+            limit = self.options.workers * IN_FLIGHT_PER_WORKER
+            drive(start, next_task, on_event, limit, self._maybe_flush)
         finally:
-            if pool is not None:
-                pool.close()
             self.known.close()
 
     def _maybe_flush(self) -> None:

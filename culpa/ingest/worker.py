@@ -1,6 +1,7 @@
 """What a worker process does with one file: hash, store, sniff, extract.
 
-Runs in the process pool, so everything it returns is plain, picklable data
+Runs in a worker of the executor (the ``extract`` stage of
+:mod:`culpa.ingest.stages`), so everything it returns is plain, picklable data
 ready for the single writer: page rows already carry their FTS tokens and
 word-box JSON, children are already hashed. A worker never opens the case
 database: whether content is already complete (and skipped) it asks the
@@ -19,7 +20,6 @@ import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from culpa.analysis.dates import with_text_date
 from culpa.errors import ErrorKind, ExtractionError, storage_errno, storage_message
@@ -150,8 +150,6 @@ class WorkerConfig:
     #: Extra modules that register extractors, imported by each worker (plugins;
     #: the tests inject faulty extractors this way).
     extractor_modules: tuple[str, ...] = ()
-    #: File where refused network attempts are written (``CULPA_AUDIT_NETWORK``).
-    network_log: Path | None = None
     #: OCR engine: auto, tesseract or ppocr (``--ocr-engine``).
     ocr_engine: str = "auto"
     #: How much OCR one document may take (``--max-ocr-pages`` and the like).
@@ -163,13 +161,6 @@ class WorkerConfig:
 
 
 _workdir_numbers = itertools.count()
-
-
-def init_worker(ocr_slots: Any) -> None:
-    """Pool initializer: share the OCR slots (a semaphore with one slot per core)."""
-    from culpa.analysis.ocr import share_ocr_slots
-
-    share_ocr_slots(ocr_slots)
 
 
 def words_json(words: tuple[Word, ...]) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from culpa.analysis import registry
-from culpa.analysis.runner import AnalyzeOptions, analyze
+from culpa.ingest.analyze import AnalyzeOptions, analyze
 from culpa.ingest.network_guard import AUDIT_ENV
 from culpa.ingest.runner import IngestOptions, ingest
 from culpa.store.case import Case

@@ -7,8 +7,8 @@ import json
 import sqlite3
 from pathlib import Path
 
-from culpa.analysis.runner import analyze
 from culpa.analysis.threads import ThreadAnalyzer
+from culpa.ingest.analyze import analyze
 from culpa.ingest.runner import IngestOptions, ingest
 from culpa.models import Finding, StoredDocument
 from culpa.store.case import Case

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -10,9 +10,8 @@ import pytest
 
 from culpa.errors import UsageError
 from culpa.ingest.executors import registry
-from culpa.ingest.executors.base import ExecutorSettings
+from culpa.ingest.executors.base import ExecutorSettings, Stage
 from culpa.ingest.runner import IngestOptions, ingest
-from culpa.ingest.worker import WorkerConfig
 from culpa.store.case import Case, init_case
 from tests.ingest.toy_executor import ToyExecutor
 from tests.ingest.trove import assert_same_case, make_trove
@@ -25,12 +24,12 @@ def toys() -> Iterator[list[ToyExecutor]]:
     """Registers ``toy`` and ``toy-remote`` (no case database); yields the executors made."""
     made: list[ToyExecutor] = []
 
-    def toy(config: WorkerConfig, settings: ExecutorSettings) -> ToyExecutor:
-        made.append(ToyExecutor(config, settings))
+    def toy(stages: Sequence[Stage], settings: ExecutorSettings) -> ToyExecutor:
+        made.append(ToyExecutor(stages, settings))
         return made[-1]
 
-    def remote(config: WorkerConfig, settings: ExecutorSettings) -> ToyExecutor:
-        made.append(ToyExecutor(config, settings, without_case_db=True))
+    def remote(stages: Sequence[Stage], settings: ExecutorSettings) -> ToyExecutor:
+        made.append(ToyExecutor(stages, settings, without_case_db=True))
         return made[-1]
 
     registry.register("toy", toy)

@@ -1,4 +1,4 @@
-"""``culpa analyze``: run the analyses a case has not had yet (culpa/analysis/runner.py).
+"""``culpa analyze``: run the analyses a case has not had yet (culpa/ingest/analyze.py).
 
 Registered on the ``culpa`` group in culpa/cli/main.py.
 """
@@ -43,9 +43,9 @@ def analyze(
     nothing. Safe to interrupt: run it again to finish. Exits 3 when an
     analyzer failed on some documents (culpa errors lists them).
     """
-    from culpa.analysis.runner import AnalyzeOptions
-    from culpa.analysis.runner import analyze as run_analysis
     from culpa.cli.progress import ProgressBar
+    from culpa.ingest.analyze import AnalyzeOptions
+    from culpa.ingest.analyze import analyze as run_analysis
     from culpa.ingest.network_guard import network_forbidden
     from culpa.store.case import open_case
 
@@ -78,9 +78,9 @@ def analyze_after_ingest(case: Case, speed: str, *, quiet: bool) -> dict[str, An
     the command that runs them.
     """
     from culpa.analysis import registry
-    from culpa.analysis.runner import AnalyzeOptions
-    from culpa.analysis.runner import analyze as run_analysis
     from culpa.cli.progress import ProgressBar
+    from culpa.ingest.analyze import AnalyzeOptions
+    from culpa.ingest.analyze import analyze as run_analysis
 
     speeds = frozenset({"fast"}) if speed == "fast" else frozenset({"fast", "slow"})
     with ProgressBar(enabled=sys.stderr.isatty() and not quiet, unit="analysis") as bar:

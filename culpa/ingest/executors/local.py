@@ -1,27 +1,29 @@
 """The local executor: worker processes on this machine that can be stopped one at a time.
 
-A leak holds files that make a parser hang or balloon. ``concurrent.futures``
-can only stop its whole pool, and cannot say which file a worker is on, so
-culpa runs its own: each worker has a pipe, takes files in order and sends a
-result per file, plus a heartbeat while a long file makes progress (a page
-extracted, an archive member written). The parent knows which file each
-worker is on, so it can
+A leak holds files that make a parser hang or balloon (and an analyzer can
+hang on a document as well). ``concurrent.futures`` can only stop its whole
+pool, and cannot say which task a worker is on, so culpa runs its own: each
+worker has a pipe, takes tasks in order and sends a result per task, plus a
+heartbeat while a long task makes progress (a page extracted, an archive
+member written, a page OCR'd). The parent knows which task each worker is
+on, so it can
 
-* stop a worker whose file made no progress for ``FileLimits.timeout``
-  seconds (the file is recorded as ``timeout``),
+* stop a worker whose task made no progress for ``FileLimits.timeout``
+  seconds (a file is recorded as ``timeout``),
 * stop a worker whose memory passes ``FileLimits.memory_bytes`` (``too_large``),
 * notice a worker that died (a crash in a C library) and tell the caller,
 
-and start a fresh worker for the files that were queued behind it. Workers
+and start a fresh worker for the tasks that were queued behind it. Workers
 also tell how many pages they have to OCR and have OCR'd (a ``(known, done)``
-message), so the progress bar can count pages while a long scan is read.
-Workers
-come from a fork server that has already imported the extractors, so a new
-one starts in milliseconds. Each pool starts a fork server of its own and stops
-it when it closes, so that the server, its workers and their tools use the temp
-folder of the run's case (see :mod:`culpa.ingest.temp_root`).
+message), so the progress bar can count pages while a long scan is read, and
+hand back parts of a result as they come (``culpa ocr`` commits each page as
+it is read). Workers come from a fork server that has already imported the
+stages and the extractors, so a new one starts in milliseconds. Each pool
+starts a fork server of its own and stops it when it closes, so that the
+server, its workers and their tools use the temp folder of the run's case
+(see :mod:`culpa.ingest.temp_root`).
 
-This is the executor an ingest runs on by default (``local`` in
+This is the executor every stage runs on by default (``local`` in
 :mod:`culpa.ingest.executors.registry`); :mod:`culpa.ingest.executors.base`
 gives the contract it keeps.
 """
@@ -29,17 +31,18 @@ gives the contract it keeps.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import multiprocessing
 import os
 import signal
 import threading
 import time
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from multiprocessing import forkserver, util
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
+from pathlib import Path
 from typing import Any
 
 from culpa.ingest.executors.base import (
@@ -50,10 +53,12 @@ from culpa.ingest.executors.base import (
     FileLimits,
     Finished,
     Lost,
+    Output,
     Pages,
+    Stage,
+    Task,
 )
 from culpa.ingest.network_guard import forbid_network
-from culpa.ingest.worker import WorkerConfig, WorkItem, init_worker, process
 
 #: Seconds between two heartbeats a busy worker sends (less for short timeouts).
 HEARTBEAT_SECONDS = 1.0
@@ -64,77 +69,110 @@ STARVED_SHARE = 0.5
 #: How often (seconds) the parent checks memory and progress when nothing arrives.
 CHECK_SECONDS = COLLECT_SECONDS
 _PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
+#: What a worker sends besides heartbeats (None): (_PAGES, known, done), (_OUTPUT,
+#: value) and, once per task, (_RESULT, value).
+_PAGES, _OUTPUT, _RESULT = 0, 1, 2
 
 
 @dataclass(slots=True)
 class _Worker:
     process: BaseProcess
     conn: Connection
-    #: Files sent to this worker, oldest first; the first is the one being read.
-    queue: deque[WorkItem] = field(default_factory=deque)
-    #: When the first file in the queue last showed progress (monotonic seconds).
+    #: Tasks sent to this worker, oldest first; the first is the one running.
+    queue: deque[Task] = field(default_factory=deque)
+    #: When the first task in the queue last showed progress (monotonic seconds).
     progress_at: float = 0.0
     #: The worker's time spent waiting for a CPU (ns, /proc schedstat) at that moment.
     waited_at: int = 0
-    #: Pages to OCR announced, and OCR'd, for the file being read (see Pages).
-    file_pages_known: int = 0
-    file_pages_done: int = 0
+    #: Pages to OCR announced, and OCR'd, for the task running (see Pages).
+    task_pages_known: int = 0
+    task_pages_done: int = 0
 
 
-def serve(conn: Connection, config: WorkerConfig, ocr_slots: Any, heartbeat_seconds: float) -> None:
-    """A worker's main loop: read files from the pipe until it closes."""
-    forbid_network(config.network_log)
-    init_worker(ocr_slots)
-    for module in config.extractor_modules:
-        importlib.import_module(module)
-    lock = threading.Lock()  # OCR threads may send heartbeats too
-    last_beat = 0.0
+def heartbeat_seconds(limits: FileLimits) -> float:
+    """How often a busy worker tells it is alive: several times per timeout, so that a busy
+    machine cannot fake a hang."""
+    return min(HEARTBEAT_SECONDS, limits.timeout / 5)
 
-    def heartbeat() -> None:
-        nonlocal last_beat
+
+class _Channel:
+    """A worker's end of its pipe: what a running task tells the parent (from any thread)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.lock = threading.Lock()  # OCR threads may send heartbeats too
+        self.every = HEARTBEAT_SECONDS
+        self.last_beat = 0.0
+
+    def heartbeat(self) -> None:
         now = time.monotonic()
-        if now - last_beat >= heartbeat_seconds:
-            last_beat = now
-            with lock, contextlib.suppress(OSError):
-                conn.send(None)
+        if now - self.last_beat >= self.every:
+            self.last_beat = now
+            self._send(None)
 
-    def pages(known: int, done: int) -> None:
-        with lock, contextlib.suppress(OSError):
-            conn.send((known, done))
+    def pages(self, known: int, done: int) -> None:
+        self._send((_PAGES, known, done))
 
+    def emit(self, value: Any) -> None:
+        self._send((_OUTPUT, value))
+
+    def _send(self, message: Any) -> None:
+        with self.lock, contextlib.suppress(OSError):
+            self.conn.send(message)
+
+    def result(self, value: Any) -> bool:
+        """Send a task's result; False once the parent is gone."""
+        with self.lock:
+            try:
+                self.conn.send((_RESULT, value))
+            except (OSError, ValueError):
+                return False
+        return True
+
+
+def serve(
+    conn: Connection,
+    stages: Sequence[Stage],
+    ocr_slots: Any,
+    limits: FileLimits,
+    network_log: Path | None,
+) -> None:
+    """A worker's main loop: run tasks from the pipe until it closes."""
+    forbid_network(network_log)
+    by_name = {stage.name: stage for stage in stages}
+    for stage in stages:
+        stage.start(ocr_slots)
+    channel = _Channel(conn)
     while True:
         try:
-            item = conn.recv()
+            task: Task | None = conn.recv()
         except (EOFError, OSError):
             return
-        if item is None:
+        if task is None:
             return
-        result = process(item, config, heartbeat, pages)
-        with lock:
-            try:
-                conn.send(result)
-            except (OSError, ValueError):
-                return  # the parent is gone
+        channel.every = heartbeat_seconds(task.limits or limits)
+        if not channel.result(by_name[task.stage].run(task.payload, channel)):
+            return  # the parent is gone
 
 
 class LocalExecutor:
     """``settings.workers`` processes fed through pipes; see the module docstring."""
 
-    def __init__(self, config: WorkerConfig, settings: ExecutorSettings) -> None:
-        self.config = config
+    def __init__(self, stages: Sequence[Stage], settings: ExecutorSettings) -> None:
+        self.stages = tuple(stages)
+        self.settings = settings
         self.limits: FileLimits = settings.limits
         workers = max(1, settings.workers)
         # A fork server left from an earlier pool of this process keeps the temp
         # folder it started with, that of another case or run.
         stop_fork_server()
         self.context = multiprocessing.get_context("forkserver")
-        # The fork server imports the extractors (PyMuPDF, OpenCC, ...) once, not in
-        # every worker nor again for a worker started after one was stopped.
-        self.context.set_forkserver_preload(["culpa.ingest.worker", *settings.preload])
+        # The fork server imports the stages and the extractors (PyMuPDF, OpenCC, ...)
+        # once, not in every worker nor again for a worker started after one was stopped.
+        modules = dict.fromkeys(type(stage).__module__ for stage in self.stages)
+        self.context.set_forkserver_preload([*modules, *settings.preload])
         self.slots = self.context.BoundedSemaphore(workers)
         self.checked_at = 0.0
-        # Several heartbeats fit in a timeout, so a busy machine cannot fake a hang.
-        self.heartbeat_seconds = min(HEARTBEAT_SECONDS, self.limits.timeout / 5)
         self.workers = [self._start() for _ in range(workers)]
         #: Pages to OCR that workers announced, and those OCR'd, over the whole run.
         self.pages_known = 0
@@ -146,7 +184,7 @@ class LocalExecutor:
         parent_end, child_end = self.context.Pipe()
         worker = self.context.Process(
             target=serve,
-            args=(child_end, self.config, self.slots, self.heartbeat_seconds),
+            args=(child_end, self.stages, self.slots, self.limits, self.settings.network_log),
             daemon=True,
         )
         worker.start()
@@ -159,23 +197,23 @@ class LocalExecutor:
     def in_flight(self) -> int:
         return sum(len(worker.queue) for worker in self.workers)
 
-    def submit(self, item: WorkItem) -> None:
-        """Queue ``item`` on the worker with the shortest queue."""
+    def submit(self, task: Task) -> None:
+        """Queue ``task`` on the worker with the shortest queue."""
         worker = min(self.workers, key=lambda w: len(w.queue))
         if not worker.queue:
             worker.progress_at = time.monotonic()
             worker.waited_at = run_delay(worker.process.pid)
-        worker.conn.send(item)
-        worker.queue.append(item)
+        worker.conn.send(task)
+        worker.queue.append(task)
 
     def collect(self, timeout: float = CHECK_SECONDS) -> list[Event]:
-        """Results within ``timeout`` seconds, files whose worker was lost, new page counts."""
+        """Results within ``timeout`` seconds, tasks whose worker was lost, new page counts."""
         waitables: list[Any] = []
         for worker in self.workers:
             waitables += [worker.conn, worker.process.sentinel]
         wait(waitables, timeout)
         outcomes: list[Event] = []
-        orphans: list[WorkItem] = []
+        orphans: list[Task] = []
         now = time.monotonic()
         # Progress and memory are checked a few times a second, not per result.
         processes = None
@@ -188,15 +226,15 @@ class LocalExecutor:
                 lost = self._check_limits(worker, now, processes)
             if lost is not None:
                 failure, detail = lost
-                # The lost file's unread pages will never be read (or are announced anew).
-                self.pages_known -= worker.file_pages_known - worker.file_pages_done
+                # The lost task's unread pages will never be read (or are announced anew).
+                self.pages_known -= worker.task_pages_known - worker.task_pages_done
                 if worker.queue:
                     outcomes.append(Lost(worker.queue.popleft(), failure, detail))
                 orphans.extend(worker.queue)
                 self._stop(worker)
                 self.workers[index] = self._start()
-        for item in orphans:  # files queued behind a lost one start again elsewhere
-            self.submit(item)
+        for task in orphans:  # tasks queued behind a lost one start again elsewhere
+            self.submit(task)
         if (self.pages_known, self.pages_done) != self.pages_told:
             self.pages_told = (self.pages_known, self.pages_done)
             outcomes.append(Pages(self.pages_known, self.pages_done))
@@ -213,16 +251,18 @@ class LocalExecutor:
                 worker.waited_at = run_delay(worker.process.pid)
                 if message is None:
                     continue  # a heartbeat
-                if isinstance(message, tuple):  # pages to OCR found, or OCR'd
-                    known, done = message
-                    worker.file_pages_known += known
-                    worker.file_pages_done += done
+                if message[0] == _PAGES:  # pages to OCR found, or OCR'd
+                    _tag, known, done = message
+                    worker.task_pages_known += known
+                    worker.task_pages_done += done
                     self.pages_known += known
                     self.pages_done += done
-                    continue
-                item = worker.queue.popleft()
-                worker.file_pages_known = worker.file_pages_done = 0
-                outcomes.append(Finished(item, message))
+                elif message[0] == _OUTPUT:
+                    outcomes.append(Output(worker.queue[0], message[1]))
+                else:
+                    task = worker.queue.popleft()
+                    worker.task_pages_known = worker.task_pages_done = 0
+                    outcomes.append(Finished(task, message[1]))
         except (EOFError, OSError):
             pass  # died mid-message; handled below
         if worker.process.is_alive():
@@ -236,15 +276,16 @@ class LocalExecutor:
     ) -> tuple[Failure, str] | None:
         if not worker.queue or worker.process.pid is None:
             return None
+        limits = worker.queue[0].limits or self.limits
         rss = tree_rss(worker.process.pid, processes)
-        if rss > self.limits.memory_bytes:
+        if rss > limits.memory_bytes:
             return (
                 Failure.TOO_LARGE,
                 f"reading it took {rss / 2**20:.0f} MiB of memory, over the "
-                f"{self.limits.memory_bytes / 2**20:.0f} MiB limit (--memory-limit): stopped",
+                f"{limits.memory_bytes / 2**20:.0f} MiB limit (--memory-limit): stopped",
             )
         stalled = now - worker.progress_at
-        if stalled > self.limits.timeout:
+        if stalled > limits.timeout:
             waited = (run_delay(worker.process.pid) - worker.waited_at) / 1e9
             if waited > STARVED_SHARE * stalled:
                 return (
@@ -255,7 +296,7 @@ class LocalExecutor:
                 )
             return (
                 Failure.TIMED_OUT,
-                f"no progress for {self.limits.timeout:.0f} s: stopped "
+                f"no progress for {limits.timeout:.0f} s: stopped "
                 "(a parser hang or a very slow file; raise --file-timeout to allow more)",
             )
         return None

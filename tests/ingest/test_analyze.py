@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from culpa.analysis import registry
-from culpa.analysis.runner import AnalyzeOptions, analyze
 from culpa.errors import CaseError, UsageError
+from culpa.ingest.analyze import AnalyzeOptions, analyze
 from culpa.ingest.runner import IngestOptions, ingest
 from culpa.store.case import Case, init_case, open_case
 from culpa.store.lock import CaseLock

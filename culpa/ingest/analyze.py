@@ -8,26 +8,25 @@ its run row, is committed in one transaction (culpa.store.analysis), so a run
 killed at any moment, even with ``kill -9``, is finished by the next one, with
 the same case as an uninterrupted run.
 
-Document analyzers run in worker processes, one per core, one document at a
-time each; a document that takes longer than ``DOCUMENT_TIMEOUT_SECONDS`` has
-its worker killed and is recorded as ``timeout``, and an analyzer that raises
-is recorded as ``internal`` (both shown by ``culpa errors``), and the run goes
-on. Case-wide analyzers (mail threads) run in this process. Analysis and
-ingest of one case never run at once: both hold the case's ``ingest.lock``.
+Document analyzers run as the ``analyze`` stage (culpa.ingest.stages) on the
+executor an ingest reads files with, one worker per core, one document at a
+time each: an analyzer that takes longer than ``DOCUMENT_TIMEOUT_SECONDS`` on
+a document has its worker killed and the document recorded as ``timeout``,
+one whose worker takes more memory than an ingest lets a file take
+(``FileLimits.memory_bytes``) as ``too_large``, and an analyzer that raises
+as ``internal`` (all shown by ``culpa errors``), and the run goes on.
+Case-wide analyzers (mail threads) run in this process. Analysis and ingest
+of one case never run at once: both hold the case's ``ingest.lock``.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sqlite3
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, cast
 
 from culpa.analysis import registry
@@ -39,7 +38,18 @@ from culpa.analysis.base import (
     is_case_analyzer,
 )
 from culpa.errors import ErrorKind
-from culpa.ingest.network_guard import AUDIT_ENV, forbid_network
+from culpa.ingest.executors import registry as executors
+from culpa.ingest.executors.base import (
+    Event,
+    Executor,
+    ExecutorSettings,
+    Failure,
+    FileLimits,
+    Finished,
+    Lost,
+    Task,
+)
+from culpa.ingest.stages import ANALYZE, AnalyzeStage, Outcome, drive
 from culpa.ingest.temp_root import case_temp
 from culpa.models import StoredDocument
 from culpa.store import analysis as store
@@ -49,11 +59,11 @@ from culpa.store.lock import CaseLock
 #: Seconds one analyzer may spend on one document before its worker is killed. Analyzers
 #: read stored text, never parse files, so this is far past any honest document.
 DOCUMENT_TIMEOUT_SECONDS = 300.0
-#: Seconds between two checks of the workers while none has finished.
-CHECK_SECONDS = 0.25
-#: Times a document is tried again after its worker died (not a timeout): the pool
-#: breaks for every document in flight, and only one of them killed it.
+#: Times a document is tried again after its worker died (not a timeout): a worker
+#: killed from outside, or starved of a CPU, says nothing of the document.
 MAX_WORKER_DEATHS = 1
+#: Documents handed to each worker before waiting for results (one runs, one waits).
+IN_FLIGHT_PER_WORKER = 2
 
 #: Told (analyses done, analyses to do) as the run goes.
 ProgressCallback = Callable[[int, int], None]
@@ -74,6 +84,10 @@ class AnalyzeOptions:
     speeds: frozenset[str] = frozenset({"fast", "slow"})
     workers: int = field(default_factory=default_workers)
     timeout: float = DOCUMENT_TIMEOUT_SECONDS
+    #: Resident bytes a worker may take on one document: an ingest's limit per file.
+    memory_bytes: int = FileLimits().memory_bytes
+    #: The executor that runs the document analyzers (culpa.ingest.executors.registry).
+    executor: str = executors.DEFAULT_EXECUTOR
 
 
 @dataclass(slots=True)
@@ -131,105 +145,6 @@ def choose(options: AnalyzeOptions) -> list[AnyAnalyzer]:
     ]
 
 
-#: A document analyzer's result: finding rows, or (error kind, message).
-Outcome = tuple[list[store.FindingRow], tuple[str, str] | None]
-
-
-def run_one(analyzer: Analyzer, document: StoredDocument) -> Outcome:
-    """Run ``analyzer`` on ``document`` (in a worker); a failure is returned, not raised."""
-    try:
-        return store.finding_rows(analyzer.analyze(document), document.sha256), None
-    except Exception as exc:  # an analyzer's bug is the document's failure, not the run's
-        return [], (str(ErrorKind.INTERNAL), f"{type(exc).__name__}: {exc}"[:2000])
-
-
-def _init_worker(log: str | None) -> None:
-    forbid_network(Path(log) if log else None)
-
-
-@dataclass(slots=True)
-class _Task:
-    analyzer: Analyzer
-    document: StoredDocument
-    deaths: int = 0
-    started: float = 0.0
-
-
-class _Pool:
-    """Worker processes with a time limit per document.
-
-    ``concurrent.futures`` cannot stop one task, so no more tasks are in
-    flight than there are workers (each starts at once), and a task past its
-    time limit kills the whole pool: the others in flight are sent again to a
-    fresh one. Workers are spawned, so an analyzer must be picklable.
-    """
-
-    def __init__(self, workers: int, timeout: float) -> None:
-        self.workers = workers
-        self.timeout = timeout
-        self.running: dict[Future[Outcome], _Task] = {}
-        self.retry: deque[_Task] = deque()
-        self._executor: ProcessPoolExecutor | None = None
-
-    def _pool(self) -> ProcessPoolExecutor:
-        if self._executor is None:
-            self._executor = ProcessPoolExecutor(
-                self.workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_init_worker,
-                initargs=(os.environ.get(AUDIT_ENV),),
-            )
-        return self._executor
-
-    def has_room(self) -> bool:
-        return len(self.running) < self.workers
-
-    def submit(self, task: _Task) -> None:
-        task.started = time.monotonic()
-        self.running[self._pool().submit(run_one, task.analyzer, task.document)] = task
-
-    def collect(self) -> list[tuple[_Task, Outcome]]:
-        """Tasks finished (or failed for good) by now; re-sends the ones a dead pool lost."""
-        while self.retry and self.has_room():
-            self.submit(self.retry.popleft())
-        if not self.running:
-            return []
-        done, _ = wait(list(self.running), timeout=CHECK_SECONDS, return_when=FIRST_COMPLETED)
-        out: list[tuple[_Task, Outcome]] = []
-        broken = False
-        for future in done:
-            task = self.running.pop(future)
-            try:
-                out.append((task, future.result()))
-            except BrokenProcessPool:
-                broken = True
-                task.deaths += 1
-                if task.deaths > MAX_WORKER_DEATHS:
-                    message = f"{task.analyzer.name}: the worker process died on this document"
-                    out.append((task, ([], (str(ErrorKind.INTERNAL), message))))
-                else:
-                    self.retry.append(task)
-        now = time.monotonic()
-        late = [f for f, task in self.running.items() if now - task.started > self.timeout]
-        for future in late:
-            task = self.running.pop(future)
-            message = f"{task.analyzer.name} took more than {self.timeout:g} s on this document"
-            out.append((task, ([], (str(ErrorKind.TIMEOUT), message))))
-        if late or broken:
-            self.retry.extend(self.running.values())  # lost with the pool, through no fault
-            self.running.clear()
-            self.close()
-        return out
-
-    def close(self) -> None:
-        executor, self._executor = self._executor, None
-        if executor is None:
-            return
-        for process in list(getattr(executor, "_processes", {}).values()):
-            process.kill()  # a hung analyzer never returns: shutdown alone would wait for it
-        executor.shutdown(wait=True, cancel_futures=True)
-
-
 def _pending(
     analyzer: AnyAnalyzer, documents: Sequence[StoredDocument], done: set[int]
 ) -> list[StoredDocument]:
@@ -262,7 +177,7 @@ def _run_case_analyzer(
 
 def _document_tasks(
     conn: sqlite3.Connection, plan: Sequence[tuple[Analyzer, list[StoredDocument]]]
-) -> Iterable[_Task]:
+) -> Iterable[tuple[Analyzer, StoredDocument]]:
     """Tasks document by document (its pages read once for all its analyzers)."""
     by_document: dict[int, list[Analyzer]] = {}
     heads: dict[int, StoredDocument] = {}
@@ -273,7 +188,7 @@ def _document_tasks(
     for doc_id in sorted(by_document):
         document = store.with_pages(conn, heads[doc_id])
         for analyzer in by_document[doc_id]:
-            yield _Task(analyzer, document)
+            yield analyzer, document
 
 
 def analyze(
@@ -336,31 +251,61 @@ def _run_documents(
 ) -> int:
     if not any(pending for _analyzer, pending in plan):
         return finished
-    tasks = iter(_document_tasks(conn, plan))
-    pool = _Pool(max(1, options.workers), options.timeout)
-    exhausted = False
-    try:
-        while True:
-            while not exhausted and pool.has_room() and not pool.retry:
-                task = next(tasks, None)
-                if task is None:
-                    exhausted = True
-                else:
-                    pool.submit(task)
-            if exhausted and not pool.running and not pool.retry:
-                break
-            for task, (rows, error) in pool.collect():
-                name = task.analyzer.name
-                store.record_document(
-                    conn, task.document.id, name, task.analyzer.version, rows, error
-                )
-                count = counts[name]
-                count.documents += 1
-                count.failed += error is not None
-                count.findings += len(rows)
-                finished += 1
-                if progress:
-                    progress(finished, total)
-    finally:
-        pool.close()
-    return finished
+    pairs = iter(_document_tasks(conn, plan))
+    limits = FileLimits(options.timeout, options.memory_bytes)
+    factory = executors.factory_for(options.executor)
+    retry: deque[Task] = deque()
+    deaths: Counter[tuple[int, str]] = Counter()
+    done = finished
+
+    def start() -> Executor:
+        settings = ExecutorSettings(max(1, options.workers), limits, registry.ANALYZER_MODULES)
+        return factory([AnalyzeStage()], settings)
+
+    def next_task() -> Task | None:
+        if retry:
+            return retry.popleft()
+        pair = next(pairs, None)
+        return None if pair is None else Task(ANALYZE, pair, limits)
+
+    def record(task: Task, outcome: Outcome) -> None:
+        nonlocal done
+        analyzer, document = cast(tuple[Analyzer, StoredDocument], task.payload)
+        rows, error = outcome
+        store.record_document(conn, document.id, analyzer.name, analyzer.version, rows, error)
+        count = counts[analyzer.name]
+        count.documents += 1
+        count.failed += error is not None
+        count.findings += len(rows)
+        done += 1
+        if progress:
+            progress(done, total)
+
+    def on_event(event: Event) -> None:
+        if isinstance(event, Finished):
+            record(event.task, event.result)
+        elif isinstance(event, Lost):
+            analyzer, document = cast(tuple[Analyzer, StoredDocument], event.task.payload)
+            key = (document.id, analyzer.name)
+            if event.failure in (Failure.CRASHED, Failure.STARVED):
+                deaths[key] += 1
+                if deaths[key] <= MAX_WORKER_DEATHS:
+                    retry.append(event.task)  # perhaps not this document's doing
+                    return
+            record(event.task, ([], _lost_error(analyzer.name, event.failure, limits)))
+
+    drive(start, next_task, on_event, max(1, options.workers) * IN_FLIGHT_PER_WORKER)
+    return done
+
+
+def _lost_error(name: str, failure: Failure, limits: FileLimits) -> tuple[str, str]:
+    """The error recorded for a document whose analyzer's worker was stopped or died."""
+    if failure is Failure.CRASHED:
+        return str(ErrorKind.INTERNAL), f"{name}: the worker process died on this document"
+    if failure is Failure.TOO_LARGE:
+        return (
+            str(ErrorKind.TOO_LARGE),
+            f"{name} took more than {limits.memory_bytes / 2**20:.0f} MiB of memory "
+            "on this document",
+        )
+    return str(ErrorKind.TIMEOUT), f"{name} took more than {limits.timeout:g} s on this document"
