@@ -12,7 +12,7 @@ import re
 import sqlite3
 from collections.abc import Mapping
 
-from culpa.index.fts import index_page
+from culpa.store.sqlite.fts import index_page
 
 #: Confidence of every word not named in ``doubts``.
 SURE = 96.0

@@ -13,7 +13,7 @@ at the end of its text (the 成文日期 above the seal). So:
 
 A pure function: text in, an ISO date (``1971-02-28``) or None out. The ingest
 stores what it finds as the metadata key :data:`DATE_KEY`; the year then comes
-from it, else from the metadata's own dates (``culpa.search.engine.YEAR_SQL``).
+from it, else from the metadata's own dates (``culpa.store.sqlite.catalog.YEAR_SQL``).
 """
 
 from __future__ import annotations

@@ -38,7 +38,6 @@ from culpa.analysis.dates import DATE_KEY, with_text_date
 from culpa.errors import ErrorKind, UsageError
 from culpa.formats import registry
 from culpa.formats.base import DEFAULT_OCR_LANGUAGES
-from culpa.index.fts import unindex_page
 from culpa.index.tokens import index_text
 from culpa.ingest.executors import registry as executors
 from culpa.ingest.executors.base import (
@@ -59,6 +58,7 @@ from culpa.ingest.worker import words_json
 from culpa.models import Page
 from culpa.store.case import Case
 from culpa.store.lock import CaseLock
+from culpa.store.sqlite.fts import unindex_page
 from culpa.store.sqlite.warnings import SqliteWarnings
 
 #: Documents read at once, one per worker (each OCRs its own pages in threads; the

@@ -17,9 +17,9 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
-from culpa.index.fts import unindex_page
 from culpa.ingest.worker import PageRow, WorkResult, read_page_spool
 from culpa.store import tables
+from culpa.store.sqlite.fts import unindex_page
 from culpa.store.sqlite.warnings import SqliteWarnings
 
 #: Pages of a spooled document indexed by one statement.

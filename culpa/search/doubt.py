@@ -9,28 +9,15 @@ OCR'd text must see where the machine guessed; text-layer words (confidence
 
 from __future__ import annotations
 
-import json
-import sqlite3
 from collections.abc import Iterable, Sequence
 
 #: Marks around a doubtful word in a plain-text snippet (the match is ``[[…]]``).
 DOUBT_OPEN = "[?"
 DOUBT_CLOSE = "?]"
 
-#: A stored word: ``[x0, y0, x1, y1, start, end, confidence]`` (see docs/case-layout.md).
+#: A stored word: ``[x0, y0, x1, y1, start, end, confidence]`` (see docs/case-layout.md;
+#: the store reads them, :meth:`culpa.store.api.Catalog.words`).
 StoredWord = Sequence[float]
-
-
-def page_words(conn: sqlite3.Connection, page_ids: Iterable[int]) -> dict[int, list[list[float]]]:
-    """The stored words of these pages, by page id (pages without words are left out)."""
-    ids = list(page_ids)
-    if not ids:
-        return {}
-    rows = conn.execute(
-        "SELECT page_id, words FROM page_words WHERE page_id IN (SELECT value FROM json_each(?))",
-        (json.dumps(ids),),
-    ).fetchall()
-    return {int(page_id): json.loads(words) for page_id, words in rows if words}
 
 
 def words_in(words: Iterable[StoredWord], start: int, end: int) -> list[tuple[int, int, float]]:

@@ -12,8 +12,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-from culpa.search.engine import YEAR_SQL
 from culpa.search.query import Query, parse
+from culpa.store.api import CaseStore, Catalog
+from culpa.store.sqlite import as_store
 
 #: Values shown per list; the rest are counted.
 MAX_LISTED = 12
@@ -54,10 +55,8 @@ def _listing(rows: Sequence[tuple[str, int]], unit: str) -> str:
     return ", ".join(shown) if shown else "none"
 
 
-def _types(conn: sqlite3.Connection, wanted: Sequence[str]) -> list[str]:
-    rows = conn.execute(
-        "SELECT type, count(*) FROM documents GROUP BY type ORDER BY 2 DESC, 1"
-    ).fetchall()
+def _types(catalog: Catalog, wanted: Sequence[str]) -> list[str]:
+    rows = catalog.type_counts()
     present = {row[0] for row in rows}
     out = []
     for value in dict.fromkeys(v.lower() for v in wanted):
@@ -70,11 +69,8 @@ def _types(conn: sqlite3.Connection, wanted: Sequence[str]) -> list[str]:
     return out
 
 
-def _languages(conn: sqlite3.Connection, wanted: Sequence[str]) -> list[str]:
-    rows = conn.execute(
-        "SELECT language, count(*) FROM pages WHERE language IS NOT NULL "
-        "GROUP BY language ORDER BY 2 DESC, 1"
-    ).fetchall()
+def _languages(catalog: Catalog, wanted: Sequence[str]) -> list[str]:
+    rows = catalog.language_counts()
     present = {str(row[0]).lower() for row in rows}
     out = []
     for value in dict.fromkeys(wanted):
@@ -85,26 +81,19 @@ def _languages(conn: sqlite3.Connection, wanted: Sequence[str]) -> list[str]:
     return out
 
 
-def _paths(conn: sqlite3.Connection, wanted: Sequence[str]) -> list[str]:
-    out = []
-    for prefix in dict.fromkeys(wanted):
-        found = conn.execute(
-            "SELECT 1 FROM provenance WHERE path >= ? AND path < ? LIMIT 1",
-            (prefix, prefix + "\U0010ffff"),
-        ).fetchone()
-        if found is None:
-            out.append(f"no file was found under the path {prefix}")
-    return out
+def _paths(catalog: Catalog, wanted: Sequence[str]) -> list[str]:
+    return [
+        f"no file was found under the path {prefix}"
+        for prefix in dict.fromkeys(wanted)
+        if not catalog.has_path_under(prefix)
+    ]
 
 
-def _fields(conn: sqlite3.Connection, fields: Sequence[tuple[str, str]]) -> list[str]:
+def _fields(catalog: Catalog, fields: Sequence[tuple[str, str]]) -> list[str]:
     keys = list(dict.fromkeys(key for key, _ in fields))
     if not keys:
         return []
-    rows = conn.execute(
-        "SELECT je.key, count(*) FROM documents d, json_each(d.metadata) je "
-        "GROUP BY je.key ORDER BY 2 DESC, 1"
-    ).fetchall()
+    rows = catalog.field_counts()
     present = {row[0] for row in rows}
     return [
         f"no document has a metadata field {key}; fields here: {_listing(rows, 'document')}"
@@ -113,13 +102,10 @@ def _fields(conn: sqlite3.Connection, fields: Sequence[tuple[str, str]]) -> list
     ]
 
 
-def _years(conn: sqlite3.Connection, wanted: Sequence[str]) -> list[str]:
+def _years(catalog: Catalog, wanted: Sequence[str]) -> list[str]:
     if not wanted:
         return []
-    rows = conn.execute(
-        f"SELECT {YEAR_SQL} AS y, count(*) FROM documents d WHERE y GLOB '[0-9][0-9][0-9][0-9]' "
-        "GROUP BY y ORDER BY y DESC"
-    ).fetchall()
+    rows = catalog.year_counts()
     present = {row[0] for row in rows}
     return [
         f"no document is dated {year}; years here: {_listing(rows, 'document')}"
@@ -129,7 +115,7 @@ def _years(conn: sqlite3.Connection, wanted: Sequence[str]) -> list[str]:
 
 
 def explain_empty(
-    conn: sqlite3.Connection,
+    store: CaseStore | sqlite3.Connection,
     query: str | Query,
     *,
     types: Sequence[str] = (),
@@ -140,10 +126,11 @@ def explain_empty(
     values that exist; empty when every filter matches something by itself."""
     q = parse(query) if isinstance(query, str) else query
     paths = [*q.paths, *([path_prefix] if path_prefix else [])]
+    catalog = as_store(store).catalog
     return [
-        *_types(conn, [*q.types, *types]),
-        *_languages(conn, [*q.languages, *languages]),
-        *_paths(conn, paths),
-        *_fields(conn, q.fields),
-        *_years(conn, q.years),
+        *_types(catalog, [*q.types, *types]),
+        *_languages(catalog, [*q.languages, *languages]),
+        *_paths(catalog, paths),
+        *_fields(catalog, q.fields),
+        *_years(catalog, q.years),
     ]

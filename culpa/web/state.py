@@ -20,10 +20,10 @@ from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from culpa.search.facets import FacetCache
 from culpa.store.api import CaseStore
 from culpa.store.case import Case
 from culpa.store.sqlite import SqliteCaseStore
-from culpa.web.facets import FacetCache
 from culpa.web.marks import flat_quote
 from culpa.web.security import csrf_cookie_name
 

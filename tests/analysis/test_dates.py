@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from culpa.analysis.dates import DATE_KEY, text_date, with_text_date
-from culpa.search.engine import YEAR_SQL
+from culpa.store.sqlite.catalog import YEAR_SQL
 
 # The layout of a 公文: a header with its issuing number, the body, the signature date.
 NOTICE = (

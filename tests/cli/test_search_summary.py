@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from culpa.cli.main import cli
-from culpa.index.fts import index_page
 from culpa.search.explain import explain_empty
 from culpa.store.case import Case
+from culpa.store.sqlite.fts import index_page
 
 
 def run(*args: str) -> Any:

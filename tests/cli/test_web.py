@@ -13,9 +13,9 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from culpa.cli.main import cli
-from culpa.index.fts import index_page
 from culpa.store import annotations
 from culpa.store.case import Case
+from culpa.store.sqlite.fts import index_page
 
 #: Seconds the server may take to print its address.
 START_SECONDS = 20

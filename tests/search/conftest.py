@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from culpa.index.fts import index_page
+from culpa.store.sqlite.fts import index_page
 
 AddDoc = Callable[..., int]
 

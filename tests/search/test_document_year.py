@@ -9,9 +9,9 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from culpa.cli.main import cli
+from culpa.search import facets
 from culpa.search.engine import search
 from culpa.search.query import parse
-from culpa.web import facets
 from tests.analysis.test_dates import NOTICE
 from tests.search.conftest import AddDoc
 

@@ -10,8 +10,8 @@ import pytest
 
 from culpa.index.tokens import fold, normalize
 from culpa.models import Hit
-from culpa.search import engine
 from culpa.search.engine import count, search
+from culpa.store.sqlite import fts
 
 AddDoc = Callable[..., int]  # the add_doc fixture (tests/search/conftest.py)
 
@@ -166,7 +166,7 @@ def test_sampled_ranking_pages_consistently(
     rng = random.Random(3)
     for _ in range(10):
         add_doc([f"发展{'发展' * rng.randint(0, 5)}其他" * rng.randint(1, 3) for _ in range(10)])
-    monkeypatch.setattr(engine, "RANK_WINDOW", 20)
+    monkeypatch.setattr(fts, "RANK_WINDOW", 20)
     pages = [h for off in range(0, 100, 7) for h in search(conn, "发展", limit=7, offset=off)]
     assert len({(h.document_id, h.page) for h in pages}) == 100
     first = search(conn, "发展", limit=5)
@@ -209,15 +209,15 @@ def test_selective_filters_give_the_ordinary_plans_results(
             metadata={"author": "李四" if n % 7 == 0 else "王五"},
         )
     queries = ["新疆", "中央 author:李四", "新疆 type:docx author:李四", "干部 path:leak/2", "的了"]
-    monkeypatch.setattr(engine, "MAX_SELECTIVE_DOCUMENTS", 0)  # the ordinary plan
+    monkeypatch.setattr(fts, "MAX_SELECTIVE_DOCUMENTS", 0)  # the ordinary plan
     expected = {
         q: ([(h.document_id, h.page, h.start) for h in search(conn, q, limit=50)], count(conn, q))
         for q in queries
     }
-    monkeypatch.setattr(engine, "MAX_SELECTIVE_DOCUMENTS", 32)
+    monkeypatch.setattr(fts, "MAX_SELECTIVE_DOCUMENTS", 32)
     used = []
-    real = engine._ranked_in_documents
-    monkeypatch.setattr(engine, "_ranked_in_documents", lambda *a: used.append(a[2]) or real(*a))
+    real = fts._ranked_in_documents
+    monkeypatch.setattr(fts, "_ranked_in_documents", lambda *a: used.append(a[2]) or real(*a))
     for q in queries:
         hits = search(conn, q, limit=50)
         assert ([(h.document_id, h.page, h.start) for h in hits], count(conn, q)) == expected[q]

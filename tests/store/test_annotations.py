@@ -7,10 +7,10 @@ import sqlite3
 import pytest
 
 from culpa.errors import UsageError
-from culpa.index.fts import index_page
 from culpa.store import annotations as notes
 from culpa.store.case import Case, schema_sql
 from culpa.store.migrations import upgrade
+from culpa.store.sqlite.fts import index_page
 
 
 def _add_doc(conn: sqlite3.Connection, text: str, path: str) -> int:

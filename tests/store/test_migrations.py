@@ -22,10 +22,10 @@ from click.testing import CliRunner
 from culpa.cli.main import cli
 from culpa.errors import CaseError
 from culpa.index import tokens
-from culpa.index.fts import index_page
 from culpa.search.engine import count
 from culpa.store import annotations, migrations
 from culpa.store.case import Case, backup_path, init_case, open_case
+from culpa.store.sqlite.fts import index_page
 
 ROOT = Path(__file__).resolve().parents[2]
 RELEASE_SCHEMA = Path(__file__).parent / "fixtures" / "schema-c5686e4.sql"

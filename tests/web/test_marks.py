@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from culpa.search.engine import match_pattern
+from culpa.search.facets import filter_token, folder_prefixes
 from culpa.search.query import parse
-from culpa.web.facets import filter_token, folder_prefixes
 from culpa.web.mail import sanitize
 from culpa.web.marks import (
     Box,

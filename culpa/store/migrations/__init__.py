@@ -28,7 +28,7 @@ from pathlib import Path
 
 from culpa.errors import CaseError
 from culpa.index import tokens
-from culpa.index.fts import reindex_all
+from culpa.store.sqlite.fts import reindex_all
 
 #: The name of a step's file: m0001_initial.sql is step 1.
 _STEP_FILE = re.compile(r"^m(\d{4})_(\w+)\.sql$")

@@ -8,10 +8,17 @@ area of the store protocol over one shared connection.
 from __future__ import annotations
 
 import sqlite3
+from typing import TYPE_CHECKING
 
+from culpa.store.sqlite.annotations import SqliteAnnotations
+from culpa.store.sqlite.catalog import SqliteCatalog
+from culpa.store.sqlite.fts import SqliteTextIndex
 from culpa.store.sqlite.pages import SqlitePages
 from culpa.store.sqlite.provenance import SqliteProvenance
 from culpa.store.sqlite.warnings import SqliteWarnings
+
+if TYPE_CHECKING:
+    from culpa.store.api import CaseStore
 
 
 class SqliteCaseStore:
@@ -22,6 +29,14 @@ class SqliteCaseStore:
         self.provenance = SqliteProvenance(conn)
         self.pages = SqlitePages(conn)
         self.warnings = SqliteWarnings(conn)
+        self.index = SqliteTextIndex(conn)
+        self.catalog = SqliteCatalog(conn)
+        self.annotations = SqliteAnnotations(conn)
 
     def close(self) -> None:
         self.conn.close()
+
+
+def as_store(source: CaseStore | sqlite3.Connection) -> CaseStore:
+    """``source`` itself, or the store over a connection (for callers still passing one)."""
+    return SqliteCaseStore(source) if isinstance(source, sqlite3.Connection) else source

@@ -362,7 +362,7 @@ def _lazy_refiner(case: Case, sha256: str, number: int) -> Refine:
 
 
 def _tag_token(tag: str) -> str:
-    from culpa.web.facets import filter_token
+    from culpa.search.facets import filter_token
 
     return filter_token("tag", tag) or tag
 

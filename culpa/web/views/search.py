@@ -8,7 +8,6 @@ and editable in the search box.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -21,13 +20,13 @@ from starlette.routing import BaseRoute, Route
 from culpa.analysis.ocr.quality import is_low_page
 from culpa.errors import QueryError
 from culpa.models import Hit
-from culpa.search.doubt import doubtful_words, ocr_label, page_words
+from culpa.search.doubt import doubtful_words, ocr_label
 from culpa.search.engine import match_pattern, search
 from culpa.search.explain import explain_empty
+from culpa.search.facets import Facets
 from culpa.search.query import Query, parse
-from culpa.store.annotations import all_notes, has_tables, tag_counts
 from culpa.store.queries import status_counts
-from culpa.web.facets import Facets
+from culpa.store.sqlite import as_store
 from culpa.web.marks import find_spans, marked_snippet, snippet_window
 from culpa.web.state import state_of
 
@@ -125,46 +124,17 @@ def group_hits(request: Request, q: str, query: Query, hits: list[Hit]) -> list[
     if not hits:
         return []
     state = state_of(request)
-    conn = state.conn()
+    store = as_store(state.conn())
     doc_ids = list(dict.fromkeys(h.document_id for h in hits))
-    ids_json = json.dumps(doc_ids)
-    docs = {
-        r[0]: r
-        for r in conn.execute(
-            "SELECT id, type, page_count, metadata FROM documents "
-            "WHERE id IN (SELECT value FROM json_each(?))",
-            (ids_json,),
-        )
-    }
+    docs = store.catalog.summaries(doc_ids)
+    marks = store.annotations.marks_of(doc_ids)
     tags: dict[int, list[str]] = {}
-    starred: set[int] = set()
-    if has_tables(conn):
-        for doc_id, tag in conn.execute(
-            "SELECT document_id, tag FROM tags WHERE document_id IN "
-            "(SELECT value FROM json_each(?)) ORDER BY tag",
-            (ids_json,),
-        ):
-            tags.setdefault(doc_id, []).append(tag)
-        starred = {
-            r[0]
-            for r in conn.execute(
-                "SELECT document_id FROM stars WHERE document_id IN "
-                "(SELECT value FROM json_each(?))",
-                (ids_json,),
-            )
-        }
-    pairs = [(h.document_id, h.page) for h in hits]
-    where = " OR ".join("(document_id = ? AND number = ?)" for _ in pairs)
-    texts = {
-        (r[0], r[1]): (r[2], r[3])
-        for r in conn.execute(
-            f"SELECT document_id, number, text, id FROM pages WHERE {where}",
-            [v for pair in pairs for v in pair],
-        )
-    }
+    for doc_id, tag in sorted(marks.tags, key=lambda pair: pair[1]):
+        tags.setdefault(doc_id, []).append(tag)
+    starred = marks.starred
+    texts = store.catalog.pages_at([(h.document_id, h.page) for h in hits])
     # Word confidences only for OCR'd hits: text-layer results cost nothing more.
-    words = page_words(
-        conn,
+    words = store.catalog.words(
         [
             texts[(h.document_id, h.page)][1]
             for h in hits
@@ -176,8 +146,8 @@ def group_hits(request: Request, q: str, query: Query, hits: list[Hit]) -> list[
     for hit in hits:
         group = groups.get(hit.document_id)
         if group is None:
-            row = docs.get(hit.document_id)
-            metadata = json.loads(row[3]) if row else {}
+            summary = docs.get(hit.document_id)
+            metadata = summary.metadata if summary else {}
             file_name = hit.path.rsplit("!/", 1)[-1].rsplit("/", 1)[-1] if hit.path else hit.sha256
             group = DocGroup(
                 document_id=hit.document_id,
@@ -185,7 +155,7 @@ def group_hits(request: Request, q: str, query: Query, hits: list[Hit]) -> list[
                 path=hit.path,
                 type=hit.type,
                 title=str(metadata.get("title") or metadata.get("subject") or ""),
-                page_count=int(row[2]) if row else 0,
+                page_count=summary.page_count if summary else 0,
                 starred=hit.document_id in starred,
                 tags=tags.get(hit.document_id, []),
                 href=viewer_url(hit.document_id, q, hit.page),
@@ -288,19 +258,10 @@ def overview(request: Request) -> Response:
     """The case at a glance: counts, tags, starred documents, latest notes."""
     state = state_of(request)
     conn = state.conn()
+    store = as_store(conn)
     counts = status_counts(conn)
-    starred: list[tuple[int, str]] = []
-    if has_tables(conn):
-        starred = [
-            (int(r[0]), str(r[1] or ""))
-            for r in conn.execute(
-                "SELECT s.document_id, (SELECT path FROM provenance p WHERE p.document_id = "
-                "s.document_id ORDER BY length(p.path), p.path LIMIT 1) FROM stars s "
-                "ORDER BY s.starred_at DESC LIMIT ?",
-                (MAX_STARRED_LISTED,),
-            )
-        ]
-    notes = all_notes(conn)
+    starred = store.annotations.starred_documents(MAX_STARRED_LISTED)
+    notes = store.annotations.all_notes()
     notes.sort(key=lambda n: n.created_at, reverse=True)
     return state.page(
         request,
@@ -309,7 +270,8 @@ def overview(request: Request) -> Response:
             "autofocus": True,
             "counts": counts,
             "tags": [
-                (tag, n, search_url(f"tag:{_token_value(tag)}")) for tag, n in tag_counts(conn)
+                (tag, n, search_url(f"tag:{_token_value(tag)}"))
+                for tag, n in store.annotations.tag_counts()
             ],
             "starred": starred,
             "notes": notes[:20],
@@ -322,7 +284,7 @@ def overview(request: Request) -> Response:
 
 
 def _token_value(value: str) -> str:
-    from culpa.web.facets import filter_token
+    from culpa.search.facets import filter_token
 
     token = filter_token("x", value)
     return token[2:] if token else value
@@ -331,7 +293,7 @@ def _token_value(value: str) -> str:
 def notes_view(request: Request) -> Response:
     """Every note in the case, by document."""
     state = state_of(request)
-    notes = all_notes(state.conn())
+    notes = as_store(state.conn()).annotations.all_notes()
     return state.page(request, "notes.html", {"notes": notes})
 
 

@@ -2,7 +2,7 @@
 each type, language, folder, year, tag and star state, with the query filter that
 narrows the search to each.
 
-Counted in SQL over the matching pages (:func:`culpa.search.engine.matching_pages`).
+Counted by the store over the matching pages (:func:`culpa.search.engine.matching_pages`).
 A term on most of a large case matches far more pages than a screenful needs
 (新疆 on 144,000 of 200,000 pages): reading every one of them takes a third of a
 second or more (each page row is looked up), while counting the term alone in
@@ -27,7 +27,6 @@ an ingest or an annotation makes them fresh.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import sqlite3
@@ -35,9 +34,10 @@ import threading
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, replace
 
-from culpa.search.engine import YEAR_SQL, count, matching_pages
+from culpa.search.engine import count, matching_pages
 from culpa.search.query import Query
-from culpa.store.annotations import has_tables
+from culpa.store.api import CaseStore
+from culpa.store.sqlite import as_store
 
 #: Above this many matching pages, facets are counted on a spread sample of about this size.
 FACET_SAMPLE_PAGES = 1000
@@ -104,10 +104,6 @@ def folder_prefixes(path: str, depth: int) -> str | None:
     if len(parts) <= 2 * depth:
         return None
     return "".join(parts[: 2 * depth])
-
-
-def _ids_json(ids: list[int]) -> str:
-    return json.dumps(ids)
 
 
 def _top(counter: Counter[str], scale: float, field: str | None) -> tuple[list[FacetValue], int]:
@@ -182,31 +178,32 @@ def _round(estimate: int) -> int:
     return round(estimate / step) * step
 
 
-def compute(conn: sqlite3.Connection, query: Query) -> Facets:
+def compute(source: CaseStore | sqlite3.Connection, query: Query) -> Facets:
     """The number of pages matching ``query`` and the facets of those pages."""
+    store = as_store(source)
     total_exact = True
     if query.expr is None:  # filters alone: documents by their first pages
-        total = count(conn, query)
-        rows = matching_pages(conn, query, every=_stride(total)) if total else []
+        total = count(store, query)
+        rows = matching_pages(store, query, every=_stride(total)) if total else []
     else:
-        words = count(conn, _unfiltered(query))
+        words = count(store, _unfiltered(query))
         if words == 0 or _unfiltered(query) == query:
             total = words
-            rows = matching_pages(conn, query, every=_stride(total)) if total else []
+            rows = matching_pages(store, query, every=_stride(total)) if total else []
         elif words <= EXACT_COUNT_PAGES:
-            rows = matching_pages(conn, query)
+            rows = matching_pages(store, query)
             total = len(rows)
             rows = rows[:: _stride(total)]
         else:
             every = _stride(words)
-            rows = matching_pages(conn, query, every=every)
+            rows = matching_pages(store, query, every=every)
             if len(rows) < MIN_SAMPLE_MATCHES and every >= 2 * SAMPLE_WIDENING:
                 every //= SAMPLE_WIDENING  # a selective filter: a wider sample
-                rows = matching_pages(conn, query, every=every)
+                rows = matching_pages(store, query, every=every)
             if len(rows) >= MIN_SAMPLE_MATCHES:
                 total, total_exact = _round(len(rows) * every), False
             else:
-                rows = matching_pages(conn, query)
+                rows = matching_pages(store, query)
                 total = len(rows)
                 rows = rows[:: _stride(total)]
     approximate = len(rows) < total
@@ -220,34 +217,17 @@ def compute(conn: sqlite3.Connection, query: Query) -> Facets:
     starred: Counter[str] = Counter()
     paths: dict[int, list[str]] = {}
     if ids:
-        ids_json = _ids_json(ids)
-        for doc_id, doc_type, year in conn.execute(
-            f"SELECT d.id, d.type, {YEAR_SQL} FROM documents d "
-            "WHERE d.id IN (SELECT value FROM json_each(?))",
-            (ids_json,),
-        ):
+        for doc_id, doc_type, year in store.catalog.types_and_years(ids):
             types[doc_type] += per_doc[doc_id]
             if isinstance(year, str) and len(year) == 4 and year.isdigit():
                 years[year] += per_doc[doc_id]
-        for doc_id, path in conn.execute(
-            "SELECT document_id, path FROM provenance "
-            "WHERE document_id IN (SELECT value FROM json_each(?))",
-            (ids_json,),
-        ):
+        for doc_id, path in store.catalog.paths(ids):
             paths.setdefault(doc_id, []).append(path)
-        if has_tables(conn):
-            for doc_id, tag in conn.execute(
-                "SELECT document_id, tag FROM tags WHERE document_id IN "
-                "(SELECT value FROM json_each(?))",
-                (ids_json,),
-            ):
-                tags[tag] += per_doc[doc_id]
-            for (doc_id,) in conn.execute(
-                "SELECT document_id FROM stars WHERE document_id IN "
-                "(SELECT value FROM json_each(?))",
-                (ids_json,),
-            ):
-                starred["yes"] += per_doc[doc_id]
+        marks = store.annotations.marks_of(ids)
+        for doc_id, tag in marks.tags:
+            tags[tag] += per_doc[doc_id]
+        for doc_id in marks.starred:
+            starred["yes"] += per_doc[doc_id]
     facets: list[Facet] = []
     for name, title, counter, field in (
         ("type", "File type", types, "type"),
@@ -280,15 +260,17 @@ class FacetCache:
         self._items: OrderedDict[tuple[object, ...], Facets] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, conn: sqlite3.Connection, text: str, query: Query, generation: int) -> Facets:
-        last_page = conn.execute("SELECT max(id) FROM pages").fetchone()[0]
-        key = (text, last_page, generation)
+    def get(
+        self, source: CaseStore | sqlite3.Connection, text: str, query: Query, generation: int
+    ) -> Facets:
+        store = as_store(source)
+        key = (text, store.catalog.last_page_id(), generation)
         with self._lock:
             found = self._items.get(key)
             if found is not None:
                 self._items.move_to_end(key)
                 return found
-        facets = compute(conn, query)
+        facets = compute(store, query)
         with self._lock:
             self._items[key] = facets
             while len(self._items) > self.size:

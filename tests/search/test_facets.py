@@ -8,12 +8,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from culpa.index.fts import index_page
+from culpa.search import facets
 from culpa.search.engine import count
 from culpa.search.query import parse
 from culpa.store import annotations
 from culpa.store.case import schema_sql
-from culpa.web import facets
+from culpa.store.sqlite.fts import index_page
 
 
 @pytest.fixture

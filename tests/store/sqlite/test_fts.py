@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from culpa.index.fts import index_page, index_pages, optimize, reindex_all, unindex_page
+from culpa.store.sqlite.fts import index_page, index_pages, optimize, reindex_all, unindex_page
 
 
 def _ids(conn: sqlite3.Connection, match: str) -> list[int]:
