@@ -1,7 +1,7 @@
 """Word (OOXML) documents: the text as it now reads, plus what a reporter must not miss.
 
 python-docx opens the package (its XML parser resolves no entities; a part
-that declares a DTD is refused as hostile, see :mod:`office_properties`);
+that declares a DTD is refused as hostile, see :mod:`culpa.formats.support.ooxml`);
 the package's declared part sizes are checked first so a zip bomb disguised
 as a .docx is refused before anything is inflated. Text is read from the XML
 runs directly so explicit page breaks (``<w:br w:type="page"/>``,
@@ -35,6 +35,9 @@ of the same kind, author and date. Metadata adds the core and extended
 properties, ``comment_authors`` and ``revision_authors`` (distinct names,
 ``'; '``-joined: they identify people), ``comment_count`` and
 ``tracked_change_count``. Embedded files (``word/embeddings``) become children.
+
+The runs are read into text by :mod:`culpa.formats.documents.docx_text`; this
+module opens the document and adds what the final view hides.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ from __future__ import annotations
 import posixpath
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, cast
@@ -56,6 +59,24 @@ from docx.parts.document import DocumentPart
 from culpa.analysis.language import detect_language
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
+from culpa.formats.documents.docx_text import (
+    DELETED,
+    ID,
+    MC_FALLBACK,
+    MOVED_FROM,
+    PAGE_BREAK,
+    PARAGRAPH,
+    TAB,
+    TEXT,
+    TYPE,
+    WORD_NS,
+    flattened,
+    has_any,
+    in_fallback,
+    is_tab_stop,
+    one_line,
+    story_text,
+)
 from culpa.formats.registry import register
 from culpa.formats.support.ooxml import (
     Element,
@@ -84,48 +105,21 @@ _OTHER_MAIN_CONTENT_TYPES = (
 for _content_type in _OTHER_MAIN_CONTENT_TYPES:
     PartFactory.part_type_for.setdefault(_content_type, DocumentPart)
 
-_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-_P = f"{{{_W}}}p"
-_TBL = f"{{{_W}}}tbl"
-_TR = f"{{{_W}}}tr"
-_TC = f"{{{_W}}}tc"
-_T = f"{{{_W}}}t"
-_DEL_TEXT = f"{{{_W}}}delText"
-_TAB = f"{{{_W}}}tab"
-_BR = f"{{{_W}}}br"
-_CR = f"{{{_W}}}cr"
-_NO_BREAK_HYPHEN = f"{{{_W}}}noBreakHyphen"
-_PAGE_BREAK_BEFORE = f"{{{_W}}}pageBreakBefore"
-_TYPE = f"{{{_W}}}type"
-_VAL = f"{{{_W}}}val"
-_ID = f"{{{_W}}}id"
-_AUTHOR = f"{{{_W}}}author"
-_DATE = f"{{{_W}}}date"
-_SDT = f"{{{_W}}}sdt"
-_SDT_CONTENT = f"{{{_W}}}sdtContent"
-_CUSTOM_XML = f"{{{_W}}}customXml"
-_TABS = f"{{{_W}}}tabs"
-_INS = f"{{{_W}}}ins"
-_DEL = f"{{{_W}}}del"
-_MOVE_FROM = f"{{{_W}}}moveFrom"
-_MOVE_TO = f"{{{_W}}}moveTo"
-_COMMENT = f"{{{_W}}}comment"
-_COMMENT_RANGE_START = f"{{{_W}}}commentRangeStart"
-_COMMENT_RANGE_END = f"{{{_W}}}commentRangeEnd"
-_FOOTNOTE = f"{{{_W}}}footnote"
-_ENDNOTE = f"{{{_W}}}endnote"
-
-#: Marker placed in the text stream where a page ends.
-_PAGE_BREAK = "\f"
-_MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
-#: Runs under these are not part of the text as it now reads; a text box is written
-#: twice, as a DrawingML choice and a VML fallback, and only the choice is read.
-_REMOVED_TAGS = (_DEL, _MOVE_FROM, _MC_FALLBACK)
+_DEL_TEXT = f"{{{WORD_NS}}}delText"
+_AUTHOR = f"{{{WORD_NS}}}author"
+_DATE = f"{{{WORD_NS}}}date"
+_INS = f"{{{WORD_NS}}}ins"
+_MOVE_TO = f"{{{WORD_NS}}}moveTo"
+_COMMENT = f"{{{WORD_NS}}}comment"
+_COMMENT_RANGE_START = f"{{{WORD_NS}}}commentRangeStart"
+_COMMENT_RANGE_END = f"{{{WORD_NS}}}commentRangeEnd"
+_FOOTNOTE = f"{{{WORD_NS}}}footnote"
+_ENDNOTE = f"{{{WORD_NS}}}endnote"
 #: Tracked-change wrappers of runs, and how a change line names them.
 _CHANGE_LABELS: dict[str, str] = {
     _INS: "inserted",
-    _DEL: "deleted",
-    _MOVE_FROM: "moved away",
+    DELETED: "deleted",
+    MOVED_FROM: "moved away",
     _MOVE_TO: "moved here",
 }
 _CHANGE_TAGS = tuple(_CHANGE_LABELS)
@@ -133,7 +127,7 @@ _CHANGE_TAGS = tuple(_CHANGE_LABELS)
 _SEPARATOR_NOTE_TYPES = frozenset({"separator", "continuationSeparator", "continuationNotice"})
 _UNKNOWN_AUTHOR = "unknown author"
 #: Every ``w:author`` under an element (python-docx's elements override ``xpath()``).
-_AUTHOR_ATTRIBUTES = lxml.etree.XPath(".//@w:author", namespaces={"w": _W})
+_AUTHOR_ATTRIBUTES = lxml.etree.XPath(".//@w:author", namespaces={"w": WORD_NS})
 _LIBRARY_ERRORS: tuple[type[Exception], ...] = (
     zipfile.BadZipFile,
     zlib.error,
@@ -147,102 +141,6 @@ _LIBRARY_ERRORS: tuple[type[Exception], ...] = (
     RuntimeError,
     OSError,
 )
-
-
-def _is_tab_stop(node: Element) -> bool:
-    """A ``w:tab`` in a paragraph's tab-stop list (``w:pPr/w:tabs``), not a tab character."""
-    parent = node.getparent()
-    return parent is not None and parent.tag == _TABS
-
-
-def _in_fallback(node: Element) -> bool:
-    return next(node.iterancestors(_MC_FALLBACK), None) is not None
-
-
-def _removed(node: Element) -> bool:
-    return next(node.iterancestors(*_REMOVED_TAGS), None) is not None
-
-
-def _paragraph_text(paragraph: Element, skip_removed: bool) -> Iterator[str]:
-    """Text pieces of a ``<w:p>``, with page-break markers."""
-    for node in paragraph.iter(_T, _TAB, _BR, _CR, _NO_BREAK_HYPHEN, _PAGE_BREAK_BEFORE):
-        tag = node.tag
-        if tag == _T:
-            if node.text and not (skip_removed and _removed(node)):
-                yield node.text
-        elif tag == _TAB:
-            if not _is_tab_stop(node):
-                yield "\t"
-        elif tag == _BR:
-            yield _PAGE_BREAK if node.get(_TYPE) == "page" else "\n"
-        elif tag == _CR:
-            yield "\n"
-        elif tag == _NO_BREAK_HYPHEN:
-            yield "-"
-        elif tag == _PAGE_BREAK_BEFORE and node.get(_VAL, "true") not in ("0", "false", "off"):
-            yield _PAGE_BREAK
-
-
-def _unwrapped(parent: Element, tag: str) -> Iterator[Element]:
-    """Children of ``parent`` named ``tag``, also inside content controls and custom XML."""
-    for child in parent.iterchildren():
-        if child.tag == tag:
-            yield child
-        elif child.tag == _SDT:
-            for content in child.iterchildren(_SDT_CONTENT):
-                yield from _unwrapped(content, tag)
-        elif child.tag == _CUSTOM_XML:
-            yield from _unwrapped(child, tag)
-
-
-def _table_text(table: Element, skip_removed: bool) -> Iterator[str]:
-    for row in _unwrapped(table, _TR):
-        cells: list[str] = []
-        for cell in _unwrapped(row, _TC):
-            cells.append(
-                "\n".join(
-                    "".join(_block_text(child, skip_removed)) for child in cell.iterchildren()
-                )
-            )
-        yield "\t".join(c.strip("\n") for c in cells) + "\n"
-
-
-def _block_text(element: Element, skip_removed: bool) -> Iterator[str]:
-    """Text of a body-level element (paragraph, table, content control)."""
-    tag = element.tag
-    if tag == _P:
-        yield from _paragraph_text(element, skip_removed)
-        yield "\n"
-    elif tag == _TBL:
-        yield from _table_text(element, skip_removed)
-    elif tag == _SDT:
-        for content in element.iterchildren(_SDT_CONTENT):
-            for child in content.iterchildren():
-                yield from _block_text(child, skip_removed)
-    elif tag == _CUSTOM_XML:
-        for child in element.iterchildren():
-            yield from _block_text(child, skip_removed)
-
-
-def _has_any(root: Element, tags: Iterable[str]) -> bool:
-    return next(root.iter(*tags), None) is not None
-
-
-def _story_text(container: Element) -> str:
-    """Text of a story (body, header, note, comment) as it now reads."""
-    skip_removed = _has_any(container, _REMOVED_TAGS)
-    return "".join(
-        piece for child in container.iterchildren() for piece in _block_text(child, skip_removed)
-    )
-
-
-def _one_line(text: str) -> str:
-    return text.replace(_PAGE_BREAK, "\n").strip()
-
-
-def _flattened(text: str) -> str:
-    """A note's or comment's paragraphs on one line, so each item stays one line."""
-    return " ".join(line.strip() for line in _one_line(text).split("\n") if line.strip())
 
 
 def _headers_footers(document: Any) -> tuple[str, str, list[Element]]:
@@ -269,7 +167,7 @@ def _headers_footers(document: Any) -> tuple[str, str, list[Element]]:
             seen.add(id(element))
             refuse_dtd(element, LABEL, kind.replace("_", " "))
             roots.append(element)
-            text = _one_line(_story_text(element))
+            text = one_line(story_text(element))
             if text and text not in target:
                 target.append(text)
     return "\n".join(headers), "\n".join(footers), roots
@@ -295,17 +193,17 @@ def _tracked_changes(roots: Iterable[Element]) -> list[_Change]:
     """Changed text per paragraph, in document order (see the module docstring)."""
     changes: list[_Change] = []
     for root in roots:
-        if not _has_any(root, _CHANGE_TAGS):
+        if not has_any(root, _CHANGE_TAGS):
             continue
         current: _Change | None = None
-        has_fallback = _has_any(root, (_MC_FALLBACK,))
-        for node in root.iter(_P, _T, _DEL_TEXT, _TAB):
-            if node.tag == _P:
+        has_fallback = has_any(root, (MC_FALLBACK,))
+        for node in root.iter(PARAGRAPH, TEXT, _DEL_TEXT, TAB):
+            if node.tag == PARAGRAPH:
                 current = None  # one line per paragraph
                 continue
-            if node.tag == _TAB and _is_tab_stop(node):
+            if node.tag == TAB and is_tab_stop(node):
                 continue
-            if has_fallback and _in_fallback(node):
+            if has_fallback and in_fallback(node):
                 continue
             change = next(node.iterancestors(*_CHANGE_TAGS), None)
             if change is None:
@@ -321,7 +219,7 @@ def _tracked_changes(roots: Iterable[Element]) -> list[_Change]:
             ):
                 current = _Change(kind, author, date)
                 changes.append(current)
-            current.pieces.append("\t" if node.tag == _TAB else node.text or "")
+            current.pieces.append("\t" if node.tag == TAB else node.text or "")
     return [change for change in changes if "".join(change.pieces).strip()]
 
 
@@ -348,10 +246,10 @@ def _comments(package: OoxmlPackage, main_part: str) -> list[_Comment]:
         return []
     return [
         _Comment(
-            id=comment.get(_ID) or "",
+            id=comment.get(ID) or "",
             author=(comment.get(_AUTHOR) or "").strip(),
             date=(comment.get(_DATE) or "").strip(),
-            text=_flattened(_story_text(comment)),
+            text=flattened(story_text(comment)),
         )
         for comment in root.iterchildren(_COMMENT)
     ]
@@ -361,21 +259,21 @@ def _anchors(body: Element) -> dict[str, str]:
     """The text each comment is anchored to (between its range start and end)."""
     open_ranges: dict[str, list[str]] = {}
     anchors: dict[str, str] = {}
-    if not _has_any(body, (_COMMENT_RANGE_START,)):
+    if not has_any(body, (_COMMENT_RANGE_START,)):
         return anchors
-    has_fallback = _has_any(body, (_MC_FALLBACK,))
-    for node in body.iter(_COMMENT_RANGE_START, _COMMENT_RANGE_END, _T, _TAB, _P):
+    has_fallback = has_any(body, (MC_FALLBACK,))
+    for node in body.iter(_COMMENT_RANGE_START, _COMMENT_RANGE_END, TEXT, TAB, PARAGRAPH):
         tag = node.tag
-        if has_fallback and _in_fallback(node):
+        if has_fallback and in_fallback(node):
             continue
         if tag == _COMMENT_RANGE_START:
-            open_ranges[node.get(_ID) or ""] = []
+            open_ranges[node.get(ID) or ""] = []
         elif tag == _COMMENT_RANGE_END:
-            comment_id = node.get(_ID) or ""
+            comment_id = node.get(ID) or ""
             if comment_id in open_ranges:
                 anchors[comment_id] = "".join(open_ranges.pop(comment_id))
-        elif open_ranges and not (tag == _TAB and _is_tab_stop(node)):
-            piece = (node.text or "") if tag == _T else " "
+        elif open_ranges and not (tag == TAB and is_tab_stop(node)):
+            piece = (node.text or "") if tag == TEXT else " "
             for pieces in open_ranges.values():
                 if sum(map(len, pieces)) <= MAX_ANCHOR_CHARS:
                     pieces.append(piece)
@@ -401,11 +299,11 @@ def _notes(package: OoxmlPackage, main_part: str, kind: str, tag: str) -> tuple[
         return [], None
     lines: list[str] = []
     for note in root.iterchildren(tag):
-        if note.get(_TYPE) in _SEPARATOR_NOTE_TYPES:
+        if note.get(TYPE) in _SEPARATOR_NOTE_TYPES:
             continue
-        text = _flattened(_story_text(note))
+        text = flattened(story_text(note))
         if text:
-            lines.append(f"[{note.get(_ID) or '?'}] {text}")
+            lines.append(f"[{note.get(ID) or '?'}] {text}")
     return lines, root
 
 
@@ -453,7 +351,7 @@ class DocxExtractor:
                 main_part = str(document.part.partname.membername)
                 body = document.element.body
                 refuse_dtd(body, LABEL, main_part)
-                text = _story_text(body)
+                text = story_text(body)
                 header, footer, header_roots = _headers_footers(document)
             except _LIBRARY_ERRORS as exc:
                 raise ExtractionError(ErrorKind.CORRUPT, f"DOCX is damaged: {exc}") from exc
@@ -478,7 +376,7 @@ class DocxExtractor:
         if changes:
             metadata["tracked_change_count"] = str(len(changes))
 
-        chunks = text.split(_PAGE_BREAK)
+        chunks = text.split(PAGE_BREAK)
         if header:
             chunks[0] = header + "\n\n" + chunks[0]
         if footer:
