@@ -36,7 +36,7 @@ import olefile
 
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
-from culpa.formats.support.ooxml import EXCEL_DEFAULT_PASSWORD, OFFICECRYPTO_ERRORS
+from culpa.formats.support.ooxml_crypto import EXCEL_DEFAULT_PASSWORD, OFFICECRYPTO_ERRORS
 from culpa.models import Child
 from culpa.sources.archive import Unpacker, decode_legacy_name
 

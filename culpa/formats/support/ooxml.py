@@ -17,13 +17,15 @@ Shared by the DOCX, XLSX and PPTX extractors:
   holding an ``EncryptedPackage`` stream) with msoffcrypto-tool when one of
   ``context.passwords`` (or Excel's well-known default password) opens it, and
   hands the decrypted package to the extractor for its type.
+
+Finding the password and decrypting are in
+:mod:`culpa.formats.support.ooxml_crypto`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import posixpath
-import struct
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
@@ -33,16 +35,20 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, ClassVar
 from urllib.parse import unquote
-from xml.parsers.expat import ExpatError
 
 import lxml.etree
 import msoffcrypto
 import msoffcrypto.exceptions
-import olefile
 
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
 from culpa.formats.registry import register
+from culpa.formats.support.ooxml_crypto import (
+    OFFICECRYPTO_ERRORS,
+    decrypt_package,
+    describe_encryption,
+    encryption_info,
+)
 from culpa.formats.support.safe_xml import SAFE_PARSER_OPTIONS, is_entity_attack, safe_parser
 from culpa.models import Child, Extracted
 from culpa.sources.archive import Unpacker, check_declared_sizes
@@ -424,79 +430,6 @@ def embedded_children(
     return tuple(unpacker.children)
 
 
-# ---------------------------------------------------------------------------
-# Password-protected OOXML
-
-#: Excel encrypts workbooks that are only write-protected with this public password.
-EXCEL_DEFAULT_PASSWORD = "VelvetSweatshop"
-#: Hash rounds spent deriving keys from passwords, over all tries on one file. Agile
-#: encryption declares its own spin count (Office uses 100,000; up to 10 million is
-#: allowed), and each round is a Python-level hash: this bounds the time a hostile
-#: spin count or a long password list can cost (about 500 tries at Office's count).
-MAX_KEY_DERIVATION_ROUNDS = 50_000_000
-#: Spin count of ECMA-376 standard encryption (fixed by the specification).
-_STANDARD_SPIN_COUNT = 50_000
-#: Name of the decrypted package inside the work folder.
-_DECRYPTED_NAME = "decrypted-package"
-_DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY", b"<\x00!\x00D\x00O\x00C\x00", b"<\x00!\x00E\x00N\x00")
-#: What msoffcrypto raises on a malformed file: it parses hostile binary structures
-#: and fails with nearly anything (struct.error included).
-OFFICECRYPTO_ERRORS: tuple[type[Exception], ...] = (
-    msoffcrypto.exceptions.FileFormatError,
-    msoffcrypto.exceptions.ParseError,
-    msoffcrypto.exceptions.DecryptionError,
-    OSError,
-    ValueError,
-    KeyError,
-    IndexError,
-    TypeError,
-    AttributeError,
-    AssertionError,
-    EOFError,
-    struct.error,
-    ExpatError,
-)
-
-
-def _encryption_info(path: Path) -> bytes:
-    """The EncryptionInfo stream (its agile XML is parsed by msoffcrypto with minidom)."""
-    try:
-        with olefile.OleFileIO(str(path)) as ole:
-            if not ole.exists("EncryptionInfo") or not ole.exists("EncryptedPackage"):
-                raise ExtractionError(
-                    ErrorKind.ENCRYPTED,
-                    "encrypted Office file in a form culpa cannot open "
-                    "(no EncryptionInfo/EncryptedPackage streams)",
-                )
-            with ole.openstream("EncryptionInfo") as stream:
-                data: bytes = stream.read()
-    except (OSError, ValueError, IndexError, KeyError, TypeError, RecursionError) as exc:
-        raise ExtractionError(
-            ErrorKind.CORRUPT, f"unreadable encrypted Office file: {exc}"
-        ) from exc
-    if any(marker in data for marker in _DTD_MARKERS):
-        raise ExtractionError(
-            ErrorKind.UNSAFE,
-            "encrypted Office file's EncryptionInfo declares a DTD: refused (XML entity attack)",
-        )
-    return data
-
-
-def _describe(office_file: Any) -> tuple[str, int]:
-    """The encryption's name and the hash rounds one password try costs."""
-    kind = str(getattr(office_file, "type", ""))
-    info = getattr(office_file, "info", None)
-    if kind == "agile" and isinstance(info, dict):
-        return "ECMA-376 agile encryption", int(info.get("spinValue", 0)) + 1
-    if kind == "standard":
-        return "ECMA-376 standard encryption", _STANDARD_SPIN_COUNT + 1
-    return f"{kind or 'unknown'} encryption", _STANDARD_SPIN_COUNT + 1
-
-
-def _candidate_passwords(context: ExtractContext) -> tuple[str, ...]:
-    return tuple(dict.fromkeys((EXCEL_DEFAULT_PASSWORD, *context.passwords)))
-
-
 @register
 class EncryptedOfficeExtractor:
     """Password-protected Word, Excel and PowerPoint 2007+ files.
@@ -514,7 +447,7 @@ class EncryptedOfficeExtractor:
 
     def extract(self, path: Path, context: ExtractContext) -> Extracted:
         """Decrypt with a known password and extract, else raise ``encrypted``."""
-        _encryption_info(path)
+        encryption_info(path)
         with path.open("rb") as stream:
             try:
                 office_file = msoffcrypto.OfficeFile(stream)
@@ -523,8 +456,8 @@ class EncryptedOfficeExtractor:
                     ErrorKind.ENCRYPTED,
                     f"password-protected Office file in a form that cannot be opened: {exc}",
                 ) from exc
-            scheme, rounds_per_try = _describe(office_file)
-            decrypted, default_password = self._decrypt(
+            scheme, rounds_per_try = describe_encryption(office_file)
+            decrypted, default_password = decrypt_package(
                 office_file, scheme, rounds_per_try, context
             )
         try:
@@ -533,55 +466,6 @@ class EncryptedOfficeExtractor:
             decrypted.unlink(missing_ok=True)
             with contextlib.suppress(OSError):
                 decrypted.parent.rmdir()
-
-    def _decrypt(
-        self, office_file: Any, scheme: str, rounds_per_try: int, context: ExtractContext
-    ) -> tuple[Path, bool]:
-        candidates = _candidate_passwords(context)
-        budget = MAX_KEY_DERIVATION_ROUNDS
-        tried = 0
-        for password in candidates:
-            if budget < rounds_per_try and tried:
-                raise ExtractionError(
-                    ErrorKind.ENCRYPTED,
-                    f"password-protected Office file ({scheme}); stopped after {tried} "
-                    f"passwords (its key derivation costs {rounds_per_try} rounds a try)",
-                )
-            budget -= rounds_per_try
-            tried += 1
-            try:
-                office_file.load_key(password=password, verify_password=True)
-            except msoffcrypto.exceptions.InvalidKeyError:
-                continue
-            except OFFICECRYPTO_ERRORS as exc:
-                raise ExtractionError(
-                    ErrorKind.ENCRYPTED,
-                    f"password-protected Office file ({scheme}) that cannot be opened: {exc}",
-                ) from exc
-            folder = context.workdir / "decrypted"
-            folder.mkdir(parents=True, exist_ok=True)
-            target = folder / _DECRYPTED_NAME
-            try:
-                with target.open("wb") as out:
-                    office_file.decrypt(out)
-            except msoffcrypto.exceptions.InvalidKeyError:
-                target.unlink(missing_ok=True)
-                continue
-            except OFFICECRYPTO_ERRORS as exc:
-                target.unlink(missing_ok=True)
-                raise ExtractionError(
-                    ErrorKind.CORRUPT, f"encrypted Office file could not be decrypted: {exc}"
-                ) from exc
-            return target, password == EXCEL_DEFAULT_PASSWORD
-        given = len(context.passwords)
-        hint = (
-            f"none of the {given} password(s) given opens it"
-            if given
-            else "give its password with --password or --password-file"
-        )
-        raise ExtractionError(
-            ErrorKind.ENCRYPTED, f"password-protected Office file ({scheme}); {hint}"
-        )
 
     def _extract_decrypted(
         self, decrypted: Path, scheme: str, default_password: bool, context: ExtractContext

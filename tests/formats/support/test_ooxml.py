@@ -12,7 +12,7 @@ from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats import registry
 from culpa.formats.base import ArchiveLimits, ExtractContext
 from culpa.formats.sniff import detect_mime
-from culpa.formats.support import ooxml
+from culpa.formats.support import ooxml_crypto
 from culpa.formats.support.ooxml import (
     MAX_PROPERTY_CHARS,
     EncryptedOfficeExtractor,
@@ -247,7 +247,7 @@ def test_encrypted_docx_needs_its_password(tmp_path: Path) -> None:
 def test_password_tries_are_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = _encrypted_docx(tmp_path / "locked.docx", "right")
     # Agile encryption at python's default spin count costs 100,001 rounds a try.
-    monkeypatch.setattr(ooxml, "MAX_KEY_DERIVATION_ROUNDS", 250_000)
+    monkeypatch.setattr(ooxml_crypto, "MAX_KEY_DERIVATION_ROUNDS", 250_000)
     passwords = ("a", "b", "c", "right")
     with pytest.raises(ExtractionError) as info:
         EncryptedOfficeExtractor().extract(path, _context(tmp_path, passwords=passwords))
