@@ -58,7 +58,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from scoring import edits, missed, names_found
 
 from culpa.analysis.ocr import ocr_image
-from culpa.formats.media.image import image_dpi
+from culpa.models import image_dpi
 
 BENCH = Path(__file__).resolve().parent
 DATA = BENCH / "data" / "real_pages"

@@ -11,12 +11,38 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from culpa.errors import ErrorKind
 
+if TYPE_CHECKING:
+    from PIL import Image
+
 #: Separator between a container's provenance path and a member's name.
 CONTAINER_SEPARATOR = "!/"
+
+#: OCR languages (Tesseract's names) used when nothing else is asked for; each
+#: page is read with those of its own script only (docs/ocr.md).
+DEFAULT_OCR_LANGUAGES: tuple[str, ...] = ("chi_sim", "chi_tra", "eng", "uig")
+#: An image (or frame) whose shorter side is under this many pixels holds no legible
+#: text and is not OCR'd: an e-mail's 1x1 tracking pixel, a spacer GIF, a rule. OCR's
+#: quarter-size estimates have no pixels left below 3 px, and on a 40x7 image of
+#: noise Tesseract "read" a line of Arabic letters.
+MIN_TEXT_PIXELS = 8
+
+
+def image_dpi(image: Image.Image) -> int | None:
+    """The resolution an image file states, if plausible (50-2400 dpi).
+
+    Here, not with the image extractor, because the OCR stage needs it too and
+    analysis imports nothing from formats.
+    """
+    value = image.info.get("dpi")
+    try:
+        dpi = round(float(value[0])) if value else 0
+    except (TypeError, ValueError, IndexError):
+        return None
+    return dpi if 50 <= dpi <= 2400 else None
 
 
 @dataclass(frozen=True, slots=True)

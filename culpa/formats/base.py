@@ -16,11 +16,12 @@ from typing import ClassVar, Protocol, runtime_checkable
 from PIL import Image
 
 from culpa.errors import ErrorKind
-from culpa.models import Extracted, PartialFailure
 
-#: OCR languages (Tesseract's names) used when nothing else is asked for; each
-#: page is read with those of its own script only (docs/ocr.md).
-DEFAULT_OCR_LANGUAGES: tuple[str, ...] = ("chi_sim", "chi_tra", "eng", "uig")
+# Re-exported: part of the extractor's contract (ExtractContext's defaults), defined lower
+# down because sources and analysis use them too and import nothing from formats.
+from culpa.models import DEFAULT_OCR_LANGUAGES as DEFAULT_OCR_LANGUAGES
+from culpa.models import Extracted, PartialFailure
+from culpa.sources.archive import ArchiveLimits as ArchiveLimits
 
 
 def member_warnings(
@@ -32,21 +33,6 @@ def member_warnings(
     (``encrypted_members``, ...), so ``culpa errors`` names each of them.
     """
     return tuple(PartialFailure(kind, message, member=name) for name in members)
-
-
-@dataclass(frozen=True, slots=True)
-class ArchiveLimits:
-    """Bounds on what a container may expand to (zip bombs, deep nesting)."""
-
-    max_total_bytes: int = 20 * 1024**3
-    max_member_bytes: int = 4 * 1024**3
-    max_ratio: float = 200.0  # expanded / compressed, per member
-    max_members: int = 1_000_000
-    max_depth: int = 16
-    #: Members one archive may unpack before it is kept as partial (the members so far
-    #: are read, the rest are not): ``culpa ingest --max-archive-members``. Unlike the
-    #: limits above it does not fail the file. 0: no budget.
-    member_budget: int = 100_000
 
 
 def no_progress() -> None:

@@ -14,11 +14,11 @@ from __future__ import annotations
 import itertools
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Protocol
 
 from culpa.errors import ErrorKind, ExtractionError
-from culpa.formats.base import ArchiveLimits, ExtractContext
 from culpa.models import Child
 from culpa.sources.names import decode_name
 
@@ -29,6 +29,37 @@ RATIO_FLOOR_BYTES = 16 * 1024 * 1024
 #: Package parts (Office, ODF XML) over this size are checked for their ratio: XML
 #: compresses well, but not 200:1.
 PACKAGE_RATIO_FLOOR_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveLimits:
+    """Bounds on what a container may expand to (zip bombs, deep nesting)."""
+
+    max_total_bytes: int = 20 * 1024**3
+    max_member_bytes: int = 4 * 1024**3
+    max_ratio: float = 200.0  # expanded / compressed, per member
+    max_members: int = 1_000_000
+    max_depth: int = 16
+    #: Members one archive may unpack before it is kept as partial (the members so far
+    #: are read, the rest are not): ``culpa ingest --max-archive-members``. Unlike the
+    #: limits above it does not fail the file. 0: no budget.
+    member_budget: int = 100_000
+
+
+class UnpackContext(Protocol):
+    """What unpacking needs of an extractor's context (``ExtractContext`` in formats).
+
+    A protocol, so that sources imports nothing from formats.
+    """
+
+    @property
+    def workdir(self) -> Path: ...
+    @property
+    def depth(self) -> int: ...
+    @property
+    def limits(self) -> ArchiveLimits: ...
+    @property
+    def progress(self) -> Callable[[], None]: ...
 
 
 def member_name(raw: str) -> str:
@@ -63,7 +94,7 @@ class MemberBudgetError(ExtractionError):
         return (ExtractionError, (self.kind, self.message))
 
 
-def check_depth(context: ExtractContext) -> None:
+def check_depth(context: UnpackContext) -> None:
     if context.depth >= context.limits.max_depth:
         raise ExtractionError(
             ErrorKind.LIMIT_EXCEEDED,
@@ -125,7 +156,7 @@ class MemberWriter:
 class Unpacker:
     """Writes members into a work folder while enforcing :class:`ArchiveLimits`."""
 
-    def __init__(self, context: ExtractContext) -> None:
+    def __init__(self, context: UnpackContext) -> None:
         self.workdir = context.workdir
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.limits: ArchiveLimits = context.limits

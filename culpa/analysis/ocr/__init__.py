@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from culpa.analysis.ocr.page import OcrResult, ocr_image
     from culpa.analysis.ocr.slots import share_ocr_slots
     from culpa.analysis.ocr.text import is_cjk
-    from culpa.formats.base import DEFAULT_OCR_LANGUAGES
+    from culpa.models import DEFAULT_OCR_LANGUAGES
 
 _WHERE = {
     "ENGINE_CHOICES": "culpa.analysis.ocr.choices",
@@ -27,7 +27,7 @@ _WHERE = {
     "ocr_image": "culpa.analysis.ocr.page",
     "share_ocr_slots": "culpa.analysis.ocr.slots",
     "is_cjk": "culpa.analysis.ocr.text",
-    "DEFAULT_OCR_LANGUAGES": "culpa.formats.base",
+    "DEFAULT_OCR_LANGUAGES": "culpa.models",
 }
 
 __all__ = [

@@ -24,9 +24,7 @@ from culpa.analysis.ocr.preprocess import Prepared, grey, prepare_page
 from culpa.analysis.ocr.tesseract import SCRIPT_MODELS, TesseractEngine, detect_orientation
 from culpa.analysis.ocr.text import assemble
 from culpa.errors import ErrorKind, ExtractionError
-from culpa.formats.base import DEFAULT_OCR_LANGUAGES
-from culpa.formats.media.image import MIN_TEXT_PIXELS, image_dpi
-from culpa.models import Page, Word
+from culpa.models import DEFAULT_OCR_LANGUAGES, MIN_TEXT_PIXELS, Page, Word, image_dpi
 
 #: Languages PP-OCR's models read.
 PPOCR_LANGUAGES = frozenset({"chi_sim", "chi_tra", "eng"})

@@ -24,7 +24,7 @@ from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext, PageImage
 from culpa.formats.registry import register
 from culpa.formats.support.xmp import xmp_fields
-from culpa.models import Extracted, Page
+from culpa.models import MIN_TEXT_PIXELS, Extracted, Page, image_dpi
 
 #: A frame with more pixels than this is refused (about 15,000 x 12,000;
 #: Pillow itself refuses first frames over twice its 89 M-pixel default).
@@ -35,11 +35,6 @@ MAX_FRAMES = 2_000
 MAX_METADATA_CHARS = 2_000
 #: Formats whose frames are separate pages; for others (GIF, WebP) frames are animation.
 MULTIPAGE_FORMATS = frozenset({"TIFF", "MPO"})
-#: An image (or frame) whose shorter side is under this many pixels holds no legible
-#: text and is not OCR'd: an e-mail's 1x1 tracking pixel, a spacer GIF, a rule. OCR's
-#: quarter-size estimates have no pixels left below 3 px, and on a 40x7 image of
-#: noise Tesseract "read" a line of Arabic letters.
-MIN_TEXT_PIXELS = 8
 
 _EXIF_FIELDS = (
     "Make",
@@ -147,16 +142,6 @@ def _upright(frame: Image.Image) -> Image.Image:
     frame.load()
     turned = ImageOps.exif_transpose(frame)
     return turned if turned is not None else frame
-
-
-def image_dpi(image: Image.Image) -> int | None:
-    """The resolution the image file states, if plausible (50-2400 dpi)."""
-    value = image.info.get("dpi")
-    try:
-        dpi = round(float(value[0])) if value else 0
-    except (TypeError, ValueError, IndexError):
-        return None
-    return dpi if 50 <= dpi <= 2400 else None
 
 
 @register
