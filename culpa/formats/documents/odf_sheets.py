@@ -47,7 +47,7 @@ from culpa.formats.support.odf_package import (
     xml_error,
 )
 from culpa.formats.tables.sheets import WorkbookPages
-from culpa.formats.tables.table_pages import row_line
+from culpa.formats.tables.table_pages import column_letter, row_line
 from culpa.models import Page, Table
 
 #: Rows of a sheet read between two progress reports to the ingest.
@@ -61,16 +61,6 @@ _TABLE_NAME = q("table:name")
 _STYLE_STYLE, _STYLE_FAMILY = q("style:style"), q("style:family")
 _STYLE_NAME_ATTRIBUTE = q("style:name")
 _TABLE_PROPERTIES, _TABLE_DISPLAY = q("style:table-properties"), q("table:display")
-
-
-def _column_name(index: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA."""
-    name = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        name = chr(ord("A") + remainder) + name
-    return name
 
 
 _VALUE_ATTRIBUTES = tuple(
@@ -110,7 +100,7 @@ class _SheetWriter:
             if child.tag in (ANNOTATION, ANNOTATION_OOO):
                 comment = self.walker.annotation_text(child)
                 if comment:
-                    self.comments.append(f"{_column_name(column)}{row + 1}: {comment}")
+                    self.comments.append(f"{column_letter(column)}{row + 1}: {comment}")
             elif child.tag in (PARAGRAPH, HEADING, LIST):
                 pieces.append(one_line(self.walker.captured_block(child)))
         text = " ".join(piece for piece in pieces if piece)

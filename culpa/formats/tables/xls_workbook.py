@@ -24,7 +24,7 @@ from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
 from culpa.formats.support.ole import MAX_METADATA_CHARS
 from culpa.formats.tables.sheets import SheetPages, WorkbookPages
-from culpa.formats.tables.table_pages import row_line
+from culpa.formats.tables.table_pages import column_letter, row_line
 from culpa.models import Page, Table
 
 #: A sheet's text is cut after this many characters (the cut is recorded in metadata).
@@ -77,15 +77,6 @@ def _cell_text(book: Any, cell: Any) -> str:
     return str(value)
 
 
-def _column_name(index: int) -> str:
-    name = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        name = chr(ord("A") + remainder) + name
-    return name
-
-
 #: xlrd's ``Sheet.visibility`` -> the state said on the overview page.
 _SHEET_STATES = {1: "hidden sheet", 2: "very hidden sheet"}
 
@@ -114,7 +105,7 @@ def _sheet_comments(sheet: Any) -> list[str]:
         if not body:
             continue
         author = str(getattr(note, "author", "") or "").strip()
-        where = f"{_column_name(column)}{row + 1}"
+        where = f"{column_letter(column)}{row + 1}"
         comments.append(f"{where}: {author}: {body}" if author else f"{where}: {body}")
     return comments
 
