@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from culpa.models import PartialFailure
 
 if TYPE_CHECKING:
-    from culpa.store.annotations import Note
+    from culpa.store.annotations import Note, TaggedDocument
     from culpa.store.tables import PageTable
 
 
@@ -338,6 +338,22 @@ class Annotations(Protocol):
 
     def delete_note(self, note_id: int) -> int | None:
         """Delete a note; returns the document it was on (None: no such note)."""
+        ...
+
+    def add_note(
+        self,
+        document_id: int,
+        body: str,
+        *,
+        page: int | None = None,
+        start: int | None = None,
+        end: int | None = None,
+    ) -> Note:
+        """Attach a note to a document, to one of its pages, or to a span of a page's text."""
+        ...
+
+    def tagged_documents(self) -> list[TaggedDocument]:
+        """Every (tag, document) pair, by tag then path."""
         ...
 
 

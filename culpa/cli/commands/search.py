@@ -82,11 +82,13 @@ def search(
     from culpa.search.engine import search as run_search
     from culpa.search.engine import totals
     from culpa.search.explain import explain_empty
+    from culpa.store.sqlite import SqliteCaseStore
 
     text = " ".join(query)
     with opened(case_dir) as (_case, conn):
+        store = SqliteCaseStore(conn)
         hits = run_search(
-            conn,
+            store,
             text,
             limit=limit,
             offset=offset,
@@ -95,10 +97,10 @@ def search(
             path_prefix=path_prefix,
         )
         pages, documents = totals(
-            conn, text, types=types, languages=languages, path_prefix=path_prefix
+            store, text, types=types, languages=languages, path_prefix=path_prefix
         )
         why = (
-            explain_empty(conn, text, types=types, languages=languages, path_prefix=path_prefix)
+            explain_empty(store, text, types=types, languages=languages, path_prefix=path_prefix)
             if not pages
             else []
         )

@@ -14,7 +14,7 @@ import sqlite3
 from collections.abc import Sequence
 
 from culpa.store import annotations as stored
-from culpa.store.annotations import Note, has_tables
+from culpa.store.annotations import Note, TaggedDocument, has_tables
 from culpa.store.api import DocumentMarks
 
 
@@ -70,3 +70,17 @@ class SqliteAnnotations:
 
     def delete_note(self, note_id: int) -> int | None:
         return stored.delete_note(self.conn, note_id)
+
+    def add_note(
+        self,
+        document_id: int,
+        body: str,
+        *,
+        page: int | None = None,
+        start: int | None = None,
+        end: int | None = None,
+    ) -> Note:
+        return stored.add_note(self.conn, document_id, body, page=page, start=start, end=end)
+
+    def tagged_documents(self) -> list[TaggedDocument]:
+        return stored.tagged_documents(self.conn)

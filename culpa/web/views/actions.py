@@ -20,7 +20,6 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from culpa.errors import UsageError
-from culpa.store import annotations as notes_store
 from culpa.web.security import CSRF_FIELD, CsrfError, check_csrf
 from culpa.web.state import fits_sqlite, state_of
 
@@ -90,7 +89,7 @@ async def star_view(request: Request) -> Response:
 
     def work(form: FormData) -> bool:
         starred = _field(form, "starred") in ("1", "yes", "true", "on")
-        notes_store.set_star(state.conn(), doc_id, starred)
+        state.store().annotations.set_star(doc_id, starred)
         return starred
 
     return await _handle(request, work, f"/doc/{doc_id}")
@@ -101,7 +100,7 @@ async def tag_view(request: Request) -> Response:
     state = state_of(request)
 
     def work(form: FormData) -> str:
-        return notes_store.add_tag(state.conn(), doc_id, _field(form, "tag"))
+        return state.store().annotations.add_tag(doc_id, _field(form, "tag"))
 
     return await _handle(request, work, f"/doc/{doc_id}")
 
@@ -111,7 +110,7 @@ async def untag_view(request: Request) -> Response:
     state = state_of(request)
 
     def work(form: FormData) -> None:
-        notes_store.remove_tag(state.conn(), doc_id, _field(form, "tag"))
+        state.store().annotations.remove_tag(doc_id, _field(form, "tag"))
 
     return await _handle(request, work, f"/doc/{doc_id}")
 
@@ -132,8 +131,8 @@ async def note_view(request: Request) -> Response:
             start = end = None
         elif scope == "passage" and (start is None or end is None):
             raise UsageError("select a passage of the page text first")
-        note = notes_store.add_note(
-            state.conn(), doc_id, _field(form, "body"), page=page, start=start, end=end
+        note = state.store().annotations.add_note(
+            doc_id, _field(form, "body"), page=page, start=start, end=end
         )
         return note.as_dict()
 
@@ -145,7 +144,7 @@ async def delete_note_view(request: Request) -> Response:
     state = state_of(request)
 
     def work(form: FormData) -> int | None:
-        return notes_store.delete_note(state.conn(), note_id)
+        return state.store().annotations.delete_note(note_id)
 
     return await _handle(request, work, "/notes")
 

@@ -26,7 +26,6 @@ from culpa.search.explain import explain_empty
 from culpa.search.facets import Facets
 from culpa.search.query import Query, parse
 from culpa.store.queries import status_counts
-from culpa.store.sqlite import as_store
 from culpa.web.marks import find_spans, marked_snippet, snippet_window
 from culpa.web.state import state_of
 
@@ -123,8 +122,7 @@ def group_hits(request: Request, q: str, query: Query, hits: list[Hit]) -> list[
     """Hits grouped by document, in the order each document first ranks."""
     if not hits:
         return []
-    state = state_of(request)
-    store = as_store(state.conn())
+    store = state_of(request).store()
     doc_ids = list(dict.fromkeys(h.document_id for h in hits))
     docs = store.catalog.summaries(doc_ids)
     marks = store.annotations.marks_of(doc_ids)
@@ -197,7 +195,7 @@ def search_view(request: Request) -> Response:
         offset = 0
     if not q:
         return overview(request)
-    conn = state.conn()
+    store = state.store()
     marks: list[tuple[str, float]] = []
     started = last = time.perf_counter()
 
@@ -212,8 +210,8 @@ def search_view(request: Request) -> Response:
         # Counting and facets run beside the ranked search and the snippets (their own
         # thread and connection; SQLite lets go of the GIL while it reads).
         generation = state.generation
-        counting = state.pool.submit(lambda: state.facets.get(state.conn(), q, query, generation))
-        hits = search(conn, query, limit=PAGE_SIZE, offset=offset)
+        counting = state.pool.submit(lambda: state.facets.get(state.store(), q, query, generation))
+        hits = search(store, query, limit=PAGE_SIZE, offset=offset)
         lap("search")
         groups = group_hits(request, q, query, hits)
         lap("snippets")
@@ -235,7 +233,7 @@ def search_view(request: Request) -> Response:
         "sampled_pages": facets.sampled_pages,
         "took_ms": took_ms,
         # Nothing found: name the filter values that match nothing, and what exists.
-        "why_empty": explain_empty(conn, query) if not total else [],
+        "why_empty": explain_empty(store, query) if not total else [],
         "groups": groups,
         "facets": facet_links(q, facets),
         "first": offset + 1,
@@ -257,9 +255,8 @@ def search_view(request: Request) -> Response:
 def overview(request: Request) -> Response:
     """The case at a glance: counts, tags, starred documents, latest notes."""
     state = state_of(request)
-    conn = state.conn()
-    store = as_store(conn)
-    counts = status_counts(conn)
+    store = state.store()
+    counts = status_counts(state.conn())
     starred = store.annotations.starred_documents(MAX_STARRED_LISTED)
     notes = store.annotations.all_notes()
     notes.sort(key=lambda n: n.created_at, reverse=True)
@@ -293,7 +290,7 @@ def _token_value(value: str) -> str:
 def notes_view(request: Request) -> Response:
     """Every note in the case, by document."""
     state = state_of(request)
-    notes = as_store(state.conn()).annotations.all_notes()
+    notes = state.store().annotations.all_notes()
     return state.page(request, "notes.html", {"notes": notes})
 
 
