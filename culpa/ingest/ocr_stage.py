@@ -6,9 +6,10 @@ Extractors do not OCR. They mark the pages that need it
 at a time in the calling thread (MuPDF is not thread-safe) and OCRs them in a
 thread pool (the engines run in subprocesses or release the GIL), at most
 :data:`OCR_THREADS` at once per process and, through the shared OCR slots, one
-engine per core across all ingest workers. The ingest runs it in each worker
-right after extraction; ``culpa ocr`` runs it on originals already in the
-case. A page that fails to render or to OCR keeps what extraction gave it and
+engine per core across all workers. The ingest runs it in each worker right
+after extraction (the ``extract`` stage of :mod:`culpa.ingest.stages`);
+``culpa ocr`` runs it in its workers on originals already in the case (the
+``ocr`` stage). A page that fails to render or to OCR keeps what extraction gave it and
 is named in the document's ``ocr_errors`` metadata.
 
 At ingest, OCR of one document stops at its :class:`OcrBudget` (issue 10: a

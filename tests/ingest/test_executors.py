@@ -1,7 +1,11 @@
-"""The executor seam: an executor registered from outside reads a trove as the local one does."""
+"""The executor seam: an executor registered from outside reads a trove as the local one does.
+
+And the local executor runs any stage's tasks, not only files, each held to its own limits.
+"""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -10,10 +14,23 @@ import pytest
 
 from culpa.errors import UsageError
 from culpa.ingest.executors import registry
-from culpa.ingest.executors.base import ExecutorSettings, Stage
+from culpa.ingest.executors.base import (
+    Event,
+    ExecutorSettings,
+    Failure,
+    FileLimits,
+    Finished,
+    Lost,
+    Output,
+    Stage,
+    Task,
+)
+from culpa.ingest.executors.local import LocalExecutor
 from culpa.ingest.runner import IngestOptions, ingest
+from culpa.ingest.stages import drive
 from culpa.store.case import Case, init_case
 from tests.ingest.toy_executor import ToyExecutor
+from tests.ingest.toy_stage import COUNT, CountStage
 from tests.ingest.trove import assert_same_case, make_trove
 
 OPTIONS = IngestOptions(workers=2, ocr=False)
@@ -65,3 +82,38 @@ def test_an_unknown_executor_is_refused_before_any_file_is_read(case: Case, tmp_
     with pytest.raises(UsageError, match="no executor called 'cluster' \\(known: local"):
         ingest(case, [trove], replace(OPTIONS, executor="cluster"))
     assert registry.names()[0] == "local"
+
+
+def test_the_local_executor_runs_any_stage_with_limits_per_task() -> None:
+    """Parts of a result come in order before it; a task's own timeout stops only that task."""
+    settings = ExecutorSettings(2, FileLimits(timeout=60.0))
+    todo = [
+        Task(COUNT, 3),
+        Task(COUNT, -1, FileLimits(timeout=1.0)),
+        Task(COUNT, 0),
+        Task(COUNT, 2),
+    ]
+    events: list[Event] = []
+    started = time.monotonic()
+    drive(
+        lambda: LocalExecutor([CountStage(factor=7)], settings),
+        lambda: todo.pop(0) if todo else None,
+        events.append,
+        limit=4,
+    )
+    assert time.monotonic() - started < 30  # nothing waited for the hour-long sleep
+    results = {e.task.payload: e.result for e in events if isinstance(e, Finished)}
+    assert results == {3: 21, 0: 0, 2: 14}
+    for n in (3, 2):
+        parts = [e.value for e in events if isinstance(e, Output) and e.task.payload == n]
+        finished = next(
+            i for i, e in enumerate(events) if isinstance(e, Finished) and e.task.payload == n
+        )
+        assert parts == list(range(1, n + 1))
+        assert all(
+            i < finished
+            for i, e in enumerate(events)
+            if isinstance(e, Output) and e.task.payload == n
+        )
+    lost = [(e.task.payload, e.failure) for e in events if isinstance(e, Lost)]
+    assert lost == [(-1, Failure.TIMED_OUT)]
