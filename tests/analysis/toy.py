@@ -61,6 +61,29 @@ class Failing:
         return [Finding(self.name, "ok", len(text))]
 
 
+#: Bytes Balloon takes (touched, so they are resident), and the chunks it takes them in.
+BALLOON_BYTES = 512 * 1024**2
+CHUNK_BYTES = 32 * 1024**2
+
+
+class Balloon:
+    """Takes BALLOON_BYTES of memory, and keeps them, on pages holding ``hang``."""
+
+    name = "toy_balloon"
+    version = 1
+    speed: Speed = "slow"
+
+    def applies_to(self, document: StoredDocument) -> bool:
+        return document.type == "text"
+
+    def analyze(self, document: StoredDocument) -> list[Finding]:
+        if any("hang" in page.text for page in document.pages):
+            hog = [bytearray(CHUNK_BYTES) for _ in range(BALLOON_BYTES // CHUNK_BYTES)]
+            time.sleep(3600)
+            del hog
+        return []
+
+
 class NetworkProbe:
     """Tries to reach a server on the Internet from inside an analyzer."""
 

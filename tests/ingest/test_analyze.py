@@ -16,7 +16,7 @@ from culpa.ingest.runner import IngestOptions, ingest
 from culpa.store.case import Case, init_case, open_case
 from culpa.store.lock import CaseLock
 from culpa.store.queries import list_errors, status_counts
-from tests.analysis.toy import WORD, Failing, WordFinder
+from tests.analysis.toy import WORD, Balloon, Failing, WordFinder
 
 INGEST = IngestOptions(workers=2, ocr=False)
 
@@ -51,7 +51,7 @@ def case(ingested: Case, tmp_path: Path) -> Case:
 @pytest.fixture
 def toys() -> Iterator[None]:
     yield
-    for name in ("toy_words", "toy_other", "toy_failing"):
+    for name in ("toy_words", "toy_other", "toy_failing", "toy_balloon"):
         registry.unregister(name)
 
 
@@ -148,6 +148,20 @@ def test_failures_and_timeouts_are_recorded_and_the_run_goes_on(
     finally:
         conn.close()
     assert analyze(case, AnalyzeOptions(only=("toy_failing",))).documents == 0  # recorded: done
+
+
+def test_an_analyzer_past_the_memory_limit_is_stopped_and_recorded(case: Case, toys: None) -> None:
+    registry.register(Balloon())
+    summary = analyze(case, AnalyzeOptions(only=("toy_balloon",), memory_bytes=256 * 1024**2))
+    count = summary.analyzers["toy_balloon"]
+    assert (count.documents, count.failed) == (8, 1)
+    conn = case.connect()
+    try:
+        errors = [(e["path"], e["kind"], e["message"]) for e in list_errors(conn)]
+    finally:
+        conn.close()
+    assert [(path, kind) for path, kind, _message in errors] == [("trove/slow.txt", "too_large")]
+    assert "toy_balloon took more than 256 MiB of memory" in errors[0][2]
 
 
 def test_analysis_and_ingest_of_one_case_never_run_at_once(case: Case, tmp_path: Path) -> None:
