@@ -356,6 +356,16 @@ class Annotations(Protocol):
         """Every (tag, document) pair, by tag then path."""
         ...
 
+    def is_starred(self, document_id: int) -> bool: ...
+
+    def document_tags(self, document_id: int) -> list[str]:
+        """A document's tags, in order."""
+        ...
+
+    def document_notes(self, document_id: int) -> list[Note]:
+        """A document's notes, by page and place."""
+        ...
+
 
 class CaseStore(Protocol):
     """A case's database, by area. Close it when done."""

@@ -84,3 +84,12 @@ class SqliteAnnotations:
 
     def tagged_documents(self) -> list[TaggedDocument]:
         return stored.tagged_documents(self.conn)
+
+    def is_starred(self, document_id: int) -> bool:
+        return stored.is_starred(self.conn, document_id)
+
+    def document_tags(self, document_id: int) -> list[str]:
+        return stored.document_tags(self.conn, document_id)
+
+    def document_notes(self, document_id: int) -> list[Note]:
+        return stored.document_notes(self.conn, document_id)
