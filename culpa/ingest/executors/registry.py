@@ -1,4 +1,4 @@
-"""Which executor an ingest runs on, by name (``local`` is the only built-in one).
+"""Which executor a stage runs its tasks on, by name (``local`` is the only built-in one).
 
 A built-in executor is named in :data:`EXECUTOR_FACTORIES` with the module and
 function that build it, imported only when chosen, so that an executor's
@@ -20,7 +20,7 @@ from culpa.ingest.executors.base import ExecutorFactory
 EXECUTOR_FACTORIES: dict[str, str] = {
     "local": "culpa.ingest.executors.local:LocalExecutor",
 }
-#: The executor an ingest runs on unless told otherwise.
+#: The executor an ingest, ``culpa ocr`` and ``culpa analyze`` run on unless told otherwise.
 DEFAULT_EXECUTOR = "local"
 
 _registered: dict[str, ExecutorFactory] = {}
