@@ -8,7 +8,6 @@ download) is :mod:`culpa.web.views.original`; a container's member list is
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +25,6 @@ from culpa.publish.citation import cite
 from culpa.search.doubt import doubtful_words
 from culpa.search.engine import match_pattern, search
 from culpa.search.query import Query, parse
-from culpa.store.annotations import document_notes, document_tags, is_starred
 from culpa.store.api import CaseStore
 from culpa.store.blobs import BlobState
 from culpa.store.case import Case
@@ -155,7 +153,7 @@ def ocr_quality(page: PageInfo) -> tuple[OcrQuality | None, list[Doubt]]:
 
 
 def neighbour_documents(
-    conn: sqlite3.Connection, query: Query, doc_id: int
+    store: CaseStore, query: Query, doc_id: int
 ) -> tuple[int | None, int | None]:
     """The documents just before and after ``doc_id`` in the search results, as ranked.
 
@@ -163,7 +161,7 @@ def neighbour_documents(
     document to the next follows the same order (within the first NEIGHBOUR_HITS hits).
     """
     try:
-        hits = search(conn, query, limit=NEIGHBOUR_HITS)
+        hits = search(store, query, limit=NEIGHBOUR_HITS)
     except QueryError:
         return None, None
     order = list(dict.fromkeys(hit.document_id for hit in hits))
@@ -259,7 +257,7 @@ def document_view(request: Request) -> Response:
         next_hit_url = viewer_url(doc_id, q, after[0], 0)
     prev_doc_url = next_doc_url = None
     if query is not None:
-        before_doc, after_doc = neighbour_documents(conn, query, doc_id)
+        before_doc, after_doc = neighbour_documents(store, query, doc_id)
         prev_doc_url = viewer_url(before_doc, q) if before_doc is not None else None
         next_doc_url = viewer_url(after_doc, q) if after_doc is not None else None
     hit_position = None
@@ -287,7 +285,7 @@ def document_view(request: Request) -> Response:
     )
     cite_span = spans[current] if current is not None else None
     quality, doubtful = ocr_quality(page) if page is not None else (None, [])
-    notes = document_notes(conn, doc_id)
+    notes = store.annotations.document_notes(doc_id)
     noted = [
         (note.span.start, note.span.end)
         for note in notes
@@ -336,8 +334,8 @@ def document_view(request: Request) -> Response:
         "email_headers": [(h, info.metadata[h]) for h in EMAIL_HEADERS if h in info.metadata],
         "thread": thread,
         "metadata": metadata,
-        "starred": is_starred(conn, doc_id),
-        "tags": document_tags(conn, doc_id),
+        "starred": store.annotations.is_starred(doc_id),
+        "tags": store.annotations.document_tags(doc_id),
         "notes": notes,
         "prev_doc_url": prev_doc_url,
         "next_doc_url": next_doc_url,
