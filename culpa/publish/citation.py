@@ -21,7 +21,9 @@ from typing import Any
 from culpa.errors import UsageError
 from culpa.models import Span
 from culpa.search.doubt import words_in
-from culpa.store.queries import document_info, page_info
+from culpa.store.api import CaseStore
+from culpa.store.queries import document_info
+from culpa.store.sqlite import as_store
 
 #: What an OCR citation tells the editor to do.
 CHECK_AGAINST_IMAGE = (
@@ -167,9 +169,12 @@ def parse_span(span: str) -> tuple[int, int]:
     return start, end
 
 
-def cite(conn: sqlite3.Connection, doc_id: int, page: int, start: int, end: int) -> Citation:
-    info = document_info(conn, doc_id)
-    stored = page_info(conn, doc_id, page)
+def cite(
+    store: CaseStore | sqlite3.Connection, doc_id: int, page: int, start: int, end: int
+) -> Citation:
+    catalog = as_store(store).catalog
+    info = catalog.document_info(doc_id)
+    stored = catalog.page_info(doc_id, page)
     text = stored.text
     if end > len(text):
         raise UsageError(f"span {start}:{end} runs past the end of page {page} ({len(text)} chars)")

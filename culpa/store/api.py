@@ -21,6 +21,7 @@ from culpa.models import PartialFailure
 
 if TYPE_CHECKING:
     from culpa.store.annotations import Note, TaggedDocument
+    from culpa.store.queries import DocumentInfo, PageInfo
     from culpa.store.tables import PageTable
 
 
@@ -284,6 +285,14 @@ class Catalog(Protocol):
 
     def words(self, page_ids: Iterable[int]) -> dict[int, list[list[float]]]:
         """The stored words of these pages, by page id (pages without words are left out)."""
+        ...
+
+    def document_info(self, document_id: int) -> DocumentInfo:
+        """A stored document with its paths; :class:`culpa.errors.UsageError` if there is none."""
+        ...
+
+    def page_info(self, document_id: int, number: int) -> PageInfo:
+        """A stored page with its words; :class:`culpa.errors.UsageError` if there is none."""
         ...
 
 

@@ -11,8 +11,12 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from culpa.store.api import DocumentSummary
+
+if TYPE_CHECKING:
+    from culpa.store.queries import DocumentInfo, PageInfo
 from culpa.store.sqlite.words import page_words
 
 #: A document's year: the first four characters of the date its text states
@@ -101,3 +105,14 @@ class SqliteCatalog:
 
     def words(self, page_ids: Iterable[int]) -> dict[int, list[list[float]]]:
         return page_words(self.conn, page_ids)
+
+    def document_info(self, document_id: int) -> DocumentInfo:
+        # Imported here: store.queries imports this package (its warnings area).
+        from culpa.store.queries import document_info
+
+        return document_info(self.conn, document_id)
+
+    def page_info(self, document_id: int, number: int) -> PageInfo:
+        from culpa.store.queries import page_info  # see document_info
+
+        return page_info(self.conn, document_id, number)
