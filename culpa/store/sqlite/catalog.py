@@ -28,6 +28,12 @@ YEAR_SQL = (
 )
 
 
+def path_range(prefix: str) -> tuple[str, str]:
+    """Bounds of the paths under ``prefix``, for an indexed ``path >= ? AND path < ?``."""
+    # Every string starting with prefix sorts (binary collation) inside [prefix, prefix+U+10FFFF).
+    return prefix, prefix + "\U0010ffff"
+
+
 class SqliteCatalog:
     """Counts over ``documents``, ``pages`` and ``provenance``."""
 
@@ -47,8 +53,7 @@ class SqliteCatalog:
 
     def has_path_under(self, prefix: str) -> bool:
         found = self.conn.execute(
-            "SELECT 1 FROM provenance WHERE path >= ? AND path < ? LIMIT 1",
-            (prefix, prefix + "\U0010ffff"),
+            "SELECT 1 FROM provenance WHERE path >= ? AND path < ? LIMIT 1", path_range(prefix)
         ).fetchone()
         return found is not None
 

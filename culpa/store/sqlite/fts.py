@@ -22,7 +22,7 @@ from culpa.errors import QueryError
 from culpa.index.tokens import index_text
 from culpa.store.annotations import has_tables as has_annotations
 from culpa.store.api import HitPage, PageFilters
-from culpa.store.sqlite.catalog import YEAR_SQL
+from culpa.store.sqlite.catalog import YEAR_SQL, path_range
 from culpa.store.sqlite.words import page_words
 from culpa.store.tables import page_tables
 
@@ -79,11 +79,6 @@ def optimize(conn: sqlite3.Connection) -> None:
 
 def _escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _path_range(prefix: str) -> tuple[str, str]:
-    # Every string starting with prefix sorts (binary collation) inside [prefix, prefix+U+10FFFF).
-    return prefix, prefix + "\U0010ffff"
 
 
 class _Filters:
@@ -146,7 +141,7 @@ class _Filters:
             ors = []
             for v in values:
                 ors.append("(pr.path >= ? AND pr.path < ?)")
-                self.params.extend(_path_range(v))
+                self.params.extend(path_range(v))
             self.sql.append(
                 "EXISTS (SELECT 1 FROM provenance pr WHERE pr.document_id = p.document_id AND ("
                 + " OR ".join(ors)
@@ -399,7 +394,7 @@ class SqliteTextIndex:
                 + ")"
             )
             for prefix in path_prefixes:
-                path_params.extend(_path_range(prefix))
+                path_params.extend(path_range(prefix))
         path_sql += " ORDER BY length(pr.path), pr.path LIMIT 1"
         rows: list[_HitRow] = self.conn.execute(
             f"SELECT p.id, p.document_id, d.sha256, ({path_sql}), p.number, p.text, d.type, "
