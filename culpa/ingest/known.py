@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from culpa.errors import ErrorKind
+from culpa.store.api import CaseStore
+from culpa.store.sqlite import SqliteCaseStore
 
 
 class ContentLookup(Protocol):
@@ -35,7 +37,7 @@ class CaseContents:
     def __init__(self, db_path: Path, passwords: tuple[str, ...] = ()) -> None:
         self.db_path = db_path
         self.passwords = passwords
-        self._conn: sqlite3.Connection | None = None
+        self._store: CaseStore | None = None
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (CaseContents, (self.db_path, self.passwords))
@@ -48,21 +50,22 @@ class CaseContents:
         at once, not only on the paths that failed), and bytes that failed because of
         the machine (``environment``) are read again whenever they are met.
         """
-        if self._conn is None:
-            self._conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=30.0)
-        row = self._conn.execute(
-            "SELECT complete, status, error_kind FROM documents WHERE sha256 = ?", (sha256,)
-        ).fetchone()
-        if row is None or row[0] != 1:
+        if self._store is None:
+            self._store = SqliteCaseStore(
+                sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=30.0)
+            )
+        found = self._store.documents.find(sha256)
+        if found is None or not found.complete:
             return False
-        if row[1] != "error":
+        if found.status != "error":
             return True
         # A disk that was full is read again wherever the bytes turn up (issue 10).
+        kind = found.error_kind
         return not (
-            row[2] == ErrorKind.ENVIRONMENT or (self.passwords and row[2] == ErrorKind.ENCRYPTED)
+            kind == ErrorKind.ENVIRONMENT or (self.passwords and kind == ErrorKind.ENCRYPTED)
         )
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        if self._store is not None:
+            self._store.close()
+            self._store = None

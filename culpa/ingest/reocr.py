@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -38,7 +37,6 @@ from culpa.analysis.dates import DATE_KEY, with_text_date
 from culpa.errors import ErrorKind, UsageError
 from culpa.formats import registry
 from culpa.formats.base import DEFAULT_OCR_LANGUAGES
-from culpa.index.tokens import index_text
 from culpa.ingest.executors import registry as executors
 from culpa.ingest.executors.base import (
     Event,
@@ -54,26 +52,15 @@ from culpa.ingest.ocr_stage import PageOcr, budget_warning, ocr_warning, without
 from culpa.ingest.runner import OcrSettings, record_ocr_settings
 from culpa.ingest.stages import OCR, OcrJob, OcrStage, drive, tasks
 from culpa.ingest.temp_root import case_temp
-from culpa.ingest.worker import words_json
+from culpa.ingest.worker import page_row
 from culpa.models import Page
+from culpa.store.api import CaseStore
 from culpa.store.case import Case
 from culpa.store.lock import CaseLock
-from culpa.store.sqlite.fts import unindex_page
-from culpa.store.sqlite.warnings import SqliteWarnings
 
 #: Documents read at once, one per worker (each OCRs its own pages in threads; the
 #: OCR slots bound the engines to one per core).
 DOCUMENT_THREADS = max(1, os.cpu_count() or 1)
-
-#: Pages re-read by ``culpa ocr`` and the settings they were re-read with: a
-#: re-run skips them, so an interrupted run resumes where it stopped.
-OCR_RUNS_SQL = """
-CREATE TABLE IF NOT EXISTS ocr_runs (
-    page_id  INTEGER PRIMARY KEY REFERENCES pages(id),
-    settings TEXT NOT NULL,
-    done_at  TEXT NOT NULL
-)
-"""
 
 #: Told (documents done, documents, pages done, pages to read) as the run goes.
 ProgressCallback = Callable[[int, int, int, int], None]
@@ -133,45 +120,20 @@ class ReocrSummary:
         }
 
 
-def ensure_table(conn: sqlite3.Connection) -> None:
-    """Create ``ocr_runs`` in a case made before it existed."""
-    conn.execute(OCR_RUNS_SQL)
-
-
-def documents_with_ocr(conn: sqlite3.Connection) -> list[int]:
-    """Every document that has OCR'd pages (``culpa ocr --all``)."""
-    rows = conn.execute(
-        "SELECT DISTINCT document_id FROM pages WHERE method = 'ocr' ORDER BY document_id"
-    )
-    return [int(row[0]) for row in rows]
-
-
 def _jobs(
-    conn: sqlite3.Connection, doc_ids: Sequence[int], options: ReocrOptions, summary: ReocrSummary
+    store: CaseStore, doc_ids: Sequence[int], options: ReocrOptions, summary: ReocrSummary
 ) -> list[OcrJob]:
     jobs: list[OcrJob] = []
     for doc_id in dict.fromkeys(doc_ids):
-        doc = conn.execute(
-            "SELECT sha256, extractor FROM documents WHERE id = ?", (doc_id,)
-        ).fetchone()
+        doc = store.documents.source(doc_id)
         if doc is None:
             raise UsageError(f"no document {doc_id}")
-        params: tuple[int, ...] = ()
-        if options.pages is None:
-            where = "method = 'ocr'"
-        else:
-            where, params = "number BETWEEN ? AND ?", options.pages
-        rows = conn.execute(
-            "SELECT p.number, r.settings FROM pages p LEFT JOIN ocr_runs r ON r.page_id = p.id "
-            f"WHERE p.document_id = ? AND {where} ORDER BY p.number",
-            (doc_id, *params),
-        ).fetchall()
         numbers = []
-        for number, settings in rows:
+        for number, settings in store.pages.ocr_runs(doc_id, options.pages):
             if settings == options.settings and not options.force:
                 summary.pages_skipped += 1
             else:
-                numbers.append(int(number))
+                numbers.append(number)
         if numbers:
             jobs.append(OcrJob(doc_id, doc[0], doc[1], tuple(numbers)))
     return jobs
@@ -187,22 +149,21 @@ def reocr(
     options = options or ReocrOptions()
     started = time.perf_counter()
     summary = ReocrSummary()
-    conn = case.connect()
+    store = case.store()
     try:
         # The renderers' tools (LibreOffice ...) use the case's temp root (issue 10).
         with CaseLock(case, "ocr"), case_temp(case):
-            ensure_table(conn)
-            ids = documents_with_ocr(conn) if doc_ids is None else list(doc_ids)
-            jobs = _jobs(conn, ids, options, summary)
+            ids = store.pages.documents_with_ocr() if doc_ids is None else list(doc_ids)
+            jobs = _jobs(store, ids, options, summary)
             summary.documents = len(jobs)
-            _run(case, conn, jobs, options, summary, progress)
+            _run(case, store, jobs, options, summary, progress)
             if doc_ids is None and options.pages is None and not summary.errors:
                 # The whole case now reads with these settings: a re-run of the ingest
                 # with them has nothing to tell.
                 settings = OcrSettings(options.languages, options.engine)
-                record_ocr_settings(conn, settings, replace=True)
+                record_ocr_settings(store, settings, replace=True)
     finally:
-        conn.close()
+        store.close()
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -213,7 +174,7 @@ NOT_READ = "not read (the document could not be opened again)"
 
 def _run(
     case: Case,
-    conn: sqlite3.Connection,
+    store: CaseStore,
     jobs: list[OcrJob],
     options: ReocrOptions,
     summary: ReocrSummary,
@@ -244,10 +205,10 @@ def _run(
             remaining[job.document_id].discard(item.number)
             pages_done += 1
             if item.page is not None:
-                _replace_page(conn, job.document_id, item.page, options.settings, summary)
+                _replace_page(store, job.document_id, item.page, options.settings, summary)
                 summary.pages_read += 1
             else:
-                _record_failure(conn, job.document_id, item.number, item.error or "")
+                _record_failure(store, job.document_id, item.number, item.error or "")
                 summary.errors.append(
                     PageError(job.document_id, item.number, item.error or "OCR failed")
                 )
@@ -286,148 +247,90 @@ def _now() -> str:
 
 
 def _replace_page(
-    conn: sqlite3.Connection, doc_id: int, page: Page, settings: str, summary: ReocrSummary
+    store: CaseStore, doc_id: int, page: Page, settings: str, summary: ReocrSummary
 ) -> None:
     """Put the new reading of one page in place of the old, in one transaction."""
-    conn.execute("BEGIN IMMEDIATE")
+    store.begin()
     try:
-        row = conn.execute(
-            "SELECT id, text FROM pages WHERE document_id = ? AND number = ?",
-            (doc_id, page.number),
-        ).fetchone()
-        if row is None:  # the page went away meanwhile (cannot happen under the lock)
-            conn.execute("ROLLBACK")
+        found = store.pages.find(doc_id, page.number)
+        if found is None:  # the page went away meanwhile (cannot happen under the lock)
+            store.rollback()
             return
-        page_id, old_text = int(row[0]), str(row[1])
-        unindex_page(conn, page_id, old_text)
-        conn.execute(
-            "UPDATE pages SET text = ?, language = ?, method = ?, ocr_engine = ?, "
-            "ocr_confidence = ?, width = ?, height = ? WHERE id = ?",
-            (
-                page.text,
-                page.language,
-                page.method,
-                page.ocr_engine,
-                page.ocr_confidence,
-                page.width,
-                page.height,
-                page_id,
-            ),
-        )
-        conn.execute(
-            "INSERT OR REPLACE INTO page_words (page_id, words) VALUES (?, ?)",
-            (page_id, words_json(page.words)),
-        )
-        conn.execute(
-            "INSERT INTO page_index (rowid, tokens) VALUES (?, ?)",
-            (page_id, index_text(page.text)),
-        )
-        _move_notes(conn, doc_id, page.number, page.text, summary)
-        _set_page_error(conn, doc_id, page.number, None)
-        _mark_read(conn, doc_id, page.number)
-        refresh_text_date(conn, doc_id, page.number)
-        conn.execute(
-            "INSERT OR REPLACE INTO ocr_runs (page_id, settings, done_at) VALUES (?, ?, ?)",
-            (page_id, settings, _now()),
-        )
-        conn.execute("COMMIT")
+        page_id, old_text = found
+        store.index.unindex_page(page_id, old_text)
+        row = page_row(page)
+        store.pages.write(doc_id, row, page_id)
+        store.index.index_tokens([(page_id, row.tokens)])
+        _move_notes(store, doc_id, page.number, page.text, summary)
+        _set_page_error(store, doc_id, page.number, None)
+        _mark_read(store, doc_id, page.number)
+        refresh_text_date(store, doc_id, page.number)
+        store.pages.record_ocr_run(page_id, settings, _now())
+        store.commit()
     except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
+        if store.in_transaction:
+            store.rollback()
         raise
 
 
-def refresh_text_date(conn: sqlite3.Connection, doc_id: int, number: int) -> None:
+def refresh_text_date(store: CaseStore, doc_id: int, number: int) -> None:
     """The date the document states (:mod:`culpa.analysis.dates`, for ``year:``) follows a
     new reading of its first or last page, where it is looked for."""
-    first, last = conn.execute(
-        "SELECT min(number), max(number) FROM pages WHERE document_id = ?", (doc_id,)
-    ).fetchone()
-    if number not in (first, last):
+    first, last = store.pages.number_range(doc_id)
+    if first is None or last is None or number not in (first, last):
         return
-    texts = [
-        str(r[0])
-        for r in conn.execute(
-            "SELECT text FROM pages WHERE document_id = ? AND number IN (?, ?) ORDER BY number",
-            (doc_id, first, last),
-        )
-    ]
-    row = conn.execute("SELECT metadata FROM documents WHERE id = ?", (doc_id,)).fetchone()
-    metadata: dict[str, str] = json.loads(row[0]) if row and row[0] else {}
+    found = store.pages.texts(doc_id, [first, last])
+    texts = [found[n] for n in sorted(found)]
+    metadata = store.documents.metadata(doc_id)
     updated = with_text_date({k: v for k, v in metadata.items() if k != DATE_KEY}, texts)
     if updated != metadata:
-        conn.execute(
-            "UPDATE documents SET metadata = ? WHERE id = ?",
-            (json.dumps(updated, ensure_ascii=False, sort_keys=True), doc_id),
-        )
+        store.documents.set_metadata(doc_id, updated)
 
 
-def _mark_read(conn: sqlite3.Connection, doc_id: int, number: int) -> None:
+def _mark_read(store: CaseStore, doc_id: int, number: int) -> None:
     """Page ``number`` is read: drop it from the pages the ingest's OCR budget left unread.
 
     Once none is left, a document that was partial for its OCR budget is whole
     again (status ``ok``, its ``ocr_budget`` warning gone); until then the
     warning names the pages still unread.
     """
-    row = conn.execute(
-        "SELECT metadata, status, error_kind, sha256 FROM documents WHERE id = ?", (doc_id,)
-    ).fetchone()
-    metadata: dict[str, str] = json.loads(row[0]) if row and row[0] else {}
+    metadata = store.documents.metadata(doc_id)
     not_read = metadata.get("ocr_not_read")
     if not not_read:
         return
     left = without_page(not_read, number)
     if left == not_read:
         return
-    budget_kind = row[1] == "partial" and row[2] == ErrorKind.OCR_BUDGET
+    state = store.documents.state(doc_id)
+    assert state is not None  # it has metadata
+    budget_kind = state.status == "partial" and state.error_kind == ErrorKind.OCR_BUDGET
     if left:
         metadata["ocr_not_read"] = left
-        warning = budget_warning(metadata, str(row[3])[:12])
+        warning = budget_warning(metadata, state.sha256[:12])
         if budget_kind:
-            conn.execute("UPDATE documents SET error_message = ? WHERE id = ?", (warning, doc_id))
-            conn.execute(
-                "UPDATE errors SET message = ? WHERE sha256 = ? AND kind = ?",
-                (warning, row[3], str(ErrorKind.OCR_BUDGET)),
-            )
+            store.documents.set_warning(doc_id, warning)
+            store.errors.set_message(state.sha256, str(ErrorKind.OCR_BUDGET), warning)
     else:
         metadata.pop("ocr_not_read", None)
         metadata.pop("ocr_stopped", None)
         if budget_kind:
-            conn.execute(
-                "UPDATE documents SET status = 'ok', error_kind = NULL, error_message = NULL "
-                "WHERE id = ?",
-                (doc_id,),
-            )
-            conn.execute(
-                "DELETE FROM errors WHERE sha256 = ? AND kind = ?",
-                (row[3], str(ErrorKind.OCR_BUDGET)),
-            )
-    conn.execute(
-        "UPDATE documents SET metadata = ? WHERE id = ?",
-        (json.dumps(metadata, ensure_ascii=False, sort_keys=True), doc_id),
-    )
+            store.documents.clear_warning(doc_id)
+            store.errors.clear_content(state.sha256, str(ErrorKind.OCR_BUDGET))
+    store.documents.set_metadata(doc_id, metadata)
 
 
 def _move_notes(
-    conn: sqlite3.Connection, doc_id: int, number: int, text: str, summary: ReocrSummary
+    store: CaseStore, doc_id: int, number: int, text: str, summary: ReocrSummary
 ) -> None:
     """Move each passage note's span to its quote in the new text, if it is still there."""
-    rows = conn.execute(
-        "SELECT id, span_start, quote FROM notes WHERE document_id = ? AND page = ? "
-        "AND quote IS NOT NULL AND span_start IS NOT NULL",
-        (doc_id, number),
-    ).fetchall()
-    for note_id, start, quote in rows:
-        found = nearest_occurrence(text, quote, int(start))
+    for note_id, start, quote in store.pages.passage_notes(doc_id, number):
+        found = nearest_occurrence(text, quote, start)
         if found is None:
             summary.notes_changed += 1  # the span stays; the quote no longer matches it
             continue
         if found != start:
             summary.notes_moved += 1
-        conn.execute(
-            "UPDATE notes SET span_start = ?, span_end = ? WHERE id = ?",
-            (found, found + len(quote), note_id),
-        )
+        store.pages.move_note(note_id, found, found + len(quote))
 
 
 def nearest_occurrence(text: str, quote: str, near: int) -> int | None:
@@ -441,28 +344,25 @@ def nearest_occurrence(text: str, quote: str, near: int) -> int | None:
     return best
 
 
-def _record_failure(conn: sqlite3.Connection, doc_id: int, number: int, message: str) -> None:
-    conn.execute("BEGIN IMMEDIATE")
+def _record_failure(store: CaseStore, doc_id: int, number: int, message: str) -> None:
+    store.begin()
     try:
-        _set_page_error(conn, doc_id, number, message or "OCR failed")
-        conn.execute("COMMIT")
+        _set_page_error(store, doc_id, number, message or "OCR failed")
+        store.commit()
     except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
+        if store.in_transaction:
+            store.rollback()
         raise
 
 
-def _set_page_error(
-    conn: sqlite3.Connection, doc_id: int, number: int, message: str | None
-) -> None:
+def _set_page_error(store: CaseStore, doc_id: int, number: int, message: str | None) -> None:
     """Set (or clear) page ``number``'s line in the document's ``ocr_errors`` metadata.
 
     Its typed warning (``ocr_failed``, in ``warnings``) is set or cleared with it.
     """
     warning = None if message is None else ocr_warning(number, message)
-    SqliteWarnings(conn).replace_page(doc_id, number, str(ErrorKind.OCR_FAILED), warning)
-    row = conn.execute("SELECT metadata FROM documents WHERE id = ?", (doc_id,)).fetchone()
-    metadata: dict[str, str] = json.loads(row[0]) if row and row[0] else {}
+    store.warnings.replace_page(doc_id, number, str(ErrorKind.OCR_FAILED), warning)
+    metadata = store.documents.metadata(doc_id)
     prefix = f"page {number}: "
     lines = [
         line for line in metadata.get("ocr_errors", "").splitlines() if not line.startswith(prefix)
@@ -476,10 +376,7 @@ def _set_page_error(
         del metadata["ocr_errors"]
     else:
         return
-    conn.execute(
-        "UPDATE documents SET metadata = ? WHERE id = ?",
-        (json.dumps(metadata, ensure_ascii=False, sort_keys=True), doc_id),
-    )
+    store.documents.set_metadata(doc_id, metadata)
 
 
 def parse_page_range(text: str) -> tuple[int, int]:

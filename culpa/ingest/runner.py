@@ -51,6 +51,7 @@ from culpa.ingest.worker import ChildItem, WorkerConfig, WorkItem, WorkResult
 from culpa.ingest.writer import CaseWriter
 from culpa.models import child_provenance
 from culpa.sources.walk import SourceFile, provenance_name, walk_sources
+from culpa.store.api import CaseStore
 from culpa.store.blobs import blob_looks_intact
 from culpa.store.case import Case
 from culpa.store.lock import CaseLock
@@ -140,21 +141,16 @@ class OcrSettings:
 OCR_SETTINGS_KEY = "ocr_settings"
 
 
-def recorded_ocr_settings(conn: sqlite3.Connection) -> OcrSettings | None:
+def recorded_ocr_settings(store: CaseStore) -> OcrSettings | None:
     """The OCR settings the case was first ingested with (or last re-OCR'd with)."""
-    row = conn.execute("SELECT value FROM meta WHERE key = ?", (OCR_SETTINGS_KEY,)).fetchone()
-    return None if row is None else OcrSettings.from_json(row[0])
+    value = store.meta.get(OCR_SETTINGS_KEY)
+    return None if value is None else OcrSettings.from_json(value)
 
 
-def record_ocr_settings(
-    conn: sqlite3.Connection, settings: OcrSettings, *, replace: bool = False
-) -> None:
+def record_ocr_settings(store: CaseStore, settings: OcrSettings, *, replace: bool = False) -> None:
     """Keep ``settings`` as the case's OCR settings (only if none are kept, unless ``replace``)."""
-    verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
-    conn.execute(
-        f"{verb} INTO meta (key, value) VALUES (?, ?)",
-        (OCR_SETTINGS_KEY, json.dumps(settings.as_dict(), sort_keys=True)),
-    )
+    value = json.dumps(settings.as_dict(), sort_keys=True)
+    store.meta.put(OCR_SETTINGS_KEY, value, replace=replace)
 
 
 @dataclass(slots=True)
@@ -251,10 +247,10 @@ class _Run:
 
     def run(self, sources: Iterator[SourceFile], paths: Sequence[Path] = ()) -> IngestSummary:
         started = time.perf_counter()
-        conn = self.case.connect()
-        self.writer = CaseWriter(conn)
+        store = self.case.store()
+        self.writer = CaseWriter(store)
         try:
-            return self._run(conn, sources, paths, started)
+            return self._run(store, sources, paths, started)
         except Exception as exc:
             code = storage_errno(exc)
             if code is None:
@@ -264,11 +260,11 @@ class _Run:
             self.writer.discard()
             raise StorageError(storage_message(code)) from exc
         finally:
-            conn.close()
+            store.close()
 
     def _run(
         self,
-        conn: sqlite3.Connection,
+        store: CaseStore,
         sources: Iterator[SourceFile],
         paths: Sequence[Path],
         started: float,
@@ -281,9 +277,9 @@ class _Run:
         prefixes = [provenance_name(Path(os.path.abspath(path)).name) for path in paths]
         self.summary.retried = self.writer.reopen_errors(frozenset(kinds), prefixes)
         settings = OcrSettings(self.options.ocr_languages, self.options.ocr_engine)
-        earlier = recorded_ocr_settings(conn)
+        earlier = recorded_ocr_settings(store)
         if self.options.ocr:
-            record_ocr_settings(conn, settings)
+            record_ocr_settings(store, settings)
         try:
             self._loop(sources)
         except BaseException as exc:
@@ -386,11 +382,7 @@ class _Run:
         restores it (issue 10). A damaged blob with its old size and mtime is
         found by `culpa verify`.
         """
-        row = self.writer.conn.execute(
-            "SELECT d.sha256, d.size, d.ingested_at FROM provenance p "
-            "JOIN documents d ON d.id = p.document_id WHERE p.path = ?",
-            (provenance,),
-        ).fetchone()
+        row = self.writer.store.provenance.blob_at(provenance)
         if row is None or not row[0]:
             return True
         sha256, size, ingested_at = str(row[0]), int(row[1]), str(row[2])

@@ -12,15 +12,11 @@ which containers to open again.
 from __future__ import annotations
 
 import contextlib
-import json
-import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
-from culpa.ingest.worker import PageRow, WorkResult, read_page_spool
-from culpa.store import tables
-from culpa.store.sqlite.fts import unindex_page
-from culpa.store.sqlite.warnings import SqliteWarnings
+from culpa.ingest.worker import WorkResult, read_page_spool
+from culpa.store.api import CaseStore, NewDocument
 
 #: Pages of a spooled document indexed by one statement.
 SPOOL_INDEX_BATCH = 200
@@ -31,33 +27,22 @@ def _now() -> str:
 
 
 class CaseWriter:
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
+    def __init__(self, store: CaseStore) -> None:
+        self.store = store
         #: Index rows of the open transaction, written just before it commits. Any
         #: statement needing a statement journal (upserts, foreign keys) makes FTS5
         #: flush its pending terms into a new segment, so indexing page by page
         #: between other writes costs ten times more than indexing the batch at once.
         self._index_rows: list[tuple[int, str]] = []
-        self._warnings = SqliteWarnings(conn)
+        self._warnings = store.warnings
 
     def lookup_top_level(self, path: str) -> tuple[int | None, int | None, bool] | None:
         """(size, mtime_ns, complete) recorded for a top-level provenance path."""
-        row = self.conn.execute(
-            "SELECT p.size, p.mtime_ns, d.complete FROM provenance p "
-            "JOIN documents d ON d.id = p.document_id WHERE p.path = ?",
-            (path,),
-        ).fetchone()
-        return None if row is None else (row[0], row[1], bool(row[2]))
+        return self.store.provenance.top_level(path)
 
     def recorded_errors(self, path: str) -> list[str]:
         """Kinds of the errors already recorded for a path and everything inside it."""
-        return [
-            row[0]
-            for row in self.conn.execute(
-                "SELECT kind FROM errors WHERE path = ? OR (path >= ? AND path < ?)",
-                (path, path + "!/", path + "!0"),
-            )
-        ]
+        return self.store.errors.kinds_under(path)
 
     def reopen_errors(self, kinds: frozenset[str], prefixes: list[str]) -> int:
         """Make documents that failed with one of ``kinds`` under ``prefixes`` be read again.
@@ -69,47 +54,21 @@ class CaseWriter:
         """
         if not kinds or not prefixes:
             return 0
-        ranges = " OR ".join(
-            "(e.path = ? OR (e.path >= ? AND e.path < ?) OR (e.path >= ? AND e.path < ?))"
-            for _ in prefixes
-        )
-        params: list[object] = [*sorted(kinds)]
-        for prefix in prefixes:  # the path itself, a folder's files, a container's members
-            params.extend([prefix, prefix + "/", prefix + "0", prefix + "!/", prefix + "!0"])
-        rows = self.conn.execute(
-            "SELECT e.path, d.id FROM errors e JOIN documents d ON d.sha256 = e.sha256 "
-            "WHERE d.status IN ('error', 'partial') "
-            f"AND d.error_kind IN ({', '.join('?' * len(kinds))}) "
-            f"AND ({ranges})",
-            params,
-        ).fetchall()
         # Files that could not even be stored (no document) hold no row to reopen, but
         # their containers are opened again, so they are read again too.
-        unstored = [
-            row[0]
-            for row in self.conn.execute(
-                f"SELECT e.path FROM errors e WHERE e.sha256 IS NULL "
-                f"AND e.kind IN ({', '.join('?' * len(kinds))}) AND ({ranges})",
-                params,
-            )
-        ]
+        rows, unstored = self.store.errors.failed_under(kinds, prefixes)
         if not rows and not unstored:
             return 0
         documents = {doc_id for _, doc_id in rows}
         for path in [path for path, _ in rows] + unstored:
             parts = path.split("!/")
             for depth in range(1, len(parts)):
-                container = self.conn.execute(
-                    "SELECT document_id FROM provenance WHERE path = ?",
-                    ("!/".join(parts[:depth]),),
-                ).fetchone()
+                container = self.store.provenance.document_at("!/".join(parts[:depth]))
                 if container is not None:
-                    documents.add(container[0])
-        self.conn.execute("BEGIN IMMEDIATE")
-        self.conn.executemany(
-            "UPDATE documents SET complete = 0 WHERE id = ?", [(d,) for d in documents]
-        )
-        self.conn.execute("COMMIT")
+                    documents.add(container)
+        self.store.begin()
+        self.store.documents.mark_incomplete(documents)
+        self.store.commit()
         return len({doc_id for _, doc_id in rows}) + len(unstored)
 
     def discard(self) -> None:
@@ -118,66 +77,63 @@ class CaseWriter:
         Those files are not in the case, so the next run reads them again.
         """
         self._index_rows.clear()
-        if self.conn.in_transaction:
-            with contextlib.suppress(sqlite3.Error):
-                self.conn.execute("ROLLBACK")
+        if self.store.in_transaction:
+            with contextlib.suppress(Exception):  # the store's own error: the disk again
+                self.store.rollback()
 
     @property
     def pending(self) -> bool:
-        return self.conn.in_transaction
+        return self.store.in_transaction
 
     def flush(self) -> None:
         """Index and commit every file stored since the last flush."""
-        if self.conn.in_transaction:
+        if self.store.in_transaction:
             if self._index_rows:
-                self.conn.executemany(
-                    "INSERT INTO page_index (rowid, tokens) VALUES (?, ?)", self._index_rows
-                )
-            self.conn.execute("COMMIT")
+                self.store.index.index_tokens(self._index_rows)
+            self.store.commit()
         self._index_rows.clear()
 
     def add(self, result: WorkResult) -> tuple[int | None, bool, bool]:
         """Store one result: (document id, whether it was new, whether it awaits children)."""
         item = result.item
-        conn = self.conn
-        if not conn.in_transaction:
-            conn.execute("BEGIN IMMEDIATE")
-        conn.execute("SAVEPOINT one_file")
+        store = self.store
+        if not store.in_transaction:
+            store.begin()
+        store.savepoint("one_file")
         index_mark = len(self._index_rows)
         try:
             if not result.sha256:  # could not even be read
                 self._record_error(item.provenance, None, result)
-                conn.execute("RELEASE one_file")
+                store.release("one_file")
                 return None, False, False
-            row = conn.execute(
-                "SELECT id, complete, status, error_kind, error_message FROM documents "
-                "WHERE sha256 = ?",
-                (result.sha256,),
-            ).fetchone()
+            row = store.documents.find(result.sha256)
             # A partial document (a budget stopped it) reopened by --retry-errors is read
             # again whole, within this run's budgets (issue 10).
-            reread = row is not None and (row[2] == "error" or (row[2] == "partial" and not row[1]))
+            reread = row is not None and (
+                row.status == "error" or (row.status == "partial" and not row.complete)
+            )
             if row is not None and reread and not result.known:
                 # A failed document reopened for a retry (reopen_errors), or read again
                 # by a worker (a password given, a disk that was full): stored anew,
                 # under the same id (notes and tags on it stay), its paths kept.
-                doc_id = self._store_document(result, row[0])
+                doc_id = self._store_document(result, row.id)
                 complete = not result.children
                 row = None  # counted as new: its pages are
             elif row is None:
                 doc_id = self._store_document(result)
                 complete = not result.children
             else:
-                doc_id, complete = row[0], bool(row[1])
-                if row[2] in ("error", "partial"):  # its failure or warning holds here too
-                    self._record_error(item.provenance, result.sha256, result, row[3], row[4])
+                doc_id, complete = row.id, row.complete
+                if row.status in ("error", "partial"):  # its failure or warning holds here too
+                    self._record_error(
+                        item.provenance, result.sha256, result, row.error_kind, row.error_message
+                    )
             self._add_provenance(doc_id, result)
             if complete and row is not None:
                 self._copy_subtree(doc_id, item.provenance)
-            conn.execute("RELEASE one_file")
+            store.release("one_file")
         except BaseException:
-            conn.execute("ROLLBACK TO one_file")
-            conn.execute("RELEASE one_file")
+            store.rollback_to("one_file")
             del self._index_rows[index_mark:]
             raise
         finally:
@@ -187,61 +143,48 @@ class CaseWriter:
         return doc_id, row is None, awaiting
 
     def mark_complete(self, doc_id: int) -> None:
-        self.conn.execute("UPDATE documents SET complete = 1 WHERE id = ?", (doc_id,))
+        self.store.documents.mark_complete(doc_id)
 
     def _store_document(self, result: WorkResult, replacing: int | None = None) -> int:
         """Insert a document, or overwrite the failed one ``replacing`` (it has no pages)."""
         # 'partial': read in part (a budget stopped it); its error row is the warning.
         status = "partial" if result.partial else "error" if result.error_kind else "ok"
-        values = (
-            result.sha256,
-            result.size,
-            result.mime,
-            result.type,
-            status,
-            result.error_kind,
-            result.error_message,
-            result.extractor,
-            json.dumps(result.metadata, ensure_ascii=False, sort_keys=True),
-            result.page_count,
-            0 if result.children else 1,
-            _now(),
+        document = NewDocument(
+            sha256=result.sha256,
+            size=result.size,
+            mime=result.mime,
+            type=result.type,
+            status=status,
+            error_kind=result.error_kind,
+            error_message=result.error_message,
+            extractor=result.extractor,
+            metadata=result.metadata,
+            page_count=result.page_count,
+            complete=not result.children,
+            ingested_at=_now(),
         )
+        store = self.store
         if replacing is not None:
-            self.conn.execute(
-                "UPDATE documents SET sha256 = ?, size = ?, mime = ?, type = ?, status = ?, "
-                "error_kind = ?, error_message = ?, extractor = ?, metadata = ?, page_count = ?, "
-                "complete = ?, ingested_at = ? WHERE id = ?",
-                (*values, replacing),
-            )
+            store.documents.replace(replacing, document)
             if not result.error_kind:  # every path of these bytes now reads fine
-                self.conn.execute("DELETE FROM errors WHERE sha256 = ?", (result.sha256,))
-            doc_id: int | None = replacing
-        else:
-            cursor = self.conn.execute(
-                "INSERT INTO documents (sha256, size, mime, type, status, error_kind, "
-                "error_message, extractor, metadata, page_count, complete, ingested_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                values,
-            )
-            doc_id = cursor.lastrowid
-        assert doc_id is not None
-        if replacing is not None:
+                store.errors.clear_content(result.sha256)
+            doc_id = replacing
             self._drop_pages(doc_id)
+        else:
+            doc_id = store.documents.add(document)
         table_ids = [
-            tables.add_table(self.conn, doc_id, number, table.name, table.columns)
+            store.tables.add(doc_id, number, table.name, table.columns)
             for number, table in enumerate(result.tables, start=1)
         ]
         page_ids: dict[int, int] = {}
+        write_page = store.pages.write
         for page in result.pages:
-            page_id = self._insert_page(doc_id, page)
+            page_id = write_page(doc_id, page)
             self._index_rows.append((page_id, page.tokens))
             if result.tables:
                 page_ids[page.number] = page_id
         for table_id, table in zip(table_ids, result.tables, strict=True):
-            tables.add_table_pages(
-                self.conn, table_id, [(page_ids[tp.page], tp.rows) for tp in table.pages]
-            )
+            store.tables.add_pages(table_id, [(page_ids[tp.page], tp.rows) for tp in table.pages])
         if result.spool is not None:
             self._store_spool(doc_id, result.spool, table_ids)
         # A document stored anew (read again) keeps none of its old warnings.
@@ -251,94 +194,51 @@ class CaseWriter:
             self._record_error(result.item.provenance, result.sha256, result)
         return doc_id
 
-    def _insert_page(self, doc_id: int, page: PageRow) -> int:
-        page_cursor = self.conn.execute(
-            "INSERT INTO pages (document_id, number, text, language, method, ocr_engine, "
-            "ocr_confidence, width, height) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                doc_id,
-                page.number,
-                page.text,
-                page.language,
-                page.method,
-                page.ocr_engine,
-                page.ocr_confidence,
-                page.width,
-                page.height,
-            ),
-        )
-        page_id = page_cursor.lastrowid
-        assert page_id is not None
-        self.conn.execute(
-            "INSERT INTO page_words (page_id, words) VALUES (?, ?)", (page_id, page.words_json)
-        )
-        return page_id
-
     def _store_spool(self, doc_id: int, spool: Path, table_ids: list[int]) -> None:
         """Store a spooled document's pages as they are read, indexing them in batches.
 
         Its index rows go in here, not at the flush, so the writer never holds a large
         file's tokens (a 1 GB CSV has gigabytes of them); all within the file's savepoint.
         """
+        store = self.store
         batch: list[tuple[int, str]] = []
         for record in read_page_spool(spool):
-            page_id = self._insert_page(doc_id, record.page)
+            page_id = store.pages.write(doc_id, record.page)
             batch.append((page_id, record.page.tokens))
             if record.table is not None:
-                tables.add_table_pages(self.conn, table_ids[record.table], [(page_id, record.rows)])
+                store.tables.add_pages(table_ids[record.table], [(page_id, record.rows)])
             if len(batch) >= SPOOL_INDEX_BATCH:
-                self._index(batch)
+                store.index.index_tokens(batch)
                 batch = []
-        self._index(batch)
-
-    def _index(self, rows: list[tuple[int, str]]) -> None:
-        if rows:
-            self.conn.executemany("INSERT INTO page_index (rowid, tokens) VALUES (?, ?)", rows)
+        if batch:
+            store.index.index_tokens(batch)
 
     def _drop_pages(self, doc_id: int) -> None:
         """Remove the pages of a document about to be stored anew (a partial one read again)."""
-        rows = self.conn.execute(
-            "SELECT id, text FROM pages WHERE document_id = ?", (doc_id,)
-        ).fetchall()
+        rows = self.store.pages.of_document(doc_id)
         if not rows:  # a failed document has none
             return
         pending = {rowid for rowid, _ in self._index_rows}
         for page_id, text in rows:
             if page_id not in pending:  # in the index already: replay its tokens out
-                unindex_page(self.conn, page_id, text)
+                self.store.index.unindex_page(page_id, text)
         ids = {page_id for page_id, _ in rows}
         self._index_rows[:] = [row for row in self._index_rows if row[0] not in ids]
-        tables.drop_tables(self.conn, doc_id)
-        for table, column in (("page_words", "page_id"), ("ocr_runs", "page_id")):
-            self.conn.execute(
-                f"DELETE FROM {table} WHERE {column} IN "
-                "(SELECT id FROM pages WHERE document_id = ?)",
-                (doc_id,),
-            )
-        self.conn.execute("DELETE FROM pages WHERE document_id = ?", (doc_id,))
+        self.store.tables.drop(doc_id)
+        self.store.pages.drop(doc_id)
 
     def _add_provenance(self, doc_id: int, result: WorkResult) -> None:
         item = result.item
-        self.conn.execute(
-            "INSERT INTO provenance (path, document_id, parent_path, size, mtime_ns) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET "
-            "document_id = excluded.document_id, size = excluded.size, "
-            "mtime_ns = excluded.mtime_ns",
-            (
-                item.provenance,
-                doc_id,
-                item.parent,
-                result.size if item.parent is None else None,
-                item.mtime_ns,
-            ),
+        self.store.provenance.add(
+            item.provenance,
+            doc_id,
+            item.parent,
+            result.size if item.parent is None else None,
+            item.mtime_ns,
         )
-        if not result.error_kind:
-            # The path now holds readable content: an error from an older version goes.
-            status = self.conn.execute(
-                "SELECT status FROM documents WHERE id = ?", (doc_id,)
-            ).fetchone()[0]
-            if status == "ok":
-                self.conn.execute("DELETE FROM errors WHERE path = ?", (item.provenance,))
+        # The path now holds readable content: an error from an older version goes.
+        if not result.error_kind and self.store.documents.status(doc_id) == "ok":
+            self.store.errors.clear_path(item.provenance)
 
     def _record_error(
         self,
@@ -348,36 +248,12 @@ class CaseWriter:
         kind: str | None = None,
         message: str | None = None,
     ) -> None:
-        self.conn.execute(
-            "INSERT INTO errors (path, sha256, kind, message, recorded_at) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT(path) DO UPDATE SET sha256 = excluded.sha256, kind = excluded.kind, "
-            "message = excluded.message, recorded_at = excluded.recorded_at",
-            (path, sha256, kind or result.error_kind, message or result.error_message, _now()),
+        self.store.errors.record(
+            path, sha256, kind or result.error_kind, message or result.error_message, _now()
         )
 
     def _copy_subtree(self, doc_id: int, new_path: str) -> None:
         """Give a complete container found at a new path its members' paths there too."""
-        source = self.conn.execute(
-            "SELECT p.path FROM provenance p WHERE p.document_id = ? AND p.path != ? "
-            "AND EXISTS (SELECT 1 FROM provenance c WHERE c.parent_path = p.path) "
-            "ORDER BY p.path LIMIT 1",
-            (doc_id, new_path),
-        ).fetchone()
-        if source is None:
-            return
-        old = source[0]
-        cut = len(old)
-        # Every path below `old` sorts between "old!/" and "old!0" ('0' follows '/').
-        low, high = old + "!/", old + "!0"
-        self.conn.execute(
-            "INSERT OR IGNORE INTO provenance (path, document_id, parent_path) "
-            "SELECT ? || substr(path, ? + 1), document_id, ? || substr(parent_path, ? + 1) "
-            "FROM provenance WHERE path >= ? AND path < ?",
-            (new_path, cut, new_path, cut, low, high),
-        )
-        self.conn.execute(
-            "INSERT OR IGNORE INTO errors (path, sha256, kind, message, recorded_at) "
-            "SELECT ? || substr(path, ? + 1), sha256, kind, message, recorded_at "
-            "FROM errors WHERE path >= ? AND path < ?",
-            (new_path, cut, low, high),
-        )
+        old = self.store.provenance.copy_below(doc_id, new_path)
+        if old is not None:
+            self.store.errors.copy_below(old, new_path)

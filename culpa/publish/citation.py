@@ -251,10 +251,10 @@ def cite_row(
     conn: sqlite3.Connection, doc_id: int, row: int, table: str | None = None
 ) -> RowCitation:
     """Cite row ``row`` of a document's table (``table`` names it when there are several)."""
-    from culpa.store.tables import find_row
+    from culpa.store.sqlite import SqliteCaseStore
 
     info = document_info(conn, doc_id)
-    place = find_row(conn, doc_id, row, table)
+    place = SqliteCaseStore(conn).tables.find_row(doc_id, row, table)
     return RowCitation(
         document_id=info.id,
         file_name=info.file_name,

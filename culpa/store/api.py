@@ -13,7 +13,7 @@ so a backend can be written and tested one area at a time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -21,8 +21,7 @@ from culpa.models import PartialFailure
 
 if TYPE_CHECKING:
     from culpa.store.annotations import Note, TaggedDocument
-    from culpa.store.queries import DocumentInfo, PageInfo
-    from culpa.store.tables import PageTable
+    from culpa.store.queries import DocumentInfo, PageInfo, ThreadMessage
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +59,36 @@ class Provenance(Protocol):
         """The id of the document with exactly this SHA-256, or None."""
         ...
 
+    def top_level(self, path: str) -> tuple[int | None, int | None, bool] | None:
+        """(size, mtime_ns, whether its document is complete) recorded for a top-level path."""
+        ...
+
+    def blob_at(self, path: str) -> tuple[str, int, str] | None:
+        """(SHA-256, size, when it was stored) of the document found at ``path``."""
+        ...
+
+    def document_at(self, path: str) -> int | None:
+        """The id of the document found at ``path``, or None."""
+        ...
+
+    def add(
+        self,
+        path: str,
+        document_id: int,
+        parent: str | None,
+        size: int | None,
+        mtime_ns: int | None,
+    ) -> None:
+        """Record ``document_id`` at ``path`` (a path seen before takes the new values)."""
+        ...
+
+    def copy_below(self, document_id: int, path: str) -> str | None:
+        """Give a complete container found at a new ``path`` its members' paths there too.
+
+        Returns the container's earlier path the members were copied from (None: none).
+        """
+        ...
+
 
 class Pages(Protocol):
     """The stored text of documents' pages."""
@@ -73,6 +102,58 @@ class Pages(Protocol):
 
         Raises :class:`culpa.errors.QueryError` when the index refuses the expression.
         """
+        ...
+
+    def write(self, document_id: int, page: PageRecord, page_id: int | None = None) -> int:
+        """Store a page of ``document_id`` with its word boxes; returns its id.
+
+        A new row, or (``page_id``) the page read again in place of the old one,
+        keeping its id. The full-text index is left to ``store.index``.
+        """
+        ...
+
+    def find(self, document_id: int, number: int) -> tuple[int, str] | None:
+        """(id, text) of page ``number`` of ``document_id``, or None."""
+        ...
+
+    def of_document(self, document_id: int) -> list[tuple[int, str]]:
+        """(id, text) of every stored page of ``document_id``."""
+        ...
+
+    def number_range(self, document_id: int) -> tuple[int | None, int | None]:
+        """The first and last page numbers of ``document_id`` (None, None: no pages)."""
+        ...
+
+    def drop(self, document_id: int) -> None:
+        """Delete a document's pages with their word boxes and OCR runs (not their index rows)."""
+        ...
+
+    def documents_with_ocr(self) -> list[int]:
+        """Ids of the documents that have OCR'd pages, in order."""
+        ...
+
+    def ocr_runs(
+        self, document_id: int, numbers: tuple[int, int] | None
+    ) -> list[tuple[int, str | None]]:
+        """(number, settings it was last OCR'd again with) of a document's pages.
+
+        The pages ``numbers`` (first, last), or its OCR'd pages when None.
+        """
+        ...
+
+    def record_ocr_run(self, page_id: int, settings: str, done_at: str) -> None:
+        """Record that a page was OCR'd again with ``settings``."""
+        ...
+
+    def passage_notes(self, document_id: int, number: int) -> list[tuple[int, int, str]]:
+        """(note id, span start, quote) of the notes on a passage of a page.
+
+        When the page is read again, :meth:`move_note` moves each to its quote in the new text.
+        """
+        ...
+
+    def move_note(self, note_id: int, start: int, end: int) -> None:
+        """Set a passage note's span on its page."""
         ...
 
 
@@ -114,6 +195,236 @@ class Warnings(Protocol):
 
     def counts(self) -> dict[str, int]:
         """How many warnings of each kind, most first."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class PageTable:
+    """The table rows one stored page holds."""
+
+    name: str
+    number: int  # the table's number in its document, from 1
+    columns: tuple[str, ...]
+    #: The row number of each line of the page text.
+    rows: tuple[int, ...]
+
+    def row_at(self, text: str, offset: int) -> int | None:
+        """The row whose line holds character ``offset`` of the page text."""
+        line = text.count("\n", 0, max(0, min(offset, len(text))))
+        return self.rows[line] if line < len(self.rows) else None
+
+    def cells(self, line: str) -> list[tuple[str, str]]:
+        """(column, value) for each cell of one line, named as the table names its columns."""
+        values = line.split("\t")
+        values += [""] * (len(self.columns) - len(values))
+        return [(self.column_name(i), value) for i, value in enumerate(values)]
+
+    def column_name(self, index: int) -> str:
+        return self.columns[index] if index < len(self.columns) else f"column {index + 1}"
+
+
+@dataclass(frozen=True, slots=True)
+class RowPlace:
+    """Where a row of a table is stored: its page, and its line and span in the page text."""
+
+    table: PageTable
+    page: int
+    row: int
+    start: int
+    end: int
+    line: str
+
+
+class Tables(Protocol):
+    """Which stored pages hold which rows of which table (see :class:`culpa.models.Table`)."""
+
+    def exist(self) -> bool:
+        """Whether the case has the table tables (a read-only case made before them has not)."""
+        ...
+
+    def add(self, document_id: int, number: int, name: str, columns: Sequence[str]) -> int:
+        """Store table ``number`` (from 1) of a document; returns its id."""
+        ...
+
+    def add_pages(self, table_id: int, pages: Iterable[tuple[int, Sequence[int]]]) -> None:
+        """Say which rows the stored pages hold: (page id, row number of each line)."""
+        ...
+
+    def drop(self, document_id: int) -> None:
+        """Remove a document's tables (it is about to be stored anew)."""
+        ...
+
+    def page_tables(self, page_ids: Sequence[int]) -> dict[int, PageTable]:
+        """The table of each of these pages that holds table rows (others are left out)."""
+        ...
+
+    def page_table(self, document_id: int, number: int) -> PageTable | None:
+        """The table rows page ``number`` of a document holds, or None for a page of text."""
+        ...
+
+    def find_row(self, document_id: int, row: int, table: str | None = None) -> RowPlace:
+        """Row ``row`` of the document's table (named ``table`` when it has several)."""
+        ...
+
+
+class PageRecord(Protocol):
+    """A page as it is stored (:class:`culpa.ingest.worker.PageRow` is one)."""
+
+    @property
+    def number(self) -> int: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def language(self) -> str | None: ...
+    @property
+    def method(self) -> str: ...
+    @property
+    def ocr_engine(self) -> str | None: ...
+    @property
+    def ocr_confidence(self) -> float | None: ...
+    @property
+    def width(self) -> float: ...
+    @property
+    def height(self) -> float: ...
+    @property
+    def words_json(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentState:
+    """How stored bytes stand: whether they are whole, and whether they read."""
+
+    id: int
+    sha256: str
+    #: False for a container whose members are not all stored yet.
+    complete: bool
+    status: str
+    error_kind: str | None
+    error_message: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class NewDocument:
+    """A document's row as the writer stores it."""
+
+    sha256: str
+    size: int
+    mime: str
+    type: str
+    status: str
+    error_kind: str | None
+    error_message: str | None
+    extractor: str | None
+    metadata: Mapping[str, str]
+    page_count: int
+    complete: bool
+    ingested_at: str
+
+
+class Documents(Protocol):
+    """One stored document per distinct content (SHA-256), whatever paths it was found at."""
+
+    def find(self, sha256: str) -> DocumentState | None:
+        """The document holding these bytes, or None."""
+        ...
+
+    def state(self, document_id: int) -> DocumentState | None:
+        """How document ``document_id`` stands, or None if there is none."""
+        ...
+
+    def source(self, document_id: int) -> tuple[str, str | None] | None:
+        """(SHA-256, name of the extractor that read it) of a document, or None."""
+        ...
+
+    def add(self, document: NewDocument) -> int:
+        """Store a new document; returns its id."""
+        ...
+
+    def replace(self, document_id: int, document: NewDocument) -> None:
+        """Overwrite document ``document_id`` (read again), keeping its id."""
+        ...
+
+    def status(self, document_id: int) -> str:
+        """'ok', 'partial' or 'error'."""
+        ...
+
+    def metadata(self, document_id: int) -> dict[str, str]:
+        """A document's metadata (empty if it has none)."""
+        ...
+
+    def set_metadata(self, document_id: int, metadata: Mapping[str, str]) -> None:
+        """Replace a document's metadata."""
+        ...
+
+    def set_warning(self, document_id: int, message: str | None) -> None:
+        """Replace the message of a document's error or warning."""
+        ...
+
+    def clear_warning(self, document_id: int) -> None:
+        """A partial document is whole again: status 'ok', no error kind or message."""
+        ...
+
+    def mark_complete(self, document_id: int) -> None:
+        """Every member of a container is stored."""
+        ...
+
+    def mark_incomplete(self, document_ids: Iterable[int]) -> None:
+        """Containers (or failed documents) the next ingest opens again."""
+        ...
+
+
+class Errors(Protocol):
+    """Files that failed or were read only in part, one row per provenance path."""
+
+    def kinds_under(self, path: str) -> list[str]:
+        """Kinds of the errors recorded for ``path`` and everything inside it."""
+        ...
+
+    def failed_under(
+        self, kinds: Collection[str], prefixes: Sequence[str]
+    ) -> tuple[list[tuple[str, int]], list[str]]:
+        """Errors of ``kinds`` at or below ``prefixes``: (path, document id) of the
+        stored documents that failed or are partial, and the paths of files that
+        could not even be stored."""
+        ...
+
+    def record(
+        self,
+        path: str,
+        sha256: str | None,
+        kind: str | None,
+        message: str | None,
+        recorded_at: str,
+    ) -> None:
+        """Record (or replace) the error at ``path``."""
+        ...
+
+    def clear_path(self, path: str) -> None:
+        """Forget the error at ``path``."""
+        ...
+
+    def clear_content(self, sha256: str, kind: str | None = None) -> None:
+        """Forget the errors (of ``kind``) of these bytes, at every path."""
+        ...
+
+    def set_message(self, sha256: str, kind: str, message: str | None) -> None:
+        """Replace the message of the errors of ``kind`` of these bytes."""
+        ...
+
+    def copy_below(self, old: str, new: str) -> None:
+        """Copy the errors recorded inside container path ``old`` to its new path ``new``."""
+        ...
+
+
+class Meta(Protocol):
+    """Case-wide settings, by key."""
+
+    def get(self, key: str) -> str | None:
+        """The value kept under ``key``, or None."""
+        ...
+
+    def put(self, key: str, value: str, *, replace: bool = False) -> None:
+        """Keep ``value`` under ``key`` (only if none is kept, unless ``replace``)."""
         ...
 
 
@@ -295,6 +606,10 @@ class Catalog(Protocol):
         """A stored page with its words; :class:`culpa.errors.UsageError` if there is none."""
         ...
 
+    def email_thread(self, document_id: int) -> list[ThreadMessage]:
+        """Every message of the conversation an e-mail belongs to, in reply order."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class DocumentSummary:
@@ -396,6 +711,43 @@ class CaseStore(Protocol):
 
     @property
     def annotations(self) -> Annotations: ...
+
+    @property
+    def documents(self) -> Documents: ...
+
+    @property
+    def tables(self) -> Tables: ...
+
+    @property
+    def errors(self) -> Errors: ...
+
+    @property
+    def meta(self) -> Meta: ...
+
+    @property
+    def in_transaction(self) -> bool:
+        """Whether a transaction is open."""
+        ...
+
+    def begin(self) -> None:
+        """Open a write transaction, taking the case's write lock at once."""
+        ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+    def savepoint(self, name: str) -> None:
+        """Mark a point inside the transaction that :meth:`rollback_to` returns to."""
+        ...
+
+    def release(self, name: str) -> None:
+        """Keep what was done since savepoint ``name`` (as part of the transaction)."""
+        ...
+
+    def rollback_to(self, name: str) -> None:
+        """Undo what was done since savepoint ``name``, and forget the savepoint."""
+        ...
 
     def close(self) -> None:
         """Release the connection; the store is not used afterwards."""

@@ -1,7 +1,7 @@
 """A table's page shown as an HTML table: its column names, its row numbers, its marks.
 
 The page text holds one row per line with cells joined by tabs
-(culpa.store.tables); each line becomes a row whose first cell is its row
+(culpa.store.sqlite.tables); each line becomes a row whose first cell is its row
 number, linked to itself (``#row-4031``), so a row cited as ``doc 12 row 4031``
 can be opened and pointed at. Search marks and noted passages are the page
 view's own segments, cut at the cell edges: a mark spanning two cells becomes
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
-from culpa.store.tables import PageTable
+from culpa.store.api import PageTable
 from culpa.web.marks import Doubt, Segment, with_doubts
 
 

@@ -47,13 +47,14 @@ def test_a_csv_is_stored_with_its_table_and_row_numbers(case: Case, tmp_path: Pa
 
 def test_a_document_read_again_drops_its_table_rows(case: Case, tmp_path: Path) -> None:
     from culpa.ingest.writer import CaseWriter
+    from culpa.store.sqlite import SqliteCaseStore
 
     _csv(tmp_path / "trove", 10)
     ingest(case, [tmp_path / "trove"], OPTIONS)
     conn = case.connect()
     doc_id = conn.execute("SELECT id FROM documents").fetchone()[0]
     conn.execute("BEGIN")
-    CaseWriter(conn)._drop_pages(doc_id)
+    CaseWriter(SqliteCaseStore(conn))._drop_pages(doc_id)
     assert conn.execute("SELECT count(*) FROM tables").fetchone()[0] == 0
     assert conn.execute("SELECT count(*) FROM table_pages").fetchone()[0] == 0
     conn.execute("ROLLBACK")

@@ -48,6 +48,7 @@ def test_the_ingest_stores_the_date_in_the_text(tmp_path: Path) -> None:
 def test_reading_a_page_again_updates_the_date(conn: sqlite3.Connection, add_doc: AddDoc) -> None:
     """`culpa ocr` replaces a page's text: the date it states follows (first or last page)."""
     from culpa.ingest.reocr import refresh_text_date
+    from culpa.store.sqlite import SqliteCaseStore
 
     doc = add_doc(["badly read", "middle", "end"], metadata={"created": "2023-04-01"})
 
@@ -55,7 +56,7 @@ def test_reading_a_page_again_updates_the_date(conn: sqlite3.Connection, add_doc
         conn.execute(
             "UPDATE pages SET text = ? WHERE document_id = ? AND number = ?", (text, doc, number)
         )
-        refresh_text_date(conn, doc, number)
+        refresh_text_date(SqliteCaseStore(conn), doc, number)
         row = conn.execute("SELECT metadata FROM documents WHERE id = ?", (doc,)).fetchone()
         metadata: dict[str, str] = json.loads(row[0])
         return metadata

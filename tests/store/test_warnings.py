@@ -22,6 +22,7 @@ from culpa.ingest.writer import CaseWriter
 from culpa.models import PartialFailure
 from culpa.store.case import Case, open_case
 from culpa.store.queries import list_errors, status_counts
+from culpa.store.sqlite import SqliteCaseStore
 from culpa.store.sqlite.warnings import SqliteWarnings
 
 LOCKED = PartialFailure(ErrorKind.ENCRYPTED, "locked by a password", member="秘密/a.txt")
@@ -49,7 +50,7 @@ def _result(sha: str, *warnings: PartialFailure, error: str | None = None) -> Wo
 def _store(case: Case, result: WorkResult) -> int:
     conn = case.connect()
     try:
-        writer = CaseWriter(conn)
+        writer = CaseWriter(SqliteCaseStore(conn))
         doc_id, _new, _awaiting = writer.add(result)
         writer.flush()
     finally:
@@ -101,10 +102,11 @@ def test_warnings_are_stored_listed_counted_and_replaced_with_their_document(
 def test_a_page_read_again_replaces_its_ocr_warning(case: Case) -> None:
     doc_id = _store(case, _result("cd" * 32))
     conn = case.connect()
+    store = SqliteCaseStore(conn)
     try:
-        _record_failure(conn, doc_id, 2, "tesseract died")
-        _record_failure(conn, doc_id, 2, "tesseract died again")  # a re-run: still one
-        _record_failure(conn, doc_id, 1, "no language data")
+        _record_failure(store, doc_id, 2, "tesseract died")
+        _record_failure(store, doc_id, 2, "tesseract died again")  # a re-run: still one
+        _record_failure(store, doc_id, 1, "no language data")
         listed = SqliteWarnings(conn).listed()
         assert [(w.kind, w.page, w.message) for w in listed] == [
             ("ocr_failed", 1, "no language data"),
@@ -113,7 +115,7 @@ def test_a_page_read_again_replaces_its_ocr_warning(case: Case) -> None:
         metadata = json.loads(conn.execute("SELECT metadata FROM documents").fetchone()[0])
         assert metadata["ocr_errors"] == "page 1: no language data\npage 2: tesseract died again"
         conn.execute("BEGIN")
-        _set_page_error(conn, doc_id, 2, None)  # page 2 read, in its page's transaction
+        _set_page_error(store, doc_id, 2, None)  # page 2 read, in its page's transaction
         conn.execute("COMMIT")
         assert [w.page for w in SqliteWarnings(conn).listed()] == [1]
         assert SqliteWarnings(conn).counts() == {"ocr_failed": 1}

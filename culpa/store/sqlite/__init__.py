@@ -12,9 +12,13 @@ from typing import TYPE_CHECKING
 
 from culpa.store.sqlite.annotations import SqliteAnnotations
 from culpa.store.sqlite.catalog import SqliteCatalog
+from culpa.store.sqlite.documents import SqliteDocuments
+from culpa.store.sqlite.errors import SqliteErrors
 from culpa.store.sqlite.fts import SqliteTextIndex
+from culpa.store.sqlite.meta import SqliteMeta
 from culpa.store.sqlite.pages import SqlitePages
 from culpa.store.sqlite.provenance import SqliteProvenance
+from culpa.store.sqlite.tables import SqliteTables
 from culpa.store.sqlite.warnings import SqliteWarnings
 
 if TYPE_CHECKING:
@@ -32,6 +36,33 @@ class SqliteCaseStore:
         self.index = SqliteTextIndex(conn)
         self.catalog = SqliteCatalog(conn)
         self.annotations = SqliteAnnotations(conn)
+        self.documents = SqliteDocuments(conn)
+        self.errors = SqliteErrors(conn)
+        self.meta = SqliteMeta(conn)
+        self.tables = SqliteTables(conn)
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.conn.in_transaction
+
+    def begin(self) -> None:
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def commit(self) -> None:
+        self.conn.execute("COMMIT")
+
+    def rollback(self) -> None:
+        self.conn.execute("ROLLBACK")
+
+    def savepoint(self, name: str) -> None:
+        self.conn.execute(f"SAVEPOINT {name}")
+
+    def release(self, name: str) -> None:
+        self.conn.execute(f"RELEASE {name}")
+
+    def rollback_to(self, name: str) -> None:
+        self.conn.execute(f"ROLLBACK TO {name}")
+        self.conn.execute(f"RELEASE {name}")
 
     def close(self) -> None:
         self.conn.close()

@@ -23,8 +23,8 @@ from culpa.index.tokens import index_text
 from culpa.store.annotations import has_tables as has_annotations
 from culpa.store.api import HitPage, PageFilters
 from culpa.store.sqlite.catalog import YEAR_SQL, path_range
+from culpa.store.sqlite.tables import page_tables
 from culpa.store.sqlite.words import page_words
-from culpa.store.tables import page_tables
 
 #: Matching pages above which the first results are ranked on a sample (see _ranked).
 RANK_WINDOW = 2500

@@ -62,3 +62,62 @@ class SqliteProvenance:
     def document_for_sha256(self, sha256: str) -> int | None:
         row = self.conn.execute("SELECT id FROM documents WHERE sha256 = ?", (sha256,)).fetchone()
         return None if row is None else int(row[0])
+
+    def top_level(self, path: str) -> tuple[int | None, int | None, bool] | None:
+        row = self.conn.execute(
+            "SELECT p.size, p.mtime_ns, d.complete FROM provenance p "
+            "JOIN documents d ON d.id = p.document_id WHERE p.path = ?",
+            (path,),
+        ).fetchone()
+        return None if row is None else (row[0], row[1], bool(row[2]))
+
+    def blob_at(self, path: str) -> tuple[str, int, str] | None:
+        row = self.conn.execute(
+            "SELECT d.sha256, d.size, d.ingested_at FROM provenance p "
+            "JOIN documents d ON d.id = p.document_id WHERE p.path = ?",
+            (path,),
+        ).fetchone()
+        return None if row is None else (row[0], row[1], row[2])
+
+    def document_at(self, path: str) -> int | None:
+        row = self.conn.execute(
+            "SELECT document_id FROM provenance WHERE path = ?", (path,)
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    def add(
+        self,
+        path: str,
+        document_id: int,
+        parent: str | None,
+        size: int | None,
+        mtime_ns: int | None,
+    ) -> None:
+        self.conn.execute(
+            "INSERT INTO provenance (path, document_id, parent_path, size, mtime_ns) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET "
+            "document_id = excluded.document_id, size = excluded.size, "
+            "mtime_ns = excluded.mtime_ns",
+            (path, document_id, parent, size, mtime_ns),
+        )
+
+    def copy_below(self, document_id: int, path: str) -> str | None:
+        source = self.conn.execute(
+            "SELECT p.path FROM provenance p WHERE p.document_id = ? AND p.path != ? "
+            "AND EXISTS (SELECT 1 FROM provenance c WHERE c.parent_path = p.path) "
+            "ORDER BY p.path LIMIT 1",
+            (document_id, path),
+        ).fetchone()
+        if source is None:
+            return None
+        old = str(source[0])
+        cut = len(old)
+        # Every path below `old` sorts between "old!/" and "old!0" ('0' follows '/').
+        low, high = old + "!/", old + "!0"
+        self.conn.execute(
+            "INSERT OR IGNORE INTO provenance (path, document_id, parent_path) "
+            "SELECT ? || substr(path, ? + 1), document_id, ? || substr(parent_path, ? + 1) "
+            "FROM provenance WHERE path >= ? AND path < ?",
+            (path, cut, path, cut, low, high),
+        )
+        return old

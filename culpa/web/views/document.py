@@ -28,8 +28,7 @@ from culpa.search.query import Query, parse
 from culpa.store.api import CaseStore
 from culpa.store.blobs import BlobState
 from culpa.store.case import Case
-from culpa.store.queries import PageInfo, email_thread, page_info
-from culpa.store.tables import page_table
+from culpa.store.queries import PageInfo
 from culpa.web.mail import OUTLOOK_MIME, MailBody, email_body, recorded_body
 from culpa.web.marks import (
     Box,
@@ -184,7 +183,6 @@ def _rotate(box: Box, m: tuple[float, ...]) -> Box:
 
 def document_view(request: Request) -> Response:
     state = state_of(request)
-    conn = state.conn()
     store = state.store()
     doc_id = int(request.path_params["doc_id"])
     info = document_or_404(state, doc_id)
@@ -206,7 +204,7 @@ def document_view(request: Request) -> Response:
     page: PageInfo | None = None
     if page_count:
         try:
-            page = page_info(conn, doc_id, number)
+            page = store.catalog.page_info(doc_id, number)
         except UsageError:
             page = None
     pattern = match_pattern(query.terms) if query is not None else None
@@ -275,7 +273,7 @@ def document_view(request: Request) -> Response:
         elif info.mime in ("message/rfc822", OUTLOOK_MIME) and blob_present:
             mail = email_body(blob, info.mime)
         try:
-            thread = email_thread(conn, doc_id)
+            thread = store.catalog.email_thread(doc_id)
         except UsageError:
             thread = []
     metadata = sorted(
@@ -291,7 +289,7 @@ def document_view(request: Request) -> Response:
         for note in notes
         if note.span is not None and note.span.page == number
     ]
-    table = page_table(conn, doc_id, number) if page is not None else None
+    table = store.tables.page_table(doc_id, number) if page is not None else None
     context = {
         "table": table,
         "table_html": render_table(
@@ -395,7 +393,7 @@ def cite_view(request: Request) -> Response:
     if start < 0 or end <= start:
         return JSONResponse({"error": "need 0 <= start < end"}, status_code=400)
     try:
-        citation = cite(state.conn(), doc_id, page, start, end)
+        citation = cite(state.store(), doc_id, page, start, end)
     except UsageError as exc:
         return JSONResponse({"error": str(exc)}, status_code=400)
     return JSONResponse({"text": citation.as_text(), "citation": citation.as_dict()})

@@ -14,9 +14,9 @@ import bisect
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from culpa.errors import UsageError
+from culpa.store.api import PageTable, RowPlace
 
 
 def has_tables(conn: sqlite3.Connection) -> bool:
@@ -64,31 +64,6 @@ def drop_tables(conn: sqlite3.Connection, document_id: int) -> None:
     conn.execute("DELETE FROM tables WHERE document_id = ?", (document_id,))
 
 
-@dataclass(frozen=True, slots=True)
-class PageTable:
-    """The table rows one stored page holds."""
-
-    name: str
-    number: int  # the table's number in its document, from 1
-    columns: tuple[str, ...]
-    #: The row number of each line of the page text.
-    rows: tuple[int, ...]
-
-    def row_at(self, text: str, offset: int) -> int | None:
-        """The row whose line holds character ``offset`` of the page text."""
-        line = text.count("\n", 0, max(0, min(offset, len(text))))
-        return self.rows[line] if line < len(self.rows) else None
-
-    def cells(self, line: str) -> list[tuple[str, str]]:
-        """(column, value) for each cell of one line, named as the table names its columns."""
-        values = line.split("\t")
-        values += [""] * (len(self.columns) - len(values))
-        return [(self.column_name(i), value) for i, value in enumerate(values)]
-
-    def column_name(self, index: int) -> str:
-        return self.columns[index] if index < len(self.columns) else f"column {index + 1}"
-
-
 def page_tables(conn: sqlite3.Connection, page_ids: Sequence[int]) -> dict[int, PageTable]:
     """The table of each of these pages that holds table rows (others are left out)."""
     if not page_ids or not has_tables(conn):
@@ -107,18 +82,6 @@ def page_tables(conn: sqlite3.Connection, page_ids: Sequence[int]) -> dict[int, 
                 name, number, tuple(json.loads(columns)), tuple(json.loads(numbers))
             )
     return found
-
-
-@dataclass(frozen=True, slots=True)
-class RowPlace:
-    """Where a row of a table is stored: its page, and its line and span in the page text."""
-
-    table: PageTable
-    page: int
-    row: int
-    start: int
-    end: int
-    line: str
 
 
 def find_row(
@@ -184,3 +147,31 @@ def page_table(conn: sqlite3.Connection, document_id: int, number: int) -> PageT
         "SELECT p.id FROM pages p WHERE p.document_id = ? AND p.number = ?", (document_id, number)
     ).fetchone()
     return page_tables(conn, [row[0]]).get(row[0]) if row is not None else None
+
+
+class SqliteTables:
+    """The ``tables`` and ``table_pages`` tables (:class:`culpa.store.api.Tables`)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def exist(self) -> bool:
+        return has_tables(self.conn)
+
+    def add(self, document_id: int, number: int, name: str, columns: Sequence[str]) -> int:
+        return add_table(self.conn, document_id, number, name, columns)
+
+    def add_pages(self, table_id: int, pages: Iterable[tuple[int, Sequence[int]]]) -> None:
+        add_table_pages(self.conn, table_id, pages)
+
+    def drop(self, document_id: int) -> None:
+        drop_tables(self.conn, document_id)
+
+    def page_tables(self, page_ids: Sequence[int]) -> dict[int, PageTable]:
+        return page_tables(self.conn, page_ids)
+
+    def page_table(self, document_id: int, number: int) -> PageTable | None:
+        return page_table(self.conn, document_id, number)
+
+    def find_row(self, document_id: int, row: int, table: str | None = None) -> RowPlace:
+        return find_row(self.conn, document_id, row, table)
