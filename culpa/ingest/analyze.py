@@ -4,7 +4,7 @@ What is left to do comes from ``analysis_runs``: an analyzer runs on a
 document once per version, so a new analyzer runs on a case ingested before
 it existed, an upgraded one (a higher ``version``) runs again everywhere, and
 a second run does nothing. Each (document, analyzer) result, its findings and
-its run row, is committed in one transaction (culpa.store.analysis), so a run
+its run row, is committed in one transaction (``store.analysis``), so a run
 killed at any moment, even with ``kill -9``, is finished by the next one, with
 the same case as an uninterrupted run.
 
@@ -22,7 +22,6 @@ of one case never run at once: both hold the case's ``ingest.lock``.
 from __future__ import annotations
 
 import os
-import sqlite3
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Sequence
@@ -52,7 +51,7 @@ from culpa.ingest.executors.base import (
 from culpa.ingest.stages import ANALYZE, AnalyzeStage, Outcome, drive
 from culpa.ingest.temp_root import case_temp
 from culpa.models import StoredDocument
-from culpa.store import analysis as store
+from culpa.store.api import Analysis, finding_rows
 from culpa.store.case import Case
 from culpa.store.lock import CaseLock
 
@@ -152,7 +151,7 @@ def _pending(
 
 
 def _run_case_analyzer(
-    conn: sqlite3.Connection,
+    results: Analysis,
     analyzer: CaseAnalyzer,
     documents: Sequence[StoredDocument],
     count: AnalyzerCount,
@@ -161,22 +160,22 @@ def _run_case_analyzer(
     members = [doc for doc in documents if analyzer.applies_to(doc)]
     try:
         found = analyzer.analyze_case(members)
-        rows = {doc.id: store.finding_rows(found.get(doc.id, ()), doc.sha256) for doc in members}
+        rows = {doc.id: finding_rows(found.get(doc.id, ()), doc.sha256) for doc in members}
     except Exception as exc:  # the analyzer's bug: recorded on the documents it left undone
-        done = store.done_documents(conn, analyzer.name, analyzer.version)
+        done = results.done_documents(analyzer.name, analyzer.version)
         failed = [doc.id for doc in members if doc.id not in done]
         error = (str(ErrorKind.INTERNAL), f"{type(exc).__name__}: {exc}"[:2000])
-        store.record_failures(conn, analyzer.name, analyzer.version, failed, error)
+        results.record_failures(analyzer.name, analyzer.version, failed, error)
         count.failed += len(failed)
         count.documents += len(failed)
         return
-    store.record_case(conn, analyzer.name, analyzer.version, rows)
+    results.record_case(analyzer.name, analyzer.version, rows)
     count.documents += len(members)
     count.findings += sum(len(found_rows) for found_rows in rows.values())
 
 
 def _document_tasks(
-    conn: sqlite3.Connection, plan: Sequence[tuple[Analyzer, list[StoredDocument]]]
+    results: Analysis, plan: Sequence[tuple[Analyzer, list[StoredDocument]]]
 ) -> Iterable[tuple[Analyzer, StoredDocument]]:
     """Tasks document by document (its pages read once for all its analyzers)."""
     by_document: dict[int, list[Analyzer]] = {}
@@ -186,7 +185,7 @@ def _document_tasks(
             by_document.setdefault(doc.id, []).append(analyzer)
             heads[doc.id] = doc
     for doc_id in sorted(by_document):
-        document = store.with_pages(conn, heads[doc_id])
+        document = results.with_pages(heads[doc_id])
         for analyzer in by_document[doc_id]:
             yield analyzer, document
 
@@ -200,20 +199,21 @@ def analyze(
     # Analyzer workers and any tool they start write temp files in the case's own temp
     # folder, emptied by the next run of the case if this one is killed (issue 10).
     with CaseLock(case, "analyze"), case_temp(case):
-        conn = case.connect()
+        store = case.store()
+        results = store.analysis
         try:
             analyzers = choose(options)
             for name in options.redo:
                 redone = registry.by_name(name)
-                store.forget_analyzer(conn, name, pending=ingested_version(redone) is not None)
-            documents = list(store.documents(conn))
+                results.forget_analyzer(name, pending=ingested_version(redone) is not None)
+            documents = list(results.documents())
             counts = {a.name: AnalyzerCount(a.version) for a in analyzers}
             case_plan: list[CaseAnalyzer] = []
             plan: list[tuple[Analyzer, list[StoredDocument]]] = []
             total = 0
             for analyzer in analyzers:
-                done = store.done_documents(
-                    conn, analyzer.name, analyzer.version, ingested_version(analyzer)
+                done = results.done_documents(
+                    analyzer.name, analyzer.version, ingested_version(analyzer)
                 )
                 pending = _pending(analyzer, documents, done)
                 total += len(pending)
@@ -228,20 +228,20 @@ def analyze(
             for case_analyzer in case_plan:
                 count = counts[case_analyzer.name]
                 before = count.documents
-                _run_case_analyzer(conn, case_analyzer, documents, count)
+                _run_case_analyzer(results, case_analyzer, documents, count)
                 finished += count.documents - before
                 if progress:
                     progress(min(finished, total), total)
-            finished = _run_documents(conn, plan, options, counts, finished, total, progress)
+            finished = _run_documents(results, plan, options, counts, finished, total, progress)
             for analyzer in analyzers:
-                store.forget_other_versions(conn, analyzer.name, analyzer.version)
+                results.forget_other_versions(analyzer.name, analyzer.version)
         finally:
-            conn.close()
+            store.close()
     return AnalyzeSummary(counts, tuple(options.redo), time.monotonic() - began)
 
 
 def _run_documents(
-    conn: sqlite3.Connection,
+    results: Analysis,
     plan: Sequence[tuple[Analyzer, list[StoredDocument]]],
     options: AnalyzeOptions,
     counts: dict[str, AnalyzerCount],
@@ -251,7 +251,7 @@ def _run_documents(
 ) -> int:
     if not any(pending for _analyzer, pending in plan):
         return finished
-    pairs = iter(_document_tasks(conn, plan))
+    pairs = iter(_document_tasks(results, plan))
     limits = FileLimits(options.timeout, options.memory_bytes)
     factory = executors.factory_for(options.executor)
     retry: deque[Task] = deque()
@@ -272,7 +272,7 @@ def _run_documents(
         nonlocal done
         analyzer, document = cast(tuple[Analyzer, StoredDocument], task.payload)
         rows, error = outcome
-        store.record_document(conn, document.id, analyzer.name, analyzer.version, rows, error)
+        results.record_document(document.id, analyzer.name, analyzer.version, rows, error)
         count = counts[analyzer.name]
         count.documents += 1
         count.failed += error is not None

@@ -45,7 +45,7 @@ from culpa.ingest.executors.base import Event, Executor, Report, Task
 from culpa.ingest.ocr_stage import PageOcr, ocr_pages
 from culpa.ingest.worker import WorkerConfig, WorkItem, WorkResult, process
 from culpa.models import StoredDocument
-from culpa.store import analysis as store
+from culpa.store.api import FindingRow, finding_rows
 from culpa.store.case import Case
 
 #: The stages' names, as tasks give them.
@@ -138,13 +138,13 @@ class OcrStage:
 
 
 #: A document analyzer's result: finding rows, or (error kind, message).
-Outcome = tuple[list[store.FindingRow], tuple[str, str] | None]
+Outcome = tuple[list[FindingRow], tuple[str, str] | None]
 
 
 def run_analyzer(analyzer: Analyzer, document: StoredDocument) -> Outcome:
     """Run ``analyzer`` on ``document``; a failure is returned, not raised."""
     try:
-        return store.finding_rows(analyzer.analyze(document), document.sha256), None
+        return finding_rows(analyzer.analyze(document), document.sha256), None
     except Exception as exc:  # an analyzer's bug is the document's failure, not the run's
         return [], (str(ErrorKind.INTERNAL), f"{type(exc).__name__}: {exc}"[:2000])
 

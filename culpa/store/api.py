@@ -13,11 +13,12 @@ so a backend can be written and tested one area at a time.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+import json
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from culpa.models import PartialFailure
+from culpa.models import Finding, PartialFailure, StoredDocument
 
 if TYPE_CHECKING:
     from culpa.store.annotations import Note, TaggedDocument
@@ -264,6 +265,124 @@ class Tables(Protocol):
 
     def find_row(self, document_id: int, row: int, table: str | None = None) -> RowPlace:
         """Row ``row`` of the document's table (named ``table`` when it has several)."""
+        ...
+
+
+#: A finding as stored: (label, page, span start, span end, JSON value).
+FindingRow = tuple[str, int | None, int | None, int | None, str]
+
+
+@dataclass(frozen=True, slots=True)
+class RunFailure:
+    """An analyzer that failed on a document, as ``culpa errors`` lists it."""
+
+    document_id: int
+    sha256: str
+    path: str
+    analyzer: str
+    version: int
+    kind: str
+    message: str
+    done_at: str
+
+
+def finding_rows(findings: Iterable[Finding], sha256: str) -> list[FindingRow]:
+    """Findings as rows; a ValueError or TypeError for a span or value that cannot be stored.
+
+    Pure, so a worker can check an analyzer's output where its failure is recorded.
+    """
+    rows: list[FindingRow] = []
+    for finding in findings:
+        value = json.dumps(finding.value, ensure_ascii=False, sort_keys=True, allow_nan=False)
+        span = finding.span
+        if span is None:
+            rows.append((finding.label, None, None, None, value))
+            continue
+        if span.sha256 != sha256:
+            raise ValueError(f"finding {finding.label!r} points at another document's span")
+        if span.page < 1 or not 0 <= span.start <= span.end:
+            raise ValueError(f"finding {finding.label!r} has a bad span {span}")
+        rows.append((finding.label, span.page, span.start, span.end, value))
+    return rows
+
+
+class Analysis(Protocol):
+    """What analyzers found (``findings``) and which ran on which document (``analysis_runs``).
+
+    A document's findings of one analyzer and its run are written in one
+    transaction of their own, so a killed run leaves both or neither. The reads
+    answer "nothing" on a case made before the analysis tables, opened read-only.
+    """
+
+    def documents(self) -> Iterator[StoredDocument]:
+        """Every document that has something to analyse (not a failed file), without pages."""
+        ...
+
+    def with_pages(self, document: StoredDocument) -> StoredDocument:
+        """``document`` with its stored pages (text, language, method; no word boxes)."""
+        ...
+
+    def done_documents(self, analyzer: str, version: int, ingested: int | None = None) -> set[int]:
+        """Ids of the documents ``analyzer`` has run on at ``version`` (failed or not).
+
+        ``ingested``: the version at which ingest does the analyzer's work itself; a
+        document without a run of it then counts as done at that version.
+        """
+        ...
+
+    def record_document(
+        self,
+        document_id: int,
+        analyzer: str,
+        version: int,
+        rows: Iterable[FindingRow] = (),
+        error: tuple[str, str] | None = None,
+    ) -> None:
+        """Replace one document's findings of ``analyzer`` and mark it done (error: failed)."""
+        ...
+
+    def record_case(
+        self, analyzer: str, version: int, results: Mapping[int, Iterable[FindingRow]]
+    ) -> None:
+        """Replace every finding of a case-wide analyzer at once."""
+        ...
+
+    def record_failures(
+        self, analyzer: str, version: int, document_ids: Iterable[int], error: tuple[str, str]
+    ) -> None:
+        """Mark documents as failed by ``analyzer`` (a case-wide one that raised)."""
+        ...
+
+    def forget_analyzer(self, analyzer: str, *, pending: bool = False) -> int:
+        """Delete every finding and run of ``analyzer`` (``--redo``); how many runs there were."""
+        ...
+
+    def forget_other_versions(self, analyzer: str, version: int) -> None:
+        """Drop results of ``analyzer`` at other versions."""
+        ...
+
+    def forget_document(self, document_id: int) -> None:
+        """Drop a document's analysis (its pages are stored anew), in the open transaction."""
+        ...
+
+    def document_findings(
+        self, document_id: int, analyzer: str
+    ) -> list[tuple[str, int | None, int | None, int | None, Any]]:
+        """A document's findings of ``analyzer``: (label, page, start, end, value), in order."""
+        ...
+
+    def documents_with(
+        self, analyzer: str, label: str, value: Any
+    ) -> list[tuple[int, dict[str, Any]]]:
+        """Documents with a finding ``label`` = ``value`` of ``analyzer``, and their findings."""
+        ...
+
+    def failures(self, kind: str | None = None) -> list[RunFailure]:
+        """Every (document, analyzer) that failed, by path."""
+        ...
+
+    def failure_counts(self) -> dict[str, int]:
+        """Failed documents per analyzer."""
         ...
 
 
@@ -723,6 +842,9 @@ class CaseStore(Protocol):
 
     @property
     def meta(self) -> Meta: ...
+
+    @property
+    def analysis(self) -> Analysis: ...
 
     @property
     def in_transaction(self) -> bool:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from culpa.errors import UsageError
-from culpa.store import analysis as analysis_store
+from culpa.store.sqlite import analysis as analysis_store
 from culpa.store.sqlite.warnings import SqliteWarnings
 
 #: The analyzer whose stored threads email_thread reads (culpa.analysis.threads).

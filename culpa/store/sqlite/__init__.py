@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from typing import TYPE_CHECKING
 
+from culpa.store.sqlite.analysis import SqliteAnalysis
 from culpa.store.sqlite.annotations import SqliteAnnotations
 from culpa.store.sqlite.catalog import SqliteCatalog
 from culpa.store.sqlite.documents import SqliteDocuments
@@ -40,6 +41,7 @@ class SqliteCaseStore:
         self.errors = SqliteErrors(conn)
         self.meta = SqliteMeta(conn)
         self.tables = SqliteTables(conn)
+        self.analysis = SqliteAnalysis(conn)
 
     @property
     def in_transaction(self) -> bool:

@@ -1,4 +1,5 @@
-"""Analysis results in the case: ``analysis_runs`` and ``findings`` (all their SQL).
+"""Analysis results in the case (:class:`culpa.store.api.Analysis`): ``analysis_runs`` and
+``findings`` (all their SQL).
 
 ``analysis_runs`` says which analyzer, at which version, has run on which
 document, and whether it failed; ``findings`` holds what it found, one row per
@@ -17,30 +18,13 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from culpa.models import PAGE_LANGUAGE, Finding, Page, StoredDocument
+from culpa.models import PAGE_LANGUAGE, Page, StoredDocument
+from culpa.store.api import FindingRow, RunFailure
 
 ANALYSIS_TABLES = ("analysis_runs", "findings")
-
-#: A finding as stored: (label, page, span start, span end, JSON value).
-FindingRow = tuple[str, int | None, int | None, int | None, str]
-
-
-@dataclass(frozen=True, slots=True)
-class RunFailure:
-    """An analyzer that failed on a document, as ``culpa errors`` lists it."""
-
-    document_id: int
-    sha256: str
-    path: str
-    analyzer: str
-    version: int
-    kind: str
-    message: str
-    done_at: str
 
 
 def _now() -> str:
@@ -54,26 +38,6 @@ def has_analysis_tables(conn: sqlite3.Connection) -> bool:
         "AND name IN ('analysis_runs', 'findings')"
     ).fetchone()
     return int(row[0]) == len(ANALYSIS_TABLES)
-
-
-def finding_rows(findings: Iterable[Finding], sha256: str) -> list[FindingRow]:
-    """Findings as rows; a ValueError or TypeError for a span or value that cannot be stored.
-
-    Pure, so a worker can check an analyzer's output where its failure is recorded.
-    """
-    rows: list[FindingRow] = []
-    for finding in findings:
-        value = json.dumps(finding.value, ensure_ascii=False, sort_keys=True, allow_nan=False)
-        span = finding.span
-        if span is None:
-            rows.append((finding.label, None, None, None, value))
-            continue
-        if span.sha256 != sha256:
-            raise ValueError(f"finding {finding.label!r} points at another document's span")
-        if span.page < 1 or not 0 <= span.start <= span.end:
-            raise ValueError(f"finding {finding.label!r} has a bad span {span}")
-        rows.append((finding.label, span.page, span.start, span.end, value))
-    return rows
 
 
 def documents(conn: sqlite3.Connection) -> Iterator[StoredDocument]:
@@ -354,3 +318,64 @@ def failure_counts(conn: sqlite3.Connection) -> dict[str, int]:
             "GROUP BY analyzer ORDER BY 2 DESC, 1"
         )
     )
+
+
+class SqliteAnalysis:
+    """The ``analysis_runs`` and ``findings`` tables (:class:`culpa.store.api.Analysis`)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def documents(self) -> Iterator[StoredDocument]:
+        return documents(self.conn)
+
+    def with_pages(self, document: StoredDocument) -> StoredDocument:
+        return with_pages(self.conn, document)
+
+    def done_documents(self, analyzer: str, version: int, ingested: int | None = None) -> set[int]:
+        return done_documents(self.conn, analyzer, version, ingested)
+
+    def record_document(
+        self,
+        document_id: int,
+        analyzer: str,
+        version: int,
+        rows: Iterable[FindingRow] = (),
+        error: tuple[str, str] | None = None,
+    ) -> None:
+        record_document(self.conn, document_id, analyzer, version, rows, error)
+
+    def record_case(
+        self, analyzer: str, version: int, results: Mapping[int, Iterable[FindingRow]]
+    ) -> None:
+        record_case(self.conn, analyzer, version, results)
+
+    def record_failures(
+        self, analyzer: str, version: int, document_ids: Iterable[int], error: tuple[str, str]
+    ) -> None:
+        record_failures(self.conn, analyzer, version, document_ids, error)
+
+    def forget_analyzer(self, analyzer: str, *, pending: bool = False) -> int:
+        return forget_analyzer(self.conn, analyzer, pending=pending)
+
+    def forget_other_versions(self, analyzer: str, version: int) -> None:
+        forget_other_versions(self.conn, analyzer, version)
+
+    def forget_document(self, document_id: int) -> None:
+        forget_document(self.conn, document_id)
+
+    def document_findings(
+        self, document_id: int, analyzer: str
+    ) -> list[tuple[str, int | None, int | None, int | None, Any]]:
+        return document_findings(self.conn, document_id, analyzer)
+
+    def documents_with(
+        self, analyzer: str, label: str, value: Any
+    ) -> list[tuple[int, dict[str, Any]]]:
+        return documents_with(self.conn, analyzer, label, value)
+
+    def failures(self, kind: str | None = None) -> list[RunFailure]:
+        return failures(self.conn, kind)
+
+    def failure_counts(self) -> dict[str, int]:
+        return failure_counts(self.conn)
