@@ -161,6 +161,8 @@ class LanguageAnalyzer:
 
     def analyze(self, document: StoredDocument) -> Iterator[Finding]:
         for page in document.pages:
+            if page.language is None and not page.text.strip():
+                continue  # nothing to read: ingest leaves such a page (an image) untagged
             language = page_language(page)
             if language != page.language:
                 span = Span(document.sha256, page.number, 0, len(page.text))
