@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from culpa.store.api import DocumentSummary
 
 if TYPE_CHECKING:
-    from culpa.store.queries import DocumentInfo, PageInfo
+    from culpa.store.queries import DocumentInfo, PageInfo, ThreadMessage
 from culpa.store.sqlite.words import page_words
 
 #: A document's year: the first four characters of the date its text states
@@ -121,3 +121,8 @@ class SqliteCatalog:
         from culpa.store.queries import page_info  # see document_info
 
         return page_info(self.conn, document_id, number)
+
+    def email_thread(self, document_id: int) -> list[ThreadMessage]:
+        from culpa.store.queries import email_thread  # see document_info
+
+        return email_thread(self.conn, document_id)
