@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute, Route
 from culpa.errors import UsageError
 from culpa.store.blobs import BlobState, check_blob
 from culpa.store.case import Case
-from culpa.store.queries import DocumentInfo, document_info
+from culpa.store.queries import DocumentInfo
 from culpa.web.render import RenderError, page_image
 from culpa.web.state import WebState, state_of
 
@@ -40,7 +40,7 @@ BLOB_WARNINGS = {
 def document_or_404(state: WebState, doc_id: int) -> DocumentInfo:
     """The document ``doc_id`` of the case, or 404 Not Found."""
     try:
-        return document_info(state.conn(), doc_id)
+        return state.store().catalog.document_info(doc_id)
     except UsageError as exc:
         raise HTTPException(404, f"no document {doc_id} in this case") from exc
 
