@@ -22,7 +22,6 @@ from culpa.errors import UsageError
 from culpa.models import Span
 from culpa.search.doubt import words_in
 from culpa.store.api import CaseStore
-from culpa.store.queries import document_info
 from culpa.store.sqlite import as_store
 
 #: What an OCR citation tells the editor to do.
@@ -253,8 +252,9 @@ def cite_row(
     """Cite row ``row`` of a document's table (``table`` names it when there are several)."""
     from culpa.store.sqlite import SqliteCaseStore
 
-    info = document_info(conn, doc_id)
-    place = SqliteCaseStore(conn).tables.find_row(doc_id, row, table)
+    store = SqliteCaseStore(conn)
+    info = store.catalog.document_info(doc_id)
+    place = store.tables.find_row(doc_id, row, table)
     return RowCitation(
         document_id=info.id,
         file_name=info.file_name,

@@ -22,7 +22,6 @@ from culpa.models import Finding, PartialFailure, StoredDocument
 
 if TYPE_CHECKING:
     from culpa.store.annotations import Note, TaggedDocument
-    from culpa.store.queries import DocumentInfo, PageInfo, ThreadMessage
 
 
 @dataclass(frozen=True, slots=True)
@@ -386,6 +385,102 @@ class Analysis(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class DocumentInfo:
+    id: int
+    sha256: str
+    size: int
+    mime: str
+    type: str
+    status: str
+    error_kind: str | None
+    error_message: str | None
+    page_count: int
+    metadata: dict[str, str]
+    paths: tuple[str, ...]
+
+    @property
+    def file_name(self) -> str:
+        """The name a reader knows the file by: the last part of its shortest path."""
+        return self.paths[0].rsplit("!/", 1)[-1].rsplit("/", 1)[-1] if self.paths else self.sha256
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "sha256": self.sha256,
+            "size": self.size,
+            "mime": self.mime,
+            "type": self.type,
+            "status": self.status,
+            "error_kind": self.error_kind,
+            "error_message": self.error_message,
+            "page_count": self.page_count,
+            "metadata": self.metadata,
+            "paths": list(self.paths),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PageInfo:
+    number: int
+    text: str
+    language: str | None
+    method: str
+    ocr_engine: str | None
+    ocr_confidence: float | None
+    width: float | None
+    height: float | None
+    words: list[list[float]]
+
+    def as_dict(self, *, words: bool = True) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "number": self.number,
+            "language": self.language,
+            "method": self.method,
+            "ocr_engine": self.ocr_engine,
+            "ocr_confidence": self.ocr_confidence,
+            "width": self.width,
+            "height": self.height,
+            "text": self.text,
+        }
+        if words:
+            data["words"] = [
+                {
+                    "x0": w[0],
+                    "y0": w[1],
+                    "x1": w[2],
+                    "y1": w[3],
+                    "start": int(w[4]),
+                    "end": int(w[5]),
+                    "confidence": w[6],
+                }
+                for w in self.words
+            ]
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadMessage:
+    """One message of a conversation, as ``culpa thread`` lists it."""
+
+    id: int
+    depth: int
+    date: str | None
+    sender: str | None
+    subject: str | None
+    path: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "depth": self.depth,
+            "date": self.date,
+            "from": self.sender,
+            "subject": self.subject,
+            "path": self.path,
+        }
+
+
 class PageRecord(Protocol):
     """A page as it is stored (:class:`culpa.ingest.worker.PageRow` is one)."""
 
@@ -491,6 +586,18 @@ class Documents(Protocol):
         """Containers (or failed documents) the next ingest opens again."""
         ...
 
+    def resolve(self, ref: str) -> int:
+        """A document id from an id or a SHA-256 prefix; a usage error when it names nothing."""
+        ...
+
+    def counts(self) -> dict[str, Any]:
+        """What ``culpa status`` shows: files, documents, pages, errors, warnings by kind."""
+        ...
+
+    def export(self) -> Iterator[dict[str, Any]]:
+        """Every document with its pages, one at a time (memory stays flat)."""
+        ...
+
 
 class Errors(Protocol):
     """Files that failed or were read only in part, one row per provenance path."""
@@ -532,6 +639,11 @@ class Errors(Protocol):
 
     def copy_below(self, old: str, new: str) -> None:
         """Copy the errors recorded inside container path ``old`` to its new path ``new``."""
+        ...
+
+    def listed(self, kind: str | None = None) -> list[dict[str, Any]]:
+        """What ``culpa errors`` lists (of ``kind``): files that failed, then documents an
+        analyzer failed on, then the warnings of stored documents."""
         ...
 
 

@@ -12,7 +12,7 @@ from culpa.ingest.analyze import AnalyzeOptions, analyze
 from culpa.ingest.network_guard import AUDIT_ENV
 from culpa.ingest.runner import IngestOptions, ingest
 from culpa.store.case import Case
-from culpa.store.queries import list_errors
+from culpa.store.sqlite.queries import list_errors
 from tests.analysis.toy import NetworkProbe
 
 

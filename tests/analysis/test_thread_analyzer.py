@@ -12,7 +12,7 @@ from culpa.ingest.analyze import analyze
 from culpa.ingest.runner import IngestOptions, ingest
 from culpa.models import Finding, StoredDocument
 from culpa.store.case import Case
-from culpa.store.queries import email_thread
+from culpa.store.sqlite.queries import email_thread
 
 INGEST = IngestOptions(workers=2, ocr=False)
 

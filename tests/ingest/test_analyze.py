@@ -15,7 +15,7 @@ from culpa.ingest.analyze import AnalyzeOptions, analyze
 from culpa.ingest.runner import IngestOptions, ingest
 from culpa.store.case import Case, init_case, open_case
 from culpa.store.lock import CaseLock
-from culpa.store.queries import list_errors, status_counts
+from culpa.store.sqlite.queries import list_errors, status_counts
 from tests.analysis.toy import WORD, Balloon, Failing, WordFinder
 
 INGEST = IngestOptions(workers=2, ocr=False)

@@ -21,8 +21,8 @@ from culpa.ingest.worker import PageRow, WorkItem, WorkResult
 from culpa.ingest.writer import CaseWriter
 from culpa.models import PartialFailure
 from culpa.store.case import Case, open_case
-from culpa.store.queries import list_errors, status_counts
 from culpa.store.sqlite import SqliteCaseStore
+from culpa.store.sqlite.queries import list_errors, status_counts
 from culpa.store.sqlite.warnings import SqliteWarnings
 
 LOCKED = PartialFailure(ErrorKind.ENCRYPTED, "locked by a password", member="秘密/a.txt")

@@ -32,10 +32,10 @@ def init(directory: Path, as_json: bool) -> None:
 @handle_errors
 def status(case_dir: str | None, as_json: bool) -> None:
     """Counts: files, documents, pages, OCR'd pages, documents per type, errors and warnings."""
-    from culpa.store.queries import status_counts
+    from culpa.store.sqlite import SqliteCaseStore
 
     with opened(case_dir) as (case, conn):
-        counts = status_counts(conn)
+        counts = SqliteCaseStore(conn).documents.counts()
     if as_json:
         emit_json({"case": str(case.root), **counts})
         return
@@ -73,10 +73,10 @@ def errors(case_dir: str | None, kind: str | None, as_json: bool) -> None:
     page, a member locked by a password), the rest of the file being read.
     """
     from culpa.models import child_provenance
-    from culpa.store.queries import list_errors
+    from culpa.store.sqlite import SqliteCaseStore
 
     with opened(case_dir) as (_case, conn):
-        rows = list_errors(conn, kind)
+        rows = SqliteCaseStore(conn).errors.listed(kind)
     if as_json:
         emit_json(rows)
         return
@@ -104,13 +104,13 @@ def errors(case_dir: str | None, kind: str | None, as_json: bool) -> None:
 @handle_errors
 def export(case_dir: str | None, output: Path | None) -> None:
     """Write every document and its pages as JSON lines, for other tools."""
-    from culpa.store.queries import export_documents
+    from culpa.store.sqlite import SqliteCaseStore
 
     with opened(case_dir) as (_case, conn):
         stream = output.open("w", encoding="utf-8") if output else sys.stdout
         try:
             count = 0
-            for record in export_documents(conn):
+            for record in SqliteCaseStore(conn).documents.export():
                 stream.write(json.dumps(record, ensure_ascii=False) + "\n")
                 count += 1
         finally:

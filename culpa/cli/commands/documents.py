@@ -17,12 +17,13 @@ from culpa.cli.terminal import printable
 def show(case_dir: str | None, doc: str, page: int | None, as_json: bool) -> None:
     """Print a document's details, or one page's text (--page; JSON adds word boxes)."""
     from culpa.formats.email.mail_record import MAIL_VIEW_KEY
-    from culpa.store.queries import document_info, page_info, resolve_document
+    from culpa.store.sqlite import SqliteCaseStore
 
     with opened(case_dir) as (_case, conn):
-        doc_id = resolve_document(conn, doc)
-        info = document_info(conn, doc_id)
-        page_data = page_info(conn, doc_id, page) if page is not None else None
+        store = SqliteCaseStore(conn)
+        doc_id = store.documents.resolve(doc)
+        info = store.catalog.document_info(doc_id)
+        page_data = store.catalog.page_info(doc_id, page) if page is not None else None
     if as_json:
         data = info.as_dict()
         if page_data is not None:
@@ -78,10 +79,11 @@ def _mail_view_summary(value: str) -> str:
 @handle_errors
 def thread(case_dir: str | None, doc: str, as_json: bool) -> None:
     """List the e-mail conversation DOC belongs to, replies indented under what they answer."""
-    from culpa.store.queries import email_thread, resolve_document
+    from culpa.store.sqlite import SqliteCaseStore
 
     with opened(case_dir) as (_case, conn):
-        messages = email_thread(conn, resolve_document(conn, doc))
+        store = SqliteCaseStore(conn)
+        messages = store.catalog.email_thread(store.documents.resolve(doc))
     if as_json:
         emit_json([message.as_dict() for message in messages])
         return
@@ -124,13 +126,13 @@ def cite(
     from culpa.errors import UsageError
     from culpa.publish.citation import cite as make_citation
     from culpa.publish.citation import cite_row, parse_span
-    from culpa.store.queries import resolve_document
+    from culpa.store.sqlite import SqliteCaseStore
 
     if row is not None:
         if page is not None or span is not None:
             raise UsageError("give --row, or --page and --span, not both")
         with opened(case_dir) as (_case, conn):
-            cited = cite_row(conn, resolve_document(conn, doc), row, table)
+            cited = cite_row(conn, SqliteCaseStore(conn).documents.resolve(doc), row, table)
         if as_json:
             emit_json(cited.as_dict())
         else:
@@ -140,7 +142,8 @@ def cite(
         raise UsageError("give --page and --span for a passage, or --row for a table row")
     start, end = parse_span(span)
     with opened(case_dir) as (_case, conn):
-        citation = make_citation(conn, resolve_document(conn, doc), page, start, end)
+        store = SqliteCaseStore(conn)
+        citation = make_citation(store, store.documents.resolve(doc), page, start, end)
     if as_json:
         emit_json(citation.as_dict())
     else:

@@ -68,7 +68,7 @@ def ocr(
     from culpa.cli.progress import ProgressBar
     from culpa.ingest.network_guard import network_forbidden
     from culpa.ingest.reocr import ReocrOptions, parse_page_range, reocr
-    from culpa.store.queries import resolve_document
+    from culpa.store.sqlite import SqliteCaseStore
 
     if every == bool(docs):
         raise click.UsageError("give DOC ids or SHA-256 prefixes, or --all (not both)")
@@ -83,7 +83,8 @@ def ocr(
         force=force,
     )
     with opened(case_dir) as (case, conn):
-        doc_ids = None if every else [resolve_document(conn, doc) for doc in docs]
+        store = SqliteCaseStore(conn)
+        doc_ids = None if every else [store.documents.resolve(doc) for doc in docs]
     # The originals are leaked files: nothing they make the renderer do may reach out.
     with network_forbidden(), ProgressBar(enabled=sys.stderr.isatty(), unit="document") as bar:
         summary = reocr(case, doc_ids, options, progress=bar.update)

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 from culpa.store.api import DocumentState, NewDocument
+from culpa.store.sqlite import queries
 
 
 def metadata_json(metadata: Mapping[str, str]) -> str:
@@ -116,6 +118,15 @@ class SqliteDocuments:
 
     def mark_complete(self, document_id: int) -> None:
         self.conn.execute("UPDATE documents SET complete = 1 WHERE id = ?", (document_id,))
+
+    def resolve(self, ref: str) -> int:
+        return queries.resolve_document(self.conn, ref)
+
+    def counts(self) -> dict[str, Any]:
+        return queries.status_counts(self.conn)
+
+    def export(self) -> Iterator[dict[str, Any]]:
+        return queries.export_documents(self.conn)
 
     def mark_incomplete(self, document_ids: Iterable[int]) -> None:
         self.conn.executemany(

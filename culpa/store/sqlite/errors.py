@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Collection, Sequence
+from typing import Any
+
+from culpa.store.sqlite import queries
 
 
 class SqliteErrors:
@@ -90,3 +93,6 @@ class SqliteErrors:
             "FROM errors WHERE path >= ? AND path < ?",
             (new, len(old), low, high),
         )
+
+    def listed(self, kind: str | None = None) -> list[dict[str, Any]]:
+        return queries.list_errors(self.conn, kind)

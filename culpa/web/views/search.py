@@ -25,7 +25,6 @@ from culpa.search.engine import match_pattern, search
 from culpa.search.explain import explain_empty
 from culpa.search.facets import Facets
 from culpa.search.query import Query, parse
-from culpa.store.queries import status_counts
 from culpa.web.marks import find_spans, marked_snippet, snippet_window
 from culpa.web.state import state_of
 
@@ -256,7 +255,7 @@ def overview(request: Request) -> Response:
     """The case at a glance: counts, tags, starred documents, latest notes."""
     state = state_of(request)
     store = state.store()
-    counts = status_counts(state.conn())
+    counts = store.documents.counts()
     starred = store.annotations.starred_documents(MAX_STARRED_LISTED)
     notes = store.annotations.all_notes()
     notes.sort(key=lambda n: n.created_at, reverse=True)

@@ -1,14 +1,14 @@
-"""Read-side questions about a case, shared by the CLI (and later the web app)."""
+"""Read-side questions about a case (store.documents, store.errors, store.catalog), over SQLite."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from culpa.errors import UsageError
+from culpa.store.api import DocumentInfo, PageInfo, ThreadMessage
 from culpa.store.sqlite import analysis as analysis_store
 from culpa.store.sqlite.warnings import SqliteWarnings
 
@@ -16,80 +16,6 @@ from culpa.store.sqlite.warnings import SqliteWarnings
 THREADS = "threads"
 #: Shortest SHA-256 prefix accepted as a document reference.
 MIN_SHA_PREFIX = 4
-
-
-@dataclass(frozen=True, slots=True)
-class DocumentInfo:
-    id: int
-    sha256: str
-    size: int
-    mime: str
-    type: str
-    status: str
-    error_kind: str | None
-    error_message: str | None
-    page_count: int
-    metadata: dict[str, str]
-    paths: tuple[str, ...]
-
-    @property
-    def file_name(self) -> str:
-        """The name a reader knows the file by: the last part of its shortest path."""
-        return self.paths[0].rsplit("!/", 1)[-1].rsplit("/", 1)[-1] if self.paths else self.sha256
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "sha256": self.sha256,
-            "size": self.size,
-            "mime": self.mime,
-            "type": self.type,
-            "status": self.status,
-            "error_kind": self.error_kind,
-            "error_message": self.error_message,
-            "page_count": self.page_count,
-            "metadata": self.metadata,
-            "paths": list(self.paths),
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class PageInfo:
-    number: int
-    text: str
-    language: str | None
-    method: str
-    ocr_engine: str | None
-    ocr_confidence: float | None
-    width: float | None
-    height: float | None
-    words: list[list[float]]
-
-    def as_dict(self, *, words: bool = True) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "number": self.number,
-            "language": self.language,
-            "method": self.method,
-            "ocr_engine": self.ocr_engine,
-            "ocr_confidence": self.ocr_confidence,
-            "width": self.width,
-            "height": self.height,
-            "text": self.text,
-        }
-        if words:
-            data["words"] = [
-                {
-                    "x0": w[0],
-                    "y0": w[1],
-                    "x1": w[2],
-                    "y1": w[3],
-                    "start": int(w[4]),
-                    "end": int(w[5]),
-                    "confidence": w[6],
-                }
-                for w in self.words
-            ]
-        return data
 
 
 def _sort_paths(paths: list[str]) -> tuple[str, ...]:
@@ -257,28 +183,6 @@ def export_documents(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
             )
         ]
         yield data
-
-
-@dataclass(frozen=True, slots=True)
-class ThreadMessage:
-    """One message of a conversation, as ``culpa thread`` lists it."""
-
-    id: int
-    depth: int
-    date: str | None
-    sender: str | None
-    subject: str | None
-    path: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "depth": self.depth,
-            "date": self.date,
-            "from": self.sender,
-            "subject": self.subject,
-            "path": self.path,
-        }
 
 
 def _stored_thread(
