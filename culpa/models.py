@@ -80,6 +80,10 @@ class Page:
     ocr_engine: str | None = None
     #: Mean word confidence (0–100) for OCR'd pages.
     ocr_confidence: float | None = None
+    #: False for a page with no text layer to read (an image, a page that would not
+    #: parse): the ingest leaves its language unknown, where it detects the language of
+    #: every other page that has none (:func:`culpa.analysis.language.tag_languages`).
+    text_layer: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,8 +8,9 @@ characters themselves, because cld2 is fooled by short or mixed-script text.
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 import opencc
@@ -132,6 +133,22 @@ def _has_kana(text: str) -> bool:
 def page_language(page: Page) -> str:
     """The language ``page`` is tagged with: the one function ingest and the analyzer call."""
     return detect_language(page.text, ocr=page.method == "ocr")
+
+
+def tag_languages(pages: Iterable[Page]) -> tuple[Page, ...]:
+    """``pages``, each without a language given its :func:`page_language`.
+
+    Extractors leave :attr:`Page.language` unset; the ingest worker calls this on
+    a file's pages after extraction and OCR (an OCR'd page already carries the
+    language of its recognised text). A page without a text layer (an image not
+    OCR'd, a page that would not parse) keeps none.
+    """
+    return tuple(
+        dataclasses.replace(page, language=page_language(page))
+        if page.language is None and page.text_layer
+        else page
+        for page in pages
+    )
 
 
 class LanguageAnalyzer:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from culpa.analysis.dates import with_text_date
+from culpa.analysis.language import tag_languages
 from culpa.errors import ErrorKind, ExtractionError, storage_errno, storage_message
 from culpa.formats import registry
 from culpa.formats.base import ArchiveLimits, ExtractContext, no_progress
@@ -378,7 +379,7 @@ def _process(
         mime=mime,
         type=kind,
         extractor=base.extractor,
-        pages=tuple(page_row(page) for page in extracted.pages),
+        pages=tuple(page_row(page) for page in tag_languages(extracted.pages)),
         metadata=with_text_date(
             {key: str(value) for key, value in extracted.metadata.items()}, first_texts
         ),
@@ -403,7 +404,8 @@ def _respool(source: Path, target: Path, progress: Callable[[], None]) -> tuple[
     first: list[str] = []
     with target.open("wb") as out:
         for record in read_spool(source):
-            row = SpooledRow(page_row(record.page), record.table, record.rows)
+            (page,) = tag_languages((record.page,))
+            row = SpooledRow(page_row(page), record.table, record.rows)
             pickle.dump(row, out, protocol=pickle.HIGHEST_PROTOCOL)
             count += 1
             if len(first) < SPOOL_DATE_PAGES:

@@ -23,7 +23,6 @@ from typing import ClassVar
 
 from PIL import Image
 
-from culpa.analysis.language import detect_language
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext, PageImage
 from culpa.formats.documents.pdf import MAX_RENDER_PIXELS, OCR_DPI, is_usable_text
@@ -223,7 +222,7 @@ class DjvuExtractor:
                     words=words,
                     width=float(size.width),
                     height=float(size.height),
-                    language=detect_language(text) if text else None,
+                    text_layer=bool(text),
                 )
             )
             if context.ocr and not is_usable_text(text):

@@ -56,7 +56,6 @@ from docx.opc.part import PartFactory
 from docx.package import Package
 from docx.parts.document import DocumentPart
 
-from culpa.analysis.language import detect_language
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
 from culpa.formats.documents.docx_text import (
@@ -397,8 +396,5 @@ class DocxExtractor:
         if sections:
             last = chunks[-1].rstrip("\n")
             chunks[-1] = (last + "\n\n" if last else "") + "\n\n".join(sections)
-        pages = tuple(
-            Page(number=n, text=chunk, language=detect_language(chunk))
-            for n, chunk in enumerate(chunks, start=1)
-        )
+        pages = tuple(Page(number=n, text=chunk) for n, chunk in enumerate(chunks, start=1))
         return Extracted(pages=pages, metadata=metadata, children=children)

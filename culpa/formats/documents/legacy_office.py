@@ -59,7 +59,6 @@ from typing import ClassVar
 
 import pymupdf
 
-from culpa.analysis.language import detect_language
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext, PageImage
 from culpa.formats.documents.clock_fields import lock_word_fields, mark_clock_fields
@@ -139,7 +138,7 @@ def _annotation_comments(pdf: Path) -> dict[int, list[str]]:
 def _with_comments(page: Page, comments: list[str]) -> Page:
     # Appended after the text layer, so the words' offsets stay valid.
     text = f"{page.text}\n\nComments:\n" + "\n".join(comments)
-    return dataclasses.replace(page, text=text, language=detect_language(text))
+    return dataclasses.replace(page, text=text, text_layer=True)
 
 
 def _with_word_fields_locked(source: Path, scratch: Path, application: str) -> tuple[Path, int]:

@@ -47,7 +47,6 @@ from typing import Any, ClassVar
 
 import lxml.etree
 
-from culpa.analysis.language import detect_language
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
 from culpa.formats.documents.odf_sheets import extract_spreadsheet
@@ -86,10 +85,7 @@ def _chunk_text(chunk: Chunk, changes: list[str], prefix: str = "", suffix: str 
 
 
 def _pages(texts: list[str]) -> tuple[Page, ...]:
-    return tuple(
-        Page(number=number, text=text, language=detect_language(text))
-        for number, text in enumerate(texts, start=1)
-    )
+    return tuple(Page(number=number, text=text) for number, text in enumerate(texts, start=1))
 
 
 # --------------------------------------------------------------------------- documents

@@ -25,7 +25,6 @@ from typing import ClassVar
 import pymupdf
 from PIL import Image
 
-from culpa.analysis.language import detect_language
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext, PageImage
 from culpa.formats.registry import register
@@ -300,7 +299,7 @@ class PdfExtractor:
                 text, words = layer_text(page.get_textpage(flags=TEXT_FLAGS).extractWORDS())
             except _PDF_ERRORS as exc:
                 page_errors.append((number, str(exc)))
-                pages.append(Page(number=number, text=""))
+                pages.append(Page(number=number, text="", text_layer=False))
                 continue
             reordered = logical_order(text, words)
             if reordered[0] is not text:  # right-to-left lines stored in visual order
@@ -313,7 +312,6 @@ class PdfExtractor:
                     words=words,
                     width=rect.width,
                     height=rect.height,
-                    language=detect_language(text),
                 )
             )
             if context.ocr and _needs_ocr(page, text):

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from culpa.analysis.language import detect_language
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
 from culpa.formats.registry import register
@@ -265,7 +264,7 @@ class PptxExtractor:
                 if comments:
                     text += "\n\nComments:\n" + "\n".join(comments)
                 text = text.strip("\n")
-                pages.append(Page(number=number, text=text, language=detect_language(text)))
+                pages.append(Page(number=number, text=text))
             metadata = ooxml_properties(package)
             folder = posixpath.dirname(presentation_part) or "ppt"
             children = embedded_children(package, [f"{folder}/embeddings"], context)

@@ -30,7 +30,6 @@ from typing import ClassVar
 
 from striprtf import striprtf
 
-from culpa.analysis.language import detect_language
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
 from culpa.formats.registry import register
@@ -271,7 +270,6 @@ class RtfExtractor:
         while len(chunks) > 1 and not chunks[0].strip():
             chunks.pop(0)
         pages = tuple(
-            Page(number=number, text=chunk, language=detect_language(chunk))
-            for number, chunk in enumerate(chunks, start=1)
+            Page(number=number, text=chunk) for number, chunk in enumerate(chunks, start=1)
         )
         return Extracted(pages=pages, metadata=metadata)

@@ -22,7 +22,6 @@ from typing import ClassVar
 from charset_normalizer import from_bytes
 from charset_normalizer.constant import FREQUENCIES
 
-from culpa.analysis.language import detect_language
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
 from culpa.formats.registry import register
@@ -286,11 +285,8 @@ def split_pages(text: str, max_chars: int = MAX_PAGE_CHARS) -> list[str]:
 
 
 def text_pages(text: str) -> tuple[Page, ...]:
-    """Pages (with language) for already-decoded text."""
-    return tuple(
-        Page(number=n, text=chunk, language=detect_language(chunk))
-        for n, chunk in enumerate(split_pages(text), start=1)
-    )
+    """Pages for already-decoded text (the ingest tags their languages)."""
+    return tuple(Page(number=n, text=chunk) for n, chunk in enumerate(split_pages(text), start=1))
 
 
 @register

@@ -224,7 +224,7 @@ class ImageExtractor:
         for number, frame in enumerate(_frames(image), start=1):
             context.progress()
             width, height = _upright(frame).size
-            pages.append(Page(number=number, text="", width=width, height=height))
+            pages.append(Page(number=number, text="", width=width, height=height, text_layer=False))
         legible = [p.number for p in pages if min(p.width, p.height) >= MIN_TEXT_PIXELS]
         if context.ocr and len(legible) < len(pages):
             metadata["not_ocrd"] = f"{len(pages) - len(legible)} frames under {MIN_TEXT_PIXELS} px"

@@ -15,7 +15,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from culpa.analysis.language import detect_language
 from culpa.formats.tables.table_pages import (
     MAX_PAGE_CHARS,
     MAX_PAGE_ROWS,
@@ -118,4 +117,4 @@ class TablePager:
         number = self.next_page
         self.pages.append(TablePage(page=number, rows=tuple(self._rows)))
         self._lines, self._rows, self._chars = [], [], 0
-        return Page(number=number, text=text, language=detect_language(text))
+        return Page(number=number, text=text)

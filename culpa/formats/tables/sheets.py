@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from culpa.analysis.language import detect_language
 from culpa.formats.tables.pager import TablePager, sheet_columns
 from culpa.models import Page, Table
 
@@ -67,7 +66,7 @@ class SheetPages:
             self.notes.append(f"{len(comments)} comment" + ("" if len(comments) == 1 else "s"))
             text = f"Comments on sheet {self.name}:\n" + "\n".join(comments)
             number = len(self.book.pages) + 2
-            self.book.pages.append(Page(number=number, text=text, language=detect_language(text)))
+            self.book.pages.append(Page(number=number, text=text))
         if note:
             self.notes.append(note)
         detail = f" ({'; '.join(self.notes)})" if self.notes else ""
@@ -92,5 +91,5 @@ class WorkbookPages:
         count = len(self.overview)
         lines = [f"Sheets ({count}):" if count else "No sheets.", *self.overview]
         text = "\n".join(lines)
-        first = Page(number=1, text=text, language=detect_language(text))
+        first = Page(number=1, text=text)
         return (first, *self.pages), tuple(self.tables)

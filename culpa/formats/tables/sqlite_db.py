@@ -54,7 +54,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from culpa.analysis.language import detect_language
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
 from culpa.formats.registry import register
@@ -477,7 +476,7 @@ class SqliteExtractor:
                         continue
                     reader.read_table(obj.name)
         overview = _overview(objects, reader.reads, virtual, header)
-        pages = [Page(number=1, text=overview, language=detect_language(overview)), *reader.pages]
+        pages = [Page(number=1, text=overview), *reader.pages]
         tables = tuple(read.table for read in reader.reads if read.table is not None)
         counts = Counter(obj.type for obj in objects)
         metadata["tables"] = str(len(reader.reads))

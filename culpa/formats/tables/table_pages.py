@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from culpa.analysis.language import detect_language
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.documents.text import bom_encoding, guess_encoding
 from culpa.models import Page, Table, TablePage
@@ -179,7 +178,7 @@ class PageOutput:
         return TableBuilder(self, len(self._tables) - 1)
 
     def _page(self, text: str) -> Page:
-        return Page(number=self.count + 1, text=text, language=detect_language(text))
+        return Page(number=self.count + 1, text=text)
 
     def _add(self, record: SpooledPage) -> None:
         self.count += 1

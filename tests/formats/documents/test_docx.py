@@ -12,6 +12,7 @@ from culpa.formats import registry
 from culpa.formats.base import ExtractContext
 from culpa.formats.documents.docx import DocxExtractor
 from tests.conftest import CORPUS
+from tests.formats.tagging import tagged
 
 
 def _document(path: Path, *, page_break: bool) -> Path:
@@ -40,8 +41,10 @@ def _context(tmp_path: Path) -> ExtractContext:
 
 
 def test_paragraphs_tables_headers_in_order(tmp_path: Path) -> None:
-    result = DocxExtractor().extract(
-        _document(tmp_path / "a.docx", page_break=False), _context(tmp_path)
+    result = tagged(
+        DocxExtractor().extract(
+            _document(tmp_path / "a.docx", page_break=False), _context(tmp_path)
+        )
     )
     assert len(result.pages) == 1
     text = result.pages[0].text

@@ -33,6 +33,7 @@ from culpa.formats.support.libreoffice import libreoffice_converted, network_iso
 from culpa.formats.support.ole import embedded_files, ole_metadata
 from culpa.models import Extracted
 from tests.conftest import CORPUS
+from tests.formats.tagging import tagged
 
 # scripts/setup.sh installs LibreOffice: a missing one is a failure, not a skip.
 needs_office = pytest.mark.usefixtures("_libreoffice_installed")
@@ -118,7 +119,7 @@ def _extract_in_worker(kind: str, path: str, workdir: str) -> tuple[Extracted, f
     """Runs in a separate worker process: (result, seconds, pid)."""
     started = time.monotonic()
     extractor = DocExtractor() if kind == "doc" else PptExtractor()
-    result = extractor.extract(Path(path), ExtractContext(workdir=Path(workdir), ocr=False))
+    result = tagged(extractor.extract(Path(path), ExtractContext(workdir=Path(workdir), ocr=False)))
     return result, time.monotonic() - started, os.getpid()
 
 

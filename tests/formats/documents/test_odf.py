@@ -13,6 +13,7 @@ from culpa.formats.documents.odf import OdpExtractor, OdsExtractor, OdtExtractor
 from culpa.formats.registry import extractor_class_for
 from culpa.formats.sniff import detect_mime
 from tests.conftest import CORPUS
+from tests.formats.tagging import tagged
 
 NAMESPACES = (
     'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
@@ -138,7 +139,7 @@ def test_text_document_pages_sections_and_metadata(tmp_path: Path) -> None:
     path = _text_document(tmp_path / "a.odt")
     assert detect_mime(path) == MIME["text"]
     assert extractor_class_for(MIME["text"]) is OdtExtractor
-    result = OdtExtractor().extract(path, _context(tmp_path))
+    result = tagged(OdtExtractor().extract(path, _context(tmp_path)))
     texts = [page.text for page in result.pages]
     assert len(texts) == 4, texts
     first = texts[0]

@@ -13,6 +13,7 @@ from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
 from culpa.formats.documents.pdf import PdfExtractor
 from culpa.ingest.ocr_stage import extract_with_ocr
+from tests.formats.tagging import tagged
 
 CJK_FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 LINE = "关于加强社会稳定工作的通知 Notice on stability work 2017"
@@ -48,7 +49,7 @@ def _scan(path: Path) -> Path:
 
 
 def test_born_digital_text_words_and_metadata(tmp_path: Path) -> None:
-    result = PdfExtractor().extract(_born_digital(tmp_path / "a.pdf"), _context(tmp_path))
+    result = tagged(PdfExtractor().extract(_born_digital(tmp_path / "a.pdf"), _context(tmp_path)))
     assert len(result.pages) == 2
     page = result.pages[0]
     assert "关于加强社会稳定工作的通知" in page.text

@@ -12,6 +12,7 @@ from culpa.formats import registry
 from culpa.formats.base import ExtractContext
 from culpa.formats.documents.pptx import PptxExtractor
 from tests.conftest import CORPUS
+from tests.formats.tagging import tagged
 
 OFFICE = CORPUS / "office"
 needs_corpus = pytest.mark.skipif(not OFFICE.is_dir(), reason="shared corpus not present")
@@ -54,7 +55,7 @@ def _presentation(path: Path) -> Path:
 
 
 def test_one_page_per_slide_with_notes_and_hidden_marked(tmp_path: Path) -> None:
-    result = PptxExtractor().extract(_presentation(tmp_path / "a.pptx"), _context(tmp_path))
+    result = tagged(PptxExtractor().extract(_presentation(tmp_path / "a.pptx"), _context(tmp_path)))
     assert [page.text for page in result.pages] == [
         "工作总结\n第一点\n第二点\ngrouped note\n地区\t人数\n喀什\t1200\n\nNotes:\n只在内部讲",
         "[hidden slide]\nHidden figures",

@@ -11,6 +11,7 @@ from culpa.formats.documents.rtf import RtfExtractor
 from culpa.formats.registry import extractor_class_for
 from culpa.formats.sniff import detect_mime
 from tests.conftest import CORPUS
+from tests.formats.tagging import tagged
 
 
 def _gbk_escapes(text: str) -> str:
@@ -47,7 +48,7 @@ def test_chinese_text_info_and_page_breaks(tmp_path: Path) -> None:
     path = tmp_path / "memo.rtf"
     path.write_text(_chinese_rtf(), encoding="ascii")
     assert extractor_class_for(detect_mime(path)) is RtfExtractor
-    result = RtfExtractor().extract(path, _context(tmp_path))
+    result = tagged(RtfExtractor().extract(path, _context(tmp_path)))
     assert [page.text for page in result.pages] == [
         "中文测试：关于加强管理的通知\nEuro € sign, emoji 😀",
         "第二页 page two",

@@ -16,6 +16,7 @@ from culpa.formats.documents.text import (
 )
 from culpa.formats.sniff import looks_like_text
 from tests.conftest import CORPUS
+from tests.formats.tagging import tagged
 
 SIMPLIFIED = "关于进一步加强新疆维吾尔自治区社会稳定工作的通知。各地区各部门要认真贯彻落实。"
 TRADITIONAL = "關於進一步加強社會穩定工作的通知。各地區各部門要認真貫徹落實，切實做好有關工作。"
@@ -69,7 +70,9 @@ def test_extract_records_encoding_and_language(tmp_path: Path) -> None:
     pages, metadata = _extract(tmp_path, SIMPLIFIED.encode("gb2312"))
     assert pages == [SIMPLIFIED]
     assert metadata["encoding"] == "gb18030"
-    result = TextExtractor().extract(tmp_path / "file.txt", ExtractContext(workdir=tmp_path))
+    result = tagged(
+        TextExtractor().extract(tmp_path / "file.txt", ExtractContext(workdir=tmp_path))
+    )
     assert result.pages[0].language == "zh-Hans"
 
 

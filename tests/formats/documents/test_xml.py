@@ -11,6 +11,7 @@ from culpa.formats.base import ExtractContext
 from culpa.formats.documents.xml import MAX_XML_BYTES, SvgExtractor, XmlExtractor
 from culpa.models import Extracted
 from tests.conftest import CORPUS
+from tests.formats.tagging import tagged
 
 SVG = """<?xml version="1.0" encoding="UTF-8"?>
 <!-- Generator: Adobe Illustrator 16.0.0, SVG Export Plug-In . SVG Version: 6.00 Build 0)  -->
@@ -34,7 +35,7 @@ def _extract(tmp_path: Path, data: bytes, name: str = "doc.xml") -> Extracted:
     path = tmp_path / name
     path.write_bytes(data)
     cls = SvgExtractor if name.endswith((".svg", ".svgz")) else XmlExtractor
-    return cls().extract(path, ExtractContext(workdir=tmp_path / "work"))
+    return tagged(cls().extract(path, ExtractContext(workdir=tmp_path / "work")))
 
 
 def _text(result: Extracted) -> str:

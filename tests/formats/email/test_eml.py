@@ -11,6 +11,7 @@ from culpa.formats.base import ExtractContext
 from culpa.formats.email.eml import EmlExtractor
 from culpa.formats.sniff import detect_mime
 from culpa.models import Extracted
+from tests.formats.tagging import tagged
 
 
 def _extract(tmp_path: Path, data: bytes) -> Extracted:
@@ -18,7 +19,7 @@ def _extract(tmp_path: Path, data: bytes) -> Extracted:
     path.write_bytes(data)
     work = tmp_path / "work"
     work.mkdir(exist_ok=True)
-    return EmlExtractor().extract(path, ExtractContext(workdir=work))
+    return tagged(EmlExtractor().extract(path, ExtractContext(workdir=work)))
 
 
 def test_headers_plain_body_and_attachments(tmp_path: Path) -> None:

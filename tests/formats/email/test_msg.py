@@ -26,6 +26,7 @@ from culpa.formats.registry import extractor_class_for
 from culpa.formats.sniff import detect_mime
 from culpa.models import Extracted
 from tests.conftest import CORPUS
+from tests.formats.tagging import tagged
 
 LONG, SYSTIME, UNICODE, STRING8, BINARY = 0x3, 0x40, 0x1F, 0x1E, 0x102
 UNICODE_STORE = {(0x340D, LONG): 0x40000}  # PR_STORE_SUPPORT_MASK: strings are Unicode
@@ -108,7 +109,7 @@ def build_msg(
 
 def _extract(path: Path, work: Path, **limits: int) -> Extracted:
     context = ExtractContext(workdir=work, limits=ArchiveLimits(**limits))
-    return MsgExtractor().extract(path, context)
+    return tagged(MsgExtractor().extract(path, context))
 
 
 @pytest.fixture(autouse=True)

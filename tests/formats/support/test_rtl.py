@@ -13,6 +13,7 @@ from culpa.ingest.runner import IngestOptions, ingest
 from culpa.search.engine import search
 from culpa.store.case import Case
 from tests.conftest import CORPUS
+from tests.formats.tagging import tagged
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 #: Logical order, as typed: Uyghur with a Latin name, a year and punctuation.
@@ -65,7 +66,7 @@ def test_a_visual_order_layer_is_stored_in_logical_order(tmp_path: Path) -> None
     path = visual_order_pdf(tmp_path / "visual.pdf")
     assert _raw_layer(path).splitlines()[0] == "ىتايىبەدەئ ەۋ ىلىت رۇغيۇئ"  # what MuPDF reads
 
-    result = PdfExtractor().extract(path, ExtractContext(workdir=tmp_path / "w"))
+    result = tagged(PdfExtractor().extract(path, ExtractContext(workdir=tmp_path / "w")))
     (page,) = result.pages
     lines = page.text.splitlines()
     assert lines[0] == LINES[0]

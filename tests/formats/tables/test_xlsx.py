@@ -15,6 +15,7 @@ from culpa.formats.tables import xlsx
 from culpa.formats.tables.xlsx import XlsxExtractor
 from culpa.formats.tables.xlsx_cells import format_kind, format_number, format_serial_date
 from tests.conftest import CORPUS
+from tests.formats.tagging import tagged
 
 OFFICE = CORPUS / "office"
 needs_corpus = pytest.mark.skipif(not OFFICE.is_dir(), reason="shared corpus not present")
@@ -49,7 +50,9 @@ def _openpyxl_workbook(path: Path) -> Path:
 
 
 def test_every_sheet_is_a_table_after_an_overview_page(tmp_path: Path) -> None:
-    result = XlsxExtractor().extract(_openpyxl_workbook(tmp_path / "a.xlsx"), _context(tmp_path))
+    result = tagged(
+        XlsxExtractor().extract(_openpyxl_workbook(tmp_path / "a.xlsx"), _context(tmp_path))
+    )
     texts = [page.text for page in result.pages]
     assert texts == [
         "Sheets (4):\n"
