@@ -9,7 +9,7 @@ import pytest
 
 from culpa.ingest.runner import IngestOptions, ingest
 from culpa.store.case import Case
-from culpa.store.verify import verify_case
+from culpa.store.sqlite.verify import verify_case
 
 OPTIONS = IngestOptions(workers=1, ocr=False)
 

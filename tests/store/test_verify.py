@@ -16,7 +16,7 @@ from culpa.cli.main import cli
 from culpa.errors import ExitCode
 from culpa.ingest.runner import IngestOptions, ingest
 from culpa.store.case import Case
-from culpa.store.verify import ProblemKind, verify_case
+from culpa.store.sqlite.verify import ProblemKind, verify_case
 from tests.ingest.trove import make_pdf, zip_bytes
 
 PDF = make_pdf(["Minutes of the meeting", "新疆 工作 会议"])

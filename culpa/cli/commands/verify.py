@@ -31,7 +31,7 @@ def verify(case_dir: str | None, as_json: bool) -> None:
     from tqdm import tqdm
 
     from culpa.store.case import CASE_ENV, Case, open_case
-    from culpa.store.verify import verify_case
+    from culpa.store.sqlite.verify import verify_case
 
     try:
         case = open_case(case_dir)

@@ -6,6 +6,9 @@ every blob under ``blobs/`` whole (streamed, several at once: hashlib and file r
 release the GIL, so threads use every core), runs SQLite's ``PRAGMA integrity_check``
 and FTS5's ``integrity-check`` on ``page_index``, and names each problem with the
 documents (id and provenance paths) it affects. It changes nothing in the case.
+
+It lives with the SQLite store because its database checks are SQLite's own: a
+second backend brings its own ``culpa verify`` checks beside the blob hashing.
 """
 
 from __future__ import annotations
