@@ -1,4 +1,4 @@
-"""``culpa verify``: check that a case is intact (culpa/store/verify.py).
+"""``culpa verify``: check that a case is intact (culpa/store/sqlite/verify.py).
 
 Registered on the ``culpa`` group in culpa/cli/main.py.
 """
