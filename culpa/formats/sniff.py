@@ -17,7 +17,7 @@ from pathlib import Path
 import magic
 import olefile
 
-from culpa.formats.documents.text import guess_encoding
+from culpa.formats.support.plain_text import guess_encoding
 from culpa.formats.tables.delimited import sniff_shape
 from culpa.formats.tables.json_table import looks_like_json_lines
 

@@ -35,8 +35,8 @@ from pathlib import Path
 
 import nh3
 
-from culpa.formats.documents.text import decode_text
 from culpa.formats.email.mail_record import BodyRange, html_body_part
+from culpa.formats.support.plain_text import decode_text
 
 #: Outlook messages: their HTML body is read with extract-msg.
 OUTLOOK_MIME = "application/vnd.ms-outlook"

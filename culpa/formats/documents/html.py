@@ -17,14 +17,14 @@ import lxml.etree
 import lxml.html
 
 from culpa.formats.base import ExtractContext
-from culpa.formats.documents.text import (
+from culpa.formats.registry import register
+from culpa.formats.support.plain_text import (
     bom_encoding,
     decode_text,
     normalise_newlines,
     read_bounded,
     text_pages,
 )
-from culpa.formats.registry import register
 from culpa.models import Extracted
 
 #: Larger HTML files are refused (bytes).

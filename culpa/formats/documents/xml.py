@@ -47,8 +47,8 @@ import lxml.etree
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
 from culpa.formats.documents.html import decode_html
-from culpa.formats.documents.text import normalise_newlines, read_bounded, text_pages
 from culpa.formats.registry import register
+from culpa.formats.support.plain_text import normalise_newlines, read_bounded, text_pages
 from culpa.formats.support.safe_xml import is_entity_attack, safe_parser
 from culpa.models import Extracted
 

@@ -25,7 +25,6 @@ from typing import ClassVar
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
 from culpa.formats.documents.html import html_to_text
-from culpa.formats.documents.text import decode_text, normalise_newlines, read_bounded, text_pages
 from culpa.formats.email.mail_record import (
     MAIL_VIEW_KEY,
     AttachmentRecord,
@@ -35,6 +34,12 @@ from culpa.formats.email.mail_record import (
     record_metadata,
 )
 from culpa.formats.registry import register
+from culpa.formats.support.plain_text import (
+    decode_text,
+    normalise_newlines,
+    read_bounded,
+    text_pages,
+)
 from culpa.models import Child, Extracted
 from culpa.sources.archive import unique_name
 

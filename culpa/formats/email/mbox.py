@@ -28,8 +28,8 @@ from typing import IO, ClassVar
 
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
-from culpa.formats.documents.text import decode_text, text_pages
 from culpa.formats.registry import register
+from culpa.formats.support.plain_text import decode_text, text_pages
 from culpa.models import Child, Extracted
 from culpa.sources.archive import check_depth
 

@@ -45,7 +45,10 @@ from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
 from culpa.formats.documents.html import decode_html, html_to_text
 from culpa.formats.documents.rtf import rtf_to_text
-from culpa.formats.documents.text import (
+from culpa.formats.email.eml import HEADERS, AttachmentWriter, safe_name
+from culpa.formats.email.mail_record import MAIL_VIEW_KEY, MailRecord, record_metadata
+from culpa.formats.email.mbox import header_text, iso_date, subject_file_name
+from culpa.formats.support.plain_text import (
     MIN_CJK_PLAUSIBILITY,
     cjk_plausibility,
     decode_text,
@@ -53,9 +56,6 @@ from culpa.formats.documents.text import (
     normalise_newlines,
     text_pages,
 )
-from culpa.formats.email.eml import HEADERS, AttachmentWriter, safe_name
-from culpa.formats.email.mail_record import MAIL_VIEW_KEY, MailRecord, record_metadata
-from culpa.formats.email.mbox import header_text, iso_date, subject_file_name
 from culpa.models import Extracted
 from culpa.sources.archive import check_depth
 

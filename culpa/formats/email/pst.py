@@ -48,10 +48,10 @@ from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
 from culpa.formats.documents.html import decode_html
 from culpa.formats.documents.rtf import rtf_to_text
-from culpa.formats.documents.text import decode_text, text_pages
 from culpa.formats.email.eml import safe_name
 from culpa.formats.email.mbox import MAX_INDEX_LINES, header_text, iso_date, subject_file_name
 from culpa.formats.registry import register
+from culpa.formats.support.plain_text import decode_text, text_pages
 from culpa.formats.support.tools import require_tool, run_tool
 from culpa.models import Child, Extracted, PartialFailure
 from culpa.sources.archive import check_depth, unique_name

@@ -18,9 +18,14 @@ from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
 from culpa.formats.documents.html import html_to_text
 from culpa.formats.documents.rtf import rtf_to_text
-from culpa.formats.documents.text import decode_text, normalise_newlines, read_bounded, text_pages
 from culpa.formats.email.eml import safe_name
 from culpa.formats.registry import register
+from culpa.formats.support.plain_text import (
+    decode_text,
+    normalise_newlines,
+    read_bounded,
+    text_pages,
+)
 from culpa.models import Extracted
 from culpa.sources.archive import Unpacker
 

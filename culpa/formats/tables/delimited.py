@@ -1,6 +1,6 @@
 """CSV and TSV files as tables: rows kept as rows, with their column names.
 
-The encoding is guessed on a sample as for plain text (culpa.formats.documents.text), then
+The encoding is guessed on a sample as for plain text (culpa.formats.support.plain_text), then
 the whole file is decoded incrementally, so its size does not matter (a spool
 holds the pages of a large one, culpa.formats.tables.table_pages). The delimiter
 (comma, tab, semicolon or bar) is the one that splits the sample's records into
@@ -31,8 +31,8 @@ from typing import BinaryIO, ClassVar
 
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
-from culpa.formats.documents.text import TextExtractor
 from culpa.formats.registry import register
+from culpa.formats.support.plain_text import read_text_file
 from culpa.formats.tables.table_pages import (
     MAX_COLUMNS,
     PageOutput,
@@ -181,7 +181,7 @@ class DelimitedExtractor:
                     raise ExtractionError(ErrorKind.EMPTY, "file is empty")
                 shape = sniff_shape(found[0], complete=complete) if found else None
                 if found is None or shape is None:
-                    return _as_text(path, context)
+                    return _as_text(path)
                 codec = found[1]
                 handle.seek(bom_length(sample))
                 return _read_table(handle, codec, shape, context, context.name or path.name)
@@ -189,8 +189,8 @@ class DelimitedExtractor:
             raise ExtractionError(ErrorKind.UNREADABLE, f"cannot read file: {exc}") from exc
 
 
-def _as_text(path: Path, context: ExtractContext) -> Extracted:
-    extracted = TextExtractor().extract(path, context)
+def _as_text(path: Path) -> Extracted:
+    extracted = read_text_file(path)
     return Extracted(pages=extracted.pages, metadata={**extracted.metadata, "table": "no"})
 
 

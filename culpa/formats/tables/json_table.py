@@ -26,14 +26,14 @@ from typing import Any, BinaryIO, ClassVar
 
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
-from culpa.formats.documents.text import (
-    TextExtractor,
+from culpa.formats.registry import register
+from culpa.formats.support.plain_text import (
     decode_text,
     normalise_newlines,
     read_bounded,
+    read_text_file,
     text_pages,
 )
-from culpa.formats.registry import register
 from culpa.formats.tables.table_pages import (
     MAX_COLUMNS,
     PageOutput,
@@ -208,7 +208,7 @@ def _read_lines(handle: BinaryIO, codec: str, context: ExtractContext, name: str
 
 def _read_document(path: Path, context: ExtractContext) -> Extracted:
     if path.stat().st_size > MAX_JSON_BYTES:
-        extracted = TextExtractor().extract(path, context)
+        extracted = read_text_file(path)
         note = f"over {MAX_JSON_BYTES:,} bytes: read as text, not parsed"
         return Extracted(pages=extracted.pages, metadata={**extracted.metadata, "json": note})
     data = read_bounded(path, MAX_JSON_BYTES)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from culpa.errors import ErrorKind, ExtractionError
-from culpa.formats.documents.text import bom_encoding, guess_encoding
+from culpa.formats.support.plain_text import bom_encoding, guess_encoding
 from culpa.models import Page, Table, TablePage
 
 #: Rows a page holds at most.

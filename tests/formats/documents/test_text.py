@@ -7,14 +7,14 @@ import pytest
 
 from culpa.errors import ErrorKind, ExtractionError
 from culpa.formats.base import ExtractContext
-from culpa.formats.documents.text import (
+from culpa.formats.documents.text import TextExtractor
+from culpa.formats.sniff import looks_like_text
+from culpa.formats.support.plain_text import (
     MAX_PAGE_CHARS,
-    TextExtractor,
     decode_text,
     guess_encoding,
     split_pages,
 )
-from culpa.formats.sniff import looks_like_text
 from tests.conftest import CORPUS
 from tests.formats.tagging import tagged
 
@@ -163,7 +163,7 @@ def test_terminal_escapes_are_not_iso2022() -> None:
 
 def test_a_short_gbk_string_is_not_read_as_euc_tw() -> None:
     """Any GB2312 bytes decode as EUC-TW; on a few characters the rare codec must not win."""
-    from culpa.formats.documents.text import _decode_cjk
+    from culpa.formats.support.plain_text import _decode_cjk
 
     best = _decode_cjk("原始内容".encode("gbk"), final=True)
     assert best is not None and best[:2] == ("原始内容", "gb18030")
