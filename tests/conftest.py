@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from culpa.formats import registry as formats
 from culpa.store.case import Case, init_case, schema_sql
 
 #: The shared real-world corpus beside the repository, when present.
@@ -36,3 +37,23 @@ def _quiet_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mo
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.delenv("CULPA_CASE", raising=False)
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+
+@pytest.fixture(autouse=True)
+def _test_extractors_only_where_declared(request: pytest.FixtureRequest) -> None:
+    """A test's extractor is registered only for the test modules that name it.
+
+    Helper modules (``tests/ingest/faulty.py``, ``temp_holder.py``) register a
+    fault-injecting text extractor when imported, so an ingest's workers that
+    import them by name get it too. Imported at collection, they would stay
+    registered for every later test in the process, and an ingest sends the
+    modules of every registered extractor to its workers: a ``.txt`` or toy
+    file elsewhere would be read by the faulty extractor. A test module lists
+    the ones it uses in ``TEST_EXTRACTORS``; every other one is removed first.
+    """
+    wanted = tuple(getattr(request.module, "TEST_EXTRACTORS", ()))
+    for cls in formats.registered():
+        if cls.__module__.startswith("tests.") and cls not in wanted:
+            formats.unregister(cls)
+    for cls in wanted:
+        formats.register(cls)

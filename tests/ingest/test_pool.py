@@ -13,6 +13,9 @@ from culpa.ingest.runner import IngestOptions, ingest
 from culpa.store.case import Case
 from tests.ingest import faulty
 
+#: Registered for this module's tests only (tests/conftest.py).
+TEST_EXTRACTORS = (faulty.FaultyTextExtractor,)
+
 LIMITS = FileLimits(timeout=1.5, memory_bytes=600 * 1024**2)
 OPTIONS = IngestOptions(
     workers=2, ocr=False, limits=LIMITS, extractor_modules=("tests.ingest.faulty",)

@@ -28,6 +28,9 @@ from culpa.store.case import Case, init_case
 from tests.ingest import faulty
 from tests.ingest.trove import zip_bytes
 
+#: Registered for this module's tests only (tests/conftest.py).
+TEST_EXTRACTORS = (faulty.FaultyTextExtractor,)
+
 OPTIONS = IngestOptions(workers=2, ocr=False)
 FULL = "the disk holding the case is full: free space and run the same command again"
 #: Size of the file system made for a test (MiB): a case, its files twice (blobs and

@@ -18,6 +18,9 @@ from culpa.ingest.temp_root import case_temp, case_temp_root
 from culpa.store.case import Case, init_case
 from tests.ingest import temp_holder
 
+#: Registered for this module's tests only (tests/conftest.py).
+TEST_EXTRACTORS = (temp_holder.TempHoldingTextExtractor,)
+
 REPO = Path(__file__).resolve().parents[2]
 #: Seconds a run may take to reach its held file (a guard against a hang, not a timing).
 READY_SECONDS = 300
