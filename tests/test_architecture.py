@@ -18,18 +18,7 @@ PACKAGE = "culpa"
 
 #: Module edges ("importer", "imported") that still close a cycle, each named with the
 #: work that will remove it. Take an edge off once that work is done.
-KNOWN_EDGES: frozenset[tuple[str, str]] = frozenset(
-    {
-        # store/sqlite (issue 11, the store's areas being moved in): these modules import
-        # their siblings with ``from culpa.store.sqlite import queries`` / ``analysis``,
-        # which runs the package's __init__, and that imports them (through catalog,
-        # fts and queries) to build SqliteCaseStore. Import the sibling modules by their
-        # own names, or build the store outside __init__, and remove these three.
-        ("culpa.store.sqlite.documents", "culpa.store.sqlite"),
-        ("culpa.store.sqlite.errors", "culpa.store.sqlite"),
-        ("culpa.store.sqlite.queries", "culpa.store.sqlite"),
-    }
-)
+KNOWN_EDGES: frozenset[tuple[str, str]] = frozenset()
 
 Graph = Mapping[str, Iterable[str]]
 

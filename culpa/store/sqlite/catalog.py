@@ -17,6 +17,7 @@ from culpa.store.api import DocumentSummary
 
 if TYPE_CHECKING:
     from culpa.store.api import DocumentInfo, PageInfo, ThreadMessage
+from culpa.store.sqlite.queries import document_info, email_thread, page_info
 from culpa.store.sqlite.words import page_words
 
 #: A document's year: the first four characters of the date its text states
@@ -112,17 +113,10 @@ class SqliteCatalog:
         return page_words(self.conn, page_ids)
 
     def document_info(self, document_id: int) -> DocumentInfo:
-        # Imported here: sqlite/queries.py imports this package (its warnings area).
-        from culpa.store.sqlite.queries import document_info
-
         return document_info(self.conn, document_id)
 
     def page_info(self, document_id: int, number: int) -> PageInfo:
-        from culpa.store.sqlite.queries import page_info  # see document_info
-
         return page_info(self.conn, document_id, number)
 
     def email_thread(self, document_id: int) -> list[ThreadMessage]:
-        from culpa.store.sqlite.queries import email_thread  # see document_info
-
         return email_thread(self.conn, document_id)

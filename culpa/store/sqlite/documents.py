@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from culpa.store.api import DocumentState, NewDocument
-from culpa.store.sqlite import queries
+from culpa.store.sqlite.queries import export_documents, resolve_document, status_counts
 
 
 def metadata_json(metadata: Mapping[str, str]) -> str:
@@ -120,13 +120,13 @@ class SqliteDocuments:
         self.conn.execute("UPDATE documents SET complete = 1 WHERE id = ?", (document_id,))
 
     def resolve(self, ref: str) -> int:
-        return queries.resolve_document(self.conn, ref)
+        return resolve_document(self.conn, ref)
 
     def counts(self) -> dict[str, Any]:
-        return queries.status_counts(self.conn)
+        return status_counts(self.conn)
 
     def export(self) -> Iterator[dict[str, Any]]:
-        return queries.export_documents(self.conn)
+        return export_documents(self.conn)
 
     def mark_incomplete(self, document_ids: Iterable[int]) -> None:
         self.conn.executemany(

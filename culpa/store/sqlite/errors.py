@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from culpa.store.sqlite import queries
+from culpa.store.sqlite.queries import list_errors
 
 
 class SqliteErrors:
@@ -95,4 +95,4 @@ class SqliteErrors:
         )
 
     def listed(self, kind: str | None = None) -> list[dict[str, Any]]:
-        return queries.list_errors(self.conn, kind)
+        return list_errors(self.conn, kind)

@@ -9,7 +9,7 @@ from typing import Any
 
 from culpa.errors import UsageError
 from culpa.store.api import DocumentInfo, PageInfo, ThreadMessage
-from culpa.store.sqlite import analysis as analysis_store
+from culpa.store.sqlite.analysis import document_findings, documents_with, failure_counts, failures
 from culpa.store.sqlite.warnings import SqliteWarnings
 
 #: The analyzer whose stored threads email_thread reads (culpa.analysis.threads).
@@ -93,7 +93,7 @@ def page_info(conn: sqlite3.Connection, doc_id: int, number: int) -> PageInfo:
 
 
 def status_counts(conn: sqlite3.Connection) -> dict[str, Any]:
-    analysis_failures = analysis_store.failure_counts(conn)
+    analysis_failures = failure_counts(conn)
     warnings = SqliteWarnings(conn).counts()
     one = conn.execute(
         "SELECT (SELECT count(*) FROM provenance), (SELECT count(*) FROM documents), "
@@ -150,7 +150,7 @@ def list_errors(conn: sqlite3.Connection, kind: str | None = None) -> list[dict[
             "recorded_at": failure.done_at,
             "analyzer": failure.analyzer,
         }
-        for failure in analysis_store.failures(conn, kind)
+        for failure in failures(conn, kind)
     )
     # Then the parts of stored documents that could not be read: warnings, not failures.
     rows.extend(
@@ -192,14 +192,14 @@ def _stored_thread(
     thread = next(
         (
             value
-            for label, *_span, value in analysis_store.document_findings(conn, doc_id, THREADS)
+            for label, *_span, value in document_findings(conn, doc_id, THREADS)
             if label == "thread"
         ),
         None,
     )
     if thread is None:
         return None
-    found = dict(analysis_store.documents_with(conn, THREADS, "thread", thread))
+    found = dict(documents_with(conn, THREADS, "thread", thread))
     metadata: dict[int, dict[str, str]] = {}
     paths: dict[int, str] = {}
     for row_id, raw, path in conn.execute(
