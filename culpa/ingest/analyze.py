@@ -51,9 +51,10 @@ from culpa.ingest.executors.base import (
 from culpa.ingest.stages import ANALYZE, AnalyzeStage, Outcome, drive
 from culpa.ingest.temp_root import case_temp
 from culpa.models import StoredDocument
-from culpa.store.api import Analysis, finding_rows
+from culpa.store.api import Analysis
 from culpa.store.case import Case
 from culpa.store.lock import CaseLock
+from culpa.store.records import finding_rows
 
 #: Seconds one analyzer may spend on one document before its worker is killed. Analyzers
 #: read stored text, never parse files, so this is far past any honest document.

@@ -45,8 +45,8 @@ from culpa.ingest.executors.base import Event, Executor, Report, Task
 from culpa.ingest.ocr_stage import PageOcr, ocr_pages
 from culpa.ingest.worker import WorkerConfig, WorkItem, WorkResult, process
 from culpa.models import StoredDocument
-from culpa.store.api import FindingRow, finding_rows
 from culpa.store.case import Case
+from culpa.store.records import FindingRow, finding_rows
 
 #: The stages' names, as tasks give them.
 EXTRACT, OCR, ANALYZE = "extract", "ocr", "analyze"

@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from culpa.ingest.worker import WorkResult, read_page_spool
-from culpa.store.api import CaseStore, NewDocument
+from culpa.store.api import CaseStore
+from culpa.store.records import NewDocument
 
 #: Pages of a spooled document indexed by one statement.
 SPOOL_INDEX_BATCH = 200

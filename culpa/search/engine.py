@@ -3,7 +3,7 @@
 The case's full-text index (``store.index``: FTS5 and bm25 over the bigram
 index in SQLite, see :mod:`culpa.store.sqlite.fts` and :mod:`culpa.index.tokens`)
 finds and ranks candidate pages for the query's MATCH expression and its
-filters (:class:`culpa.store.api.PageFilters`, data the index turns into its own
+filters (:class:`culpa.store.records.PageFilters`, data the index turns into its own
 query); only the returned page texts are read, folded with an offset map and
 searched for the query's positive terms, which gives the span in ``pages.text``
 that a citation points to.
@@ -28,7 +28,8 @@ from culpa.models import Hit
 from culpa.search.doubt import DOUBT_CLOSE, DOUBT_OPEN, doubtful_words
 from culpa.search.expression import Term
 from culpa.search.query import Query, parse
-from culpa.store.api import CaseStore, PageFilters, TextIndex
+from culpa.store.api import CaseStore, TextIndex
+from culpa.store.records import PageFilters
 from culpa.store.sqlite import as_store
 
 #: Characters of context on each side of the match in a snippet.

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
-from culpa.store.api import PageTable
+from culpa.store.records import PageTable
 from culpa.web.marks import Doubt, Segment, with_doubts
 
 

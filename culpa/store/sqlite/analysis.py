@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from culpa.models import PAGE_LANGUAGE, Page, StoredDocument
-from culpa.store.api import FindingRow, RunFailure
+from culpa.store.records import FindingRow, RunFailure
 
 ANALYSIS_TABLES = ("analysis_runs", "findings")
 

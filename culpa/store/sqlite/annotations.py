@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from culpa.store import annotations as stored
 from culpa.store.annotations import Note, TaggedDocument, has_tables
-from culpa.store.api import DocumentMarks
+from culpa.store.records import DocumentMarks
 
 
 class SqliteAnnotations:

@@ -13,10 +13,10 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from culpa.store.api import DocumentSummary
+from culpa.store.records import DocumentSummary
 
 if TYPE_CHECKING:
-    from culpa.store.api import DocumentInfo, PageInfo, ThreadMessage
+    from culpa.store.records import DocumentInfo, PageInfo, ThreadMessage
 from culpa.store.sqlite.queries import document_info, email_thread, page_info
 from culpa.store.sqlite.words import page_words
 

@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from culpa.store.api import DocumentState, NewDocument
+from culpa.store.records import DocumentState, NewDocument
 from culpa.store.sqlite.queries import export_documents, resolve_document, status_counts
 
 

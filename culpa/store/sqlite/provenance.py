@@ -11,7 +11,7 @@ import json
 import sqlite3
 from collections.abc import Sequence
 
-from culpa.store.api import StoredMember
+from culpa.store.records import StoredMember
 
 
 class SqliteProvenance:

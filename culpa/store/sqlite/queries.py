@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from culpa.errors import UsageError
-from culpa.store.api import DocumentInfo, PageInfo, ThreadMessage
+from culpa.store.records import DocumentInfo, PageInfo, ThreadMessage
 from culpa.store.sqlite.analysis import document_findings, documents_with, failure_counts, failures
 from culpa.store.sqlite.warnings import SqliteWarnings
 

@@ -16,7 +16,7 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 
 from culpa.errors import UsageError
-from culpa.store.api import PageTable, RowPlace
+from culpa.store.records import PageTable, RowPlace
 
 
 def has_tables(conn: sqlite3.Connection) -> bool:

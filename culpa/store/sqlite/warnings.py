@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from culpa.models import PartialFailure
-from culpa.store.api import StoredWarning
+from culpa.store.records import StoredWarning
 
 
 def _now() -> str:

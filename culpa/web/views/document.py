@@ -25,9 +25,10 @@ from culpa.publish.citation import cite
 from culpa.search.doubt import doubtful_words
 from culpa.search.engine import match_pattern, search
 from culpa.search.query import Query, parse
-from culpa.store.api import CaseStore, PageInfo
+from culpa.store.api import CaseStore
 from culpa.store.blobs import BlobState
 from culpa.store.case import Case
+from culpa.store.records import PageInfo
 from culpa.web.mail import OUTLOOK_MIME, MailBody, email_body, recorded_body
 from culpa.web.marks import (
     Box,

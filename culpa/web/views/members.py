@@ -15,7 +15,8 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 
 from culpa.formats.email.mail_record import MAIL_VIEW_KEY, MailRecord, parse_record
-from culpa.store.api import CaseStore, DocumentInfo
+from culpa.store.api import CaseStore
+from culpa.store.records import DocumentInfo
 
 #: Members listed for an archive or mailbox (the rest are counted).
 MAX_MEMBERS = 2000

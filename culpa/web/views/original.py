@@ -16,9 +16,9 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from culpa.errors import UsageError
-from culpa.store.api import DocumentInfo
 from culpa.store.blobs import BlobState, check_blob
 from culpa.store.case import Case
+from culpa.store.records import DocumentInfo
 from culpa.web.render import RenderError, page_image
 from culpa.web.state import WebState, state_of
 

@@ -8,8 +8,9 @@ from collections.abc import Iterator
 import pytest
 
 from culpa.errors import QueryError
-from culpa.store.api import CaseStore, StoredMember
+from culpa.store.api import CaseStore
 from culpa.store.case import Case
+from culpa.store.records import StoredMember
 
 
 def _document(conn: sqlite3.Connection, paths: list[tuple[str, str | None]], pages: int) -> int:
