@@ -11,7 +11,7 @@ replayed to delete it, as the index is contentless) and the spans of notes on
 it. Tags, stars and notes stay: a note keeps the quote it was made on; where
 that quote is found again in the new text, its span moves there, otherwise
 the note reads as "passage changed" (a check computed from the quote and the
-page text, see :mod:`culpa.store.annotations`). The table ``ocr_runs`` records,
+page text, see :mod:`culpa.store.sqlite.annotations`). The table ``ocr_runs`` records,
 per page, the settings it was last re-read with, in the same transaction, so
 a killed run loses nothing committed and a re-run of the same command does
 only the pages not done yet.

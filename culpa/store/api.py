@@ -36,7 +36,7 @@ from culpa.store.records import (
 )
 
 if TYPE_CHECKING:
-    from culpa.store.annotations import Note, TaggedDocument
+    from culpa.store.records import Note, TaggedDocument
 
 
 class Provenance(Protocol):
@@ -576,7 +576,7 @@ class Catalog(Protocol):
 
 
 class Annotations(Protocol):
-    """Stars, tags and notes people add to a case (see :mod:`culpa.store.annotations`).
+    """Stars, tags and notes people add to a case (see :mod:`culpa.store.sqlite.annotations`).
 
     Writes refuse an unknown document or a bad tag or note with
     :class:`culpa.errors.UsageError`.

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from culpa.models import Finding
+from culpa.models import Finding, Span
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,3 +313,58 @@ class DocumentMarks:
     #: ``(document id, tag)``, in no order.
     tags: tuple[tuple[int, str], ...]
     starred: frozenset[int]
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A note on a document, on one of its pages, or on a passage of a page (its ``span``)."""
+
+    id: int
+    document_id: int
+    #: The page the note is on (its passage's page); None for a note on the whole document.
+    page: int | None
+    #: The passage the note is on, if it is on one.
+    span: Span | None
+    quote: str | None
+    body: str
+    created_at: str
+    sha256: str
+    path: str
+    #: The page no longer reads as the quote at the note's span (``culpa ocr`` read the
+    #: page again and the quote was not found in the new text): check the page image.
+    passage_changed: bool = False
+
+    @property
+    def start(self) -> int | None:
+        """Where the passage starts in the page's text (None for a note on no passage)."""
+        return None if self.span is None else self.span.start
+
+    @property
+    def end(self) -> int | None:
+        """Where the passage ends in the page's text (None for a note on no passage)."""
+        return None if self.span is None else self.span.end
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "document_id": self.document_id,
+            "sha256": self.sha256,
+            "path": self.path,
+            "page": self.page,
+            "start": self.start,
+            "end": self.end,
+            "quote": self.quote,
+            "body": self.body,
+            "created_at": self.created_at,
+            "passage_changed": self.passage_changed,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TaggedDocument:
+    """One document carrying a tag."""
+
+    tag: str
+    document_id: int
+    sha256: str
+    path: str

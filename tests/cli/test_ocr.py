@@ -88,7 +88,7 @@ def test_culpa_ocr_usage_errors(case: str) -> None:
 def test_notes_say_when_a_passage_changed(case: str, tmp_path: Path) -> None:
     import sqlite3
 
-    from culpa.store.annotations import add_note
+    from culpa.store.sqlite.annotations import add_note
 
     conn = sqlite3.connect(Path(case) / "case.db", isolation_level=None)
     text = conn.execute("SELECT text FROM pages WHERE document_id = 1").fetchone()[0]

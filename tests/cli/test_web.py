@@ -13,8 +13,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from culpa.cli.main import cli
-from culpa.store import annotations
 from culpa.store.case import Case
+from culpa.store.sqlite import annotations
 from culpa.store.sqlite.fts import index_page
 
 #: Seconds the server may take to print its address.

@@ -17,8 +17,8 @@ import pymupdf
 from culpa.ingest.reocr import ReocrOptions, nearest_occurrence, parse_page_range, reocr
 from culpa.ingest.runner import IngestOptions, ingest
 from culpa.search.engine import search
-from culpa.store.annotations import add_note, add_tag, all_notes, document_tags, set_star
 from culpa.store.case import Case, init_case
+from culpa.store.sqlite.annotations import add_note, add_tag, all_notes, document_tags, set_star
 from culpa.store.sqlite.fts import index_page, unindex_page
 from tests.ingest.test_ocr_stage import scanned_pdf
 

@@ -9,7 +9,7 @@ import pytest
 from culpa.errors import QueryError
 from culpa.search.engine import count, matching_pages, search
 from culpa.search.query import parse
-from culpa.store import annotations
+from culpa.store.sqlite import annotations
 from tests.search.conftest import AddDoc
 
 

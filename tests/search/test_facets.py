@@ -11,8 +11,8 @@ import pytest
 from culpa.search import facets
 from culpa.search.engine import count
 from culpa.search.query import parse
-from culpa.store import annotations
 from culpa.store.case import schema_sql
+from culpa.store.sqlite import annotations
 from culpa.store.sqlite.fts import index_page
 
 

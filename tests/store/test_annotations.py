@@ -7,9 +7,9 @@ import sqlite3
 import pytest
 
 from culpa.errors import UsageError
-from culpa.store import annotations as notes
 from culpa.store.case import Case, schema_sql
 from culpa.store.migrations import upgrade
+from culpa.store.sqlite import annotations as notes
 from culpa.store.sqlite.fts import index_page
 
 

@@ -23,8 +23,9 @@ from culpa.cli.main import cli
 from culpa.errors import CaseError
 from culpa.index import tokens
 from culpa.search.engine import count
-from culpa.store import annotations, migrations
+from culpa.store import migrations
 from culpa.store.case import Case, backup_path, init_case, open_case
+from culpa.store.sqlite import annotations
 from culpa.store.sqlite.fts import index_page
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,21 +1,236 @@
-"""Stars, tags and notes (:class:`culpa.store.api.Annotations`), over SQLite.
+"""Stars, tags and notes people add to a case (:class:`culpa.store.api.Annotations`), in SQLite.
 
-The rules of what a tag or a note may hold, and the reads and writes of a
-single document's annotations, are :mod:`culpa.store.annotations`; this area
-puts them behind the store and adds the reads a search needs over many
-documents at once. A read-only case made before the annotation tables has
-none: every read answers "nothing".
+They live in ``case.db`` beside the documents (tables ``stars``, ``tags`` and
+``notes``, the last section of migration step 1), so they travel with the case
+and survive restarts. An ingest never touches them. A case made before these
+tables existed gets them when it is opened (:mod:`culpa.store.migrations`); the
+read functions here answer "nothing" on such a case opened read-only rather
+than write to it.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import unicodedata
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
-from culpa.store import annotations as stored
-from culpa.store.annotations import Note, TaggedDocument, has_tables
-from culpa.store.records import DocumentMarks
+from culpa.errors import UsageError
+from culpa.models import Span
+from culpa.store.records import DocumentMarks, Note, TaggedDocument
+
+#: The line of migration step 1 that opens the annotation tables (the rest of it is theirs).
+SCHEMA_MARKER = "-- Annotations:"
+ANNOTATION_TABLES = ("stars", "tags", "notes")
+#: Longest tag, in characters.
+MAX_TAG_CHARS = 100
+#: Longest note, in characters.
+MAX_NOTE_CHARS = 20_000
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def has_tables(conn: sqlite3.Connection) -> bool:
+    """Whether this case already has the annotation tables."""
+    rows = conn.execute(
+        f"SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
+        f"({', '.join('?' * len(ANNOTATION_TABLES))})",
+        ANNOTATION_TABLES,
+    ).fetchone()
+    return int(rows[0]) == len(ANNOTATION_TABLES)
+
+
+def clean_tag(tag: str) -> str:
+    """A tag as stored: spaces collapsed; refused when empty, too long or holding controls."""
+    cleaned = " ".join(tag.split())
+    if not cleaned:
+        raise UsageError("a tag needs some text")
+    if len(cleaned) > MAX_TAG_CHARS:
+        raise UsageError(f"a tag may have at most {MAX_TAG_CHARS} characters")
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Cs") for c in cleaned):
+        raise UsageError("a tag may not hold control characters")
+    return cleaned
+
+
+def _check_document(conn: sqlite3.Connection, doc_id: int) -> tuple[str, str]:
+    row = conn.execute(
+        "SELECT d.sha256, (SELECT path FROM provenance p WHERE p.document_id = d.id "
+        "ORDER BY length(p.path), p.path LIMIT 1) FROM documents d WHERE d.id = ?",
+        (doc_id,),
+    ).fetchone()
+    if row is None:
+        raise UsageError(f"no document {doc_id} in this case")
+    return str(row[0]), str(row[1] or "")
+
+
+# -- stars ---------------------------------------------------------------------
+
+
+def set_star(conn: sqlite3.Connection, doc_id: int, starred: bool) -> None:
+    _check_document(conn, doc_id)
+    if starred:
+        conn.execute(
+            "INSERT OR IGNORE INTO stars(document_id, starred_at) VALUES (?, ?)", (doc_id, _now())
+        )
+    else:
+        conn.execute("DELETE FROM stars WHERE document_id = ?", (doc_id,))
+
+
+def is_starred(conn: sqlite3.Connection, doc_id: int) -> bool:
+    if not has_tables(conn):
+        return False
+    row = conn.execute("SELECT 1 FROM stars WHERE document_id = ?", (doc_id,)).fetchone()
+    return row is not None
+
+
+# -- tags ----------------------------------------------------------------------
+
+
+def add_tag(conn: sqlite3.Connection, doc_id: int, tag: str) -> str:
+    """Tag a document (a tag it already has, in any Latin case, is kept as it was)."""
+    _check_document(conn, doc_id)
+    cleaned = clean_tag(tag)
+    conn.execute(
+        "INSERT OR IGNORE INTO tags(document_id, tag, tagged_at) VALUES (?, ?, ?)",
+        (doc_id, cleaned, _now()),
+    )
+    return cleaned
+
+
+def remove_tag(conn: sqlite3.Connection, doc_id: int, tag: str) -> None:
+    cleaned = " ".join(tag.split())
+    conn.execute("DELETE FROM tags WHERE document_id = ? AND tag = ?", (doc_id, cleaned))
+
+
+def document_tags(conn: sqlite3.Connection, doc_id: int) -> list[str]:
+    if not has_tables(conn):
+        return []
+    return [
+        str(r[0])
+        for r in conn.execute("SELECT tag FROM tags WHERE document_id = ? ORDER BY tag", (doc_id,))
+    ]
+
+
+def tag_counts(conn: sqlite3.Connection) -> list[tuple[str, int]]:
+    """Every tag with the number of documents carrying it, most used first."""
+    if not has_tables(conn):
+        return []
+    return [
+        (str(r[0]), int(r[1]))
+        for r in conn.execute("SELECT tag, count(*) FROM tags GROUP BY tag ORDER BY 2 DESC, 1")
+    ]
+
+
+def tagged_documents(conn: sqlite3.Connection) -> list[TaggedDocument]:
+    """Every (tag, document) pair, by tag then path."""
+    if not has_tables(conn):
+        return []
+    rows = conn.execute(
+        "SELECT t.tag, d.id, d.sha256, (SELECT path FROM provenance p WHERE p.document_id = d.id "
+        "ORDER BY length(p.path), p.path LIMIT 1) AS path FROM tags t "
+        "JOIN documents d ON d.id = t.document_id ORDER BY t.tag, path, d.id"
+    )
+    return [TaggedDocument(str(r[0]), int(r[1]), str(r[2]), str(r[3] or "")) for r in rows]
+
+
+# -- notes ---------------------------------------------------------------------
+
+
+def add_note(
+    conn: sqlite3.Connection,
+    doc_id: int,
+    body: str,
+    *,
+    page: int | None = None,
+    start: int | None = None,
+    end: int | None = None,
+) -> Note:
+    """Attach a note to a document, to one of its pages, or to a span of a page's text."""
+    _check_document(conn, doc_id)
+    text = body.strip()
+    if not text:
+        raise UsageError("a note needs some text")
+    if len(text) > MAX_NOTE_CHARS:
+        raise UsageError(f"a note may have at most {MAX_NOTE_CHARS} characters")
+    quote: str | None = None
+    if (start is None) != (end is None):
+        raise UsageError("a passage needs both its start and its end")
+    if start is not None and end is not None:
+        if page is None:
+            raise UsageError("a passage needs its page")
+        if start < 0 or end <= start:
+            raise UsageError(f"bad span {start}:{end}: need 0 <= start < end")
+    if page is not None:
+        row = conn.execute(
+            "SELECT text FROM pages WHERE document_id = ? AND number = ?", (doc_id, page)
+        ).fetchone()
+        if row is None:
+            raise UsageError(f"document {doc_id} has no page {page}")
+        if start is not None and end is not None:
+            if end > len(row[0]):
+                raise UsageError(f"span {start}:{end} runs past the end of page {page}")
+            quote = str(row[0])[start:end]
+    cur = conn.execute(
+        "INSERT INTO notes(document_id, page, span_start, span_end, quote, body, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (doc_id, page, start, end, quote, text, _now()),
+    )
+    assert cur.lastrowid is not None
+    return _notes(conn, "n.id = ?", (cur.lastrowid,))[0]
+
+
+def delete_note(conn: sqlite3.Connection, note_id: int) -> int | None:
+    """Delete a note; return the document it was on (None if there was no such note)."""
+    row = conn.execute("SELECT document_id FROM notes WHERE id = ?", (note_id,)).fetchone()
+    if row is None:
+        return None
+    conn.execute("DELETE FROM notes WHERE id = ?", (note_id,))
+    return int(row[0])
+
+
+def _notes(conn: sqlite3.Connection, where: str, params: tuple[object, ...]) -> list[Note]:
+    rows = conn.execute(
+        "SELECT n.id, n.document_id, n.page, n.span_start, n.span_end, n.quote, n.body, "
+        "n.created_at, d.sha256, (SELECT path FROM provenance p WHERE p.document_id = d.id "
+        "ORDER BY length(p.path), p.path LIMIT 1), "
+        # The quote against the page as it reads now (substr counts characters, from 1).
+        "n.quote IS NOT NULL AND (SELECT substr(g.text, n.span_start + 1, "
+        "n.span_end - n.span_start) FROM pages g WHERE g.document_id = n.document_id "
+        "AND g.number = n.page) IS NOT n.quote FROM notes n "
+        f"JOIN documents d ON d.id = n.document_id WHERE {where} "
+        "ORDER BY n.document_id, coalesce(n.page, 0), coalesce(n.span_start, -1), n.id",
+        params,
+    )
+    return [
+        Note(
+            id=r[0],
+            document_id=r[1],
+            page=r[2],
+            span=None if r[3] is None else Span(r[8], r[2], r[3], r[4]),
+            quote=r[5],
+            body=r[6],
+            created_at=r[7],
+            sha256=r[8],
+            path=r[9] or "",
+            passage_changed=bool(r[10]),
+        )
+        for r in rows
+    ]
+
+
+def document_notes(conn: sqlite3.Connection, doc_id: int) -> list[Note]:
+    if not has_tables(conn):
+        return []
+    return _notes(conn, "n.document_id = ?", (doc_id,))
+
+
+def all_notes(conn: sqlite3.Connection) -> list[Note]:
+    if not has_tables(conn):
+        return []
+    return _notes(conn, "1", ())
 
 
 class SqliteAnnotations:
@@ -54,22 +269,22 @@ class SqliteAnnotations:
         return [(int(r[0]), str(r[1] or "")) for r in rows]
 
     def tag_counts(self) -> list[tuple[str, int]]:
-        return stored.tag_counts(self.conn)
+        return tag_counts(self.conn)
 
     def all_notes(self) -> list[Note]:
-        return stored.all_notes(self.conn)
+        return all_notes(self.conn)
 
     def set_star(self, document_id: int, starred: bool) -> None:
-        stored.set_star(self.conn, document_id, starred)
+        set_star(self.conn, document_id, starred)
 
     def add_tag(self, document_id: int, tag: str) -> str:
-        return stored.add_tag(self.conn, document_id, tag)
+        return add_tag(self.conn, document_id, tag)
 
     def remove_tag(self, document_id: int, tag: str) -> None:
-        stored.remove_tag(self.conn, document_id, tag)
+        remove_tag(self.conn, document_id, tag)
 
     def delete_note(self, note_id: int) -> int | None:
-        return stored.delete_note(self.conn, note_id)
+        return delete_note(self.conn, note_id)
 
     def add_note(
         self,
@@ -80,16 +295,16 @@ class SqliteAnnotations:
         start: int | None = None,
         end: int | None = None,
     ) -> Note:
-        return stored.add_note(self.conn, document_id, body, page=page, start=start, end=end)
+        return add_note(self.conn, document_id, body, page=page, start=start, end=end)
 
     def tagged_documents(self) -> list[TaggedDocument]:
-        return stored.tagged_documents(self.conn)
+        return tagged_documents(self.conn)
 
     def is_starred(self, document_id: int) -> bool:
-        return stored.is_starred(self.conn, document_id)
+        return is_starred(self.conn, document_id)
 
     def document_tags(self, document_id: int) -> list[str]:
-        return stored.document_tags(self.conn, document_id)
+        return document_tags(self.conn, document_id)
 
     def document_notes(self, document_id: int) -> list[Note]:
-        return stored.document_notes(self.conn, document_id)
+        return document_notes(self.conn, document_id)

@@ -20,8 +20,8 @@ from collections.abc import Iterable, Sequence
 
 from culpa.errors import QueryError
 from culpa.index.tokens import index_text
-from culpa.store.annotations import has_tables as has_annotations
 from culpa.store.records import HitPage, PageFilters
+from culpa.store.sqlite.annotations import has_tables as has_annotations
 from culpa.store.sqlite.catalog import YEAR_SQL, path_range
 from culpa.store.sqlite.tables import page_tables
 from culpa.store.sqlite.words import page_words
