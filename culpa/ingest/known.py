@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from culpa.errors import ErrorKind
-from culpa.store.api import CaseStore
-from culpa.store.sqlite import SqliteCaseStore
+
+if TYPE_CHECKING:
+    from culpa.store.api import CaseStore
 
 
 class ContentLookup(Protocol):
@@ -51,6 +52,10 @@ class CaseContents:
         the machine (``environment``) are read again whenever they are met.
         """
         if self._store is None:
+            # Imported on the first lookup: a worker that never asks (no archive, no
+            # duplicate) does not load the store's areas.
+            from culpa.store.sqlite import SqliteCaseStore
+
             self._store = SqliteCaseStore(
                 sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=30.0)
             )

@@ -13,12 +13,15 @@ import sqlite3
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from culpa.errors import CaseDamagedError, CaseError
 from culpa.index import tokens
 from culpa.store import migrations
 from culpa.store.blobs import BlobStore
-from culpa.store.sqlite import SqliteCaseStore
+
+if TYPE_CHECKING:
+    from culpa.store.sqlite import SqliteCaseStore
 
 CASE_DB_NAME = "case.db"
 BLOBS_DIR_NAME = "blobs"
@@ -114,6 +117,10 @@ class Case:
 
     def store(self) -> SqliteCaseStore:
         """The case's database behind the :class:`~culpa.store.api.CaseStore` interface."""
+        # Imported here: every area's module loads with it, and an ingest worker,
+        # which imports this module for the case's paths, never needs them.
+        from culpa.store.sqlite import SqliteCaseStore
+
         return SqliteCaseStore(connect(self.db_path))
 
 

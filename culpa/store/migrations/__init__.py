@@ -28,7 +28,6 @@ from pathlib import Path
 
 from culpa.errors import CaseError
 from culpa.index import tokens
-from culpa.store.sqlite.fts import reindex_all
 
 #: The name of a step's file: m0001_initial.sql is step 1.
 _STEP_FILE = re.compile(r"^m(\d{4})_(\w+)\.sql$")
@@ -189,6 +188,10 @@ def upgrade(conn: sqlite3.Connection, notify: Notify | None = None) -> list[str]
                 f"rebuilding the search index (tokens version {built} → "
                 f"{tokens.TOKENS_VERSION}); search gives the same answers as a new case after"
             )
+        # Imported here: the store's areas load with it, and every process that opens
+        # a case (an ingest's workers too) imports this module, rarely to re-index.
+        from culpa.store.sqlite.fts import reindex_all
+
         pages = reindex_all(conn)
         conn.execute(
             "UPDATE meta SET value = ? WHERE key = 'tokens_version'", (str(tokens.TOKENS_VERSION),)
