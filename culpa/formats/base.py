@@ -19,8 +19,7 @@ from culpa.errors import ErrorKind
 
 # Re-exported: part of the extractor's contract (ExtractContext's defaults), defined lower
 # down because sources and analysis use them too and import nothing from formats.
-from culpa.models import DEFAULT_OCR_LANGUAGES as DEFAULT_OCR_LANGUAGES
-from culpa.models import Extracted, PartialFailure
+from culpa.models import DEFAULT_OCR_LANGUAGES, Extracted, PartialFailure
 from culpa.sources.archive import ArchiveLimits as ArchiveLimits
 
 

@@ -36,7 +36,6 @@ from datetime import UTC, datetime
 from culpa.analysis.dates import DATE_KEY, with_text_date
 from culpa.errors import ErrorKind, UsageError
 from culpa.formats import registry
-from culpa.formats.base import DEFAULT_OCR_LANGUAGES
 from culpa.ingest.executors import registry as executors
 from culpa.ingest.executors.base import (
     Event,
@@ -53,7 +52,7 @@ from culpa.ingest.runner import OcrSettings, record_ocr_settings
 from culpa.ingest.stages import OCR, OcrJob, OcrStage, drive, tasks
 from culpa.ingest.temp_root import case_temp
 from culpa.ingest.worker import page_row
-from culpa.models import Page
+from culpa.models import DEFAULT_OCR_LANGUAGES, Page
 from culpa.store.api import CaseStore
 from culpa.store.case import Case
 from culpa.store.lock import CaseLock
