@@ -12,7 +12,6 @@ from culpa.ingest.analyze import AnalyzeOptions, analyze
 from culpa.ingest.network_guard import AUDIT_ENV
 from culpa.ingest.runner import IngestOptions, ingest
 from culpa.store.case import Case
-from culpa.store.sqlite.queries import list_errors
 from tests.analysis.toy import NetworkProbe
 
 
@@ -34,10 +33,10 @@ def test_an_analyzer_reaching_for_the_network_is_refused_and_recorded(
     summary = analyze(case, AnalyzeOptions(only=(NetworkProbe.name,)))
     assert summary.failed == 1
     assert "192.0.2.1" in log.read_text(encoding="utf-8")
-    conn = case.connect()
+    store = case.store()
     try:
-        (error,) = list_errors(conn)
+        (error,) = store.errors.listed()
     finally:
-        conn.close()
+        store.close()
     assert error["path"] == "trove/a.txt"
     assert "network access refused in a culpa worker" in error["message"]

@@ -12,7 +12,7 @@ from culpa.ingest.analyze import analyze
 from culpa.ingest.runner import IngestOptions, ingest
 from culpa.models import Finding, StoredDocument
 from culpa.store.case import Case
-from culpa.store.sqlite.queries import email_thread
+from culpa.store.sqlite import SqliteCaseStore
 
 INGEST = IngestOptions(workers=2, ocr=False)
 
@@ -72,13 +72,14 @@ def _mail_case(case: Case, tmp_path: Path) -> dict[str, int]:
 
 def test_threads_are_stored_and_read_back_as_they_were_rebuilt(case: Case, tmp_path: Path) -> None:
     ids = _mail_case(case, tmp_path)
-    conn = case.connect()
-    rebuilt = {name: email_thread(conn, doc_id) for name, doc_id in ids.items()}
-    conn.close()
+    store = case.store()
+    rebuilt = {name: store.catalog.email_thread(doc_id) for name, doc_id in ids.items()}
+    store.close()
     summary = analyze(case)
     assert summary.analyzers["threads"].documents == 4
     assert summary.analyzers["threads"].findings == 4 + 2  # a thread each, two parents
     conn = case.connect()
+    catalog = SqliteCaseStore(conn).catalog
     try:
         stored = dict(
             conn.execute(
@@ -90,7 +91,7 @@ def test_threads_are_stored_and_read_back_as_they_were_rebuilt(case: Case, tmp_p
             json.loads(stored[ids[name]]) for name in ("first.eml", "reply.eml", "again.eml")
         } == {"<a@x>"}
         assert json.loads(stored[ids["other.eml"]]) == "<d@x>"
-        assert {name: email_thread(conn, doc_id) for name, doc_id in ids.items()} == rebuilt
+        assert {name: catalog.email_thread(doc_id) for name, doc_id in ids.items()} == rebuilt
         # What is shown now comes from the stored threads, not from the headers: a reply
         # whose headers are blanked in the case still shows in its conversation.
         conn.execute(
@@ -98,7 +99,7 @@ def test_threads_are_stored_and_read_back_as_they_were_rebuilt(case: Case, tmp_p
             "'$.references') WHERE id = ?",
             (ids["again.eml"],),
         )
-        assert [m.id for m in email_thread(conn, ids["first.eml"])] == [
+        assert [m.id for m in catalog.email_thread(ids["first.eml"])] == [
             ids["first.eml"],
             ids["reply.eml"],
             ids["again.eml"],

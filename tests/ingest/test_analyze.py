@@ -15,7 +15,7 @@ from culpa.ingest.analyze import AnalyzeOptions, analyze
 from culpa.ingest.runner import IngestOptions, ingest
 from culpa.store.case import Case, init_case, open_case
 from culpa.store.lock import CaseLock
-from culpa.store.sqlite.queries import list_errors, status_counts
+from culpa.store.sqlite import SqliteCaseStore
 from tests.analysis.toy import WORD, Balloon, Failing, WordFinder
 
 INGEST = IngestOptions(workers=2, ocr=False)
@@ -136,17 +136,17 @@ def test_failures_and_timeouts_are_recorded_and_the_run_goes_on(
     summary = analyze(case, AnalyzeOptions(only=("toy_failing",), timeout=2.0))
     count = summary.analyzers["toy_failing"]
     assert (count.documents, count.failed, count.findings) == (8, 2, 6)
-    conn = case.connect()
+    store = case.store()
     try:
-        errors = {(e["path"], e["kind"]) for e in list_errors(conn) if e.get("analyzer")}
+        errors = {(e["path"], e["kind"]) for e in store.errors.listed() if e.get("analyzer")}
         assert errors == {("trove/bad.txt", "internal"), ("trove/slow.txt", "timeout")}
-        message = next(e["message"] for e in list_errors(conn, "internal"))
+        message = next(e["message"] for e in store.errors.listed("internal"))
         assert message == "analyzer toy_failing: ValueError: toy analyzer refuses boom"
-        counts = status_counts(conn)
+        counts = store.documents.counts()
         assert counts["analysis_errors"] == 2
         assert counts["analysis_errors_by_analyzer"] == {"toy_failing": 2}
     finally:
-        conn.close()
+        store.close()
     assert analyze(case, AnalyzeOptions(only=("toy_failing",))).documents == 0  # recorded: done
 
 
@@ -155,11 +155,11 @@ def test_an_analyzer_past_the_memory_limit_is_stopped_and_recorded(case: Case, t
     summary = analyze(case, AnalyzeOptions(only=("toy_balloon",), memory_bytes=256 * 1024**2))
     count = summary.analyzers["toy_balloon"]
     assert (count.documents, count.failed) == (8, 1)
-    conn = case.connect()
+    store = case.store()
     try:
-        errors = [(e["path"], e["kind"], e["message"]) for e in list_errors(conn)]
+        errors = [(e["path"], e["kind"], e["message"]) for e in store.errors.listed()]
     finally:
-        conn.close()
+        store.close()
     assert [(path, kind) for path, kind, _message in errors] == [("trove/slow.txt", "too_large")]
     assert "toy_balloon took more than 256 MiB of memory" in errors[0][2]
 
@@ -177,8 +177,9 @@ def test_a_case_made_before_the_analysis_tables_gets_them(case: Case, tmp_path: 
     conn = case.connect()
     # As a case made before them: at step 1, which had no analysis tables.
     conn.executescript("DROP TABLE findings; DROP TABLE analysis_runs; PRAGMA user_version = 1;")
-    assert status_counts(conn)["analysis_errors"] == 0  # read without writing
-    assert list_errors(conn) == []
+    store = SqliteCaseStore(conn)
+    assert store.documents.counts()["analysis_errors"] == 0  # read without writing
+    assert store.errors.listed() == []
     conn.close()
     summary = analyze(open_case(case.root))  # opening it adds them
     assert summary.failed == 0

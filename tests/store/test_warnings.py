@@ -22,7 +22,6 @@ from culpa.ingest.writer import CaseWriter
 from culpa.models import PartialFailure
 from culpa.store.case import Case, open_case
 from culpa.store.sqlite import SqliteCaseStore
-from culpa.store.sqlite.queries import list_errors, status_counts
 from culpa.store.sqlite.warnings import SqliteWarnings
 
 LOCKED = PartialFailure(ErrorKind.ENCRYPTED, "locked by a password", member="秘密/a.txt")
@@ -71,18 +70,18 @@ def test_warnings_are_stored_listed_counted_and_replaced_with_their_document(
     conn.close()
     assert _store(case, _result(sha, BROKEN)) == doc_id
 
-    conn = case.connect()
+    store = case.store()
     try:
-        warnings = [row for row in list_errors(conn) if row.get("warning")]
+        warnings = [row for row in store.errors.listed() if row.get("warning")]
         assert [(w["kind"], w["page"], w["member"], w["path"]) for w in warnings] == [
             ("corrupt", 2, None, "trove/leak.zip")
         ]
-        assert list_errors(conn, "encrypted") == []
-        counts = status_counts(conn)
+        assert store.errors.listed("encrypted") == []
+        counts = store.documents.counts()
         assert counts["warnings"] == 1 and counts["warnings_by_kind"] == {"corrupt": 1}
         assert counts["errors"] == 0
     finally:
-        conn.close()
+        store.close()
 
     runner = CliRunner()
     shown = runner.invoke(cli, ["errors", "--case", str(case.root)])

@@ -31,117 +31,6 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def has_analysis_tables(conn: sqlite3.Connection) -> bool:
-    """Whether the case has the analysis tables (one made before them has not)."""
-    row = conn.execute(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
-        "AND name IN ('analysis_runs', 'findings')"
-    ).fetchone()
-    return int(row[0]) == len(ANALYSIS_TABLES)
-
-
-def documents(conn: sqlite3.Connection) -> Iterator[StoredDocument]:
-    """Every document that has something to analyse (not a failed file), without pages."""
-    for row in conn.execute(
-        "SELECT id, sha256, type, mime, metadata FROM documents WHERE status <> 'error' ORDER BY id"
-    ):
-        yield StoredDocument(
-            id=row[0], sha256=row[1], type=row[2], mime=row[3], metadata=json.loads(row[4])
-        )
-
-
-def with_pages(conn: sqlite3.Connection, document: StoredDocument) -> StoredDocument:
-    """``document`` with its stored pages (text, language, method; no word boxes)."""
-    pages = tuple(
-        Page(
-            number=row[0],
-            text=row[1],
-            language=row[2],
-            method=row[3],
-            ocr_engine=row[4],
-            ocr_confidence=row[5],
-            width=row[6] or 0.0,
-            height=row[7] or 0.0,
-        )
-        for row in conn.execute(
-            "SELECT number, text, language, method, ocr_engine, ocr_confidence, width, height "
-            "FROM pages WHERE document_id = ? ORDER BY number",
-            (document.id,),
-        )
-    )
-    return StoredDocument(
-        id=document.id,
-        sha256=document.sha256,
-        type=document.type,
-        mime=document.mime,
-        metadata=document.metadata,
-        pages=pages,
-    )
-
-
-def done_documents(
-    conn: sqlite3.Connection, analyzer: str, version: int, ingested: int | None = None
-) -> set[int]:
-    """Ids of the documents ``analyzer`` has run on at ``version`` (failed or not).
-
-    ``ingested``: the version at which ingest does the analyzer's work itself
-    (culpa.analysis.base.ingested_version); a document without a run of it
-    then counts as done at that version.
-    """
-    if not has_analysis_tables(conn):
-        return set()
-    sql = "SELECT document_id FROM analysis_runs WHERE analyzer = ? AND version = ?"
-    params: tuple[object, ...] = (analyzer, version)
-    if ingested == version:
-        sql += (
-            " UNION SELECT id FROM documents WHERE id NOT IN "
-            "(SELECT document_id FROM analysis_runs WHERE analyzer = ?)"
-        )
-        params = (analyzer, version, analyzer)
-    return {row[0] for row in conn.execute(sql, params)}
-
-
-def _insert(
-    conn: sqlite3.Connection,
-    document_id: int,
-    analyzer: str,
-    version: int,
-    rows: Iterable[FindingRow],
-    error: tuple[str, str] | None,
-    done_at: str,
-) -> None:
-    conn.execute(
-        "DELETE FROM findings WHERE document_id = ? AND analyzer = ?", (document_id, analyzer)
-    )
-    kept: list[FindingRow] = []
-    tags: list[tuple[str, int, int]] = []
-    for row in rows:
-        label, page, _start, _end, value = row
-        if label == PAGE_LANGUAGE and page is not None:  # re-tags its page, is not kept
-            tags.append((json.loads(value), document_id, page))
-        else:
-            kept.append(row)
-    conn.executemany("UPDATE pages SET language = ? WHERE document_id = ? AND number = ?", tags)
-    conn.executemany(
-        "INSERT INTO findings (document_id, analyzer, label, page, span_start, span_end, value) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [(document_id, analyzer, *row) for row in kept],
-    )
-    conn.execute(
-        "INSERT OR REPLACE INTO analysis_runs (document_id, analyzer, version, status, "
-        "error_kind, error_message, done_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (
-            document_id,
-            analyzer,
-            version,
-            "error" if error else "ok",
-            error[0] if error else None,
-            error[1] if error else None,
-            done_at,
-        ),
-    )
-
-
 class _Transaction:
     """BEGIN IMMEDIATE … COMMIT, rolled back on any exception."""
 
@@ -156,184 +45,117 @@ class _Transaction:
         self.conn.execute("ROLLBACK" if exc_type is not None else "COMMIT")
 
 
-def record_document(
-    conn: sqlite3.Connection,
-    document_id: int,
-    analyzer: str,
-    version: int,
-    rows: Iterable[FindingRow] = (),
-    error: tuple[str, str] | None = None,
-) -> None:
-    """Replace one document's findings of ``analyzer`` and mark it done, in one transaction.
-
-    ``error`` is (error kind, message) when the analyzer failed on it: no findings then.
-    """
-    with _Transaction(conn):
-        _insert(conn, document_id, analyzer, version, rows, error, _now())
-
-
-def record_case(
-    conn: sqlite3.Connection,
-    analyzer: str,
-    version: int,
-    results: Mapping[int, Iterable[FindingRow]],
-) -> None:
-    """Replace every finding of a case-wide analyzer at once (one transaction)."""
-    with _Transaction(conn):
-        conn.execute("DELETE FROM findings WHERE analyzer = ?", (analyzer,))
-        conn.execute("DELETE FROM analysis_runs WHERE analyzer = ?", (analyzer,))
-        done_at = _now()
-        for document_id, rows in results.items():
-            _insert(conn, document_id, analyzer, version, rows, None, done_at)
-
-
-def record_failures(
-    conn: sqlite3.Connection,
-    analyzer: str,
-    version: int,
-    document_ids: Iterable[int],
-    error: tuple[str, str],
-) -> None:
-    """Mark documents as failed by ``analyzer`` (a case-wide one that raised), in one go."""
-    with _Transaction(conn):
-        done_at = _now()
-        for document_id in document_ids:
-            _insert(conn, document_id, analyzer, version, (), error, done_at)
-
-
-def forget_analyzer(conn: sqlite3.Connection, analyzer: str, *, pending: bool = False) -> int:
-    """Delete every finding and run of ``analyzer`` (``--redo``); how many runs there were.
-
-    ``pending``: for an analyzer whose work ingest does (a missing run counts as
-    done), every document gets a run at version 0 instead, so a redo killed
-    half-way is finished by the next run.
-    """
-    with _Transaction(conn):
-        conn.execute("DELETE FROM findings WHERE analyzer = ?", (analyzer,))
-        count = conn.execute("DELETE FROM analysis_runs WHERE analyzer = ?", (analyzer,)).rowcount
-        if pending:
-            conn.execute(
-                "INSERT INTO analysis_runs (document_id, analyzer, version, status, done_at) "
-                "SELECT id, ?, 0, 'ok', ? FROM documents",
-                (analyzer, _now()),
-            )
-        return count
-
-
-def forget_other_versions(conn: sqlite3.Connection, analyzer: str, version: int) -> None:
-    """Drop results of ``analyzer`` at other versions (documents it no longer applies to)."""
-    with _Transaction(conn):
-        conn.execute(
-            "DELETE FROM findings WHERE analyzer = ? AND document_id IN (SELECT document_id "
-            "FROM analysis_runs WHERE analyzer = ? AND version <> ?)",
-            (analyzer, analyzer, version),
-        )
-        conn.execute(
-            "DELETE FROM analysis_runs WHERE analyzer = ? AND version <> ?", (analyzer, version)
-        )
-
-
-def forget_document(conn: sqlite3.Connection, document_id: int) -> None:
-    """Drop a document's analysis (its pages are stored anew); inside the caller's transaction."""
-    if has_analysis_tables(conn):
-        conn.execute("DELETE FROM findings WHERE document_id = ?", (document_id,))
-        conn.execute("DELETE FROM analysis_runs WHERE document_id = ?", (document_id,))
-
-
-def document_findings(
-    conn: sqlite3.Connection, document_id: int, analyzer: str
-) -> list[tuple[str, int | None, int | None, int | None, Any]]:
-    """A document's findings of ``analyzer``: (label, page, start, end, value), in order."""
-    if not has_analysis_tables(conn):
-        return []
-    return [
-        (row[0], row[1], row[2], row[3], json.loads(row[4]))
-        for row in conn.execute(
-            "SELECT label, page, span_start, span_end, value FROM findings "
-            "WHERE document_id = ? AND analyzer = ? ORDER BY id",
-            (document_id, analyzer),
-        )
-    ]
-
-
-def documents_with(
-    conn: sqlite3.Connection, analyzer: str, label: str, value: Any
-) -> list[tuple[int, dict[str, Any]]]:
-    """Documents with a finding ``label`` = ``value`` of ``analyzer``, and their findings.
-
-    Each document's findings of that analyzer come as a dict label → value
-    (the last one wins where a label repeats): enough for document-level
-    results such as a message's thread and parent.
-    """
-    if not has_analysis_tables(conn):
-        return []
-    encoded = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    out: dict[int, dict[str, Any]] = {}
-    for document_id, name, raw in conn.execute(
-        "SELECT f.document_id, f.label, f.value FROM findings f WHERE f.analyzer = ? "
-        "AND f.document_id IN (SELECT document_id FROM findings WHERE analyzer = ? "
-        "AND label = ? AND value = ?) ORDER BY f.document_id, f.id",
-        (analyzer, analyzer, label, encoded),
-    ):
-        out.setdefault(document_id, {})[name] = json.loads(raw)
-    return list(out.items())
-
-
-def failures(conn: sqlite3.Connection, kind: str | None = None) -> list[RunFailure]:
-    """Every (document, analyzer) that failed, by path."""
-    if not has_analysis_tables(conn):
-        return []
-    sql = (
-        "SELECT r.document_id, d.sha256, (SELECT path FROM provenance p WHERE p.document_id = "
-        "r.document_id ORDER BY length(p.path), p.path LIMIT 1), r.analyzer, r.version, "
-        "r.error_kind, r.error_message, r.done_at FROM analysis_runs r "
-        "JOIN documents d ON d.id = r.document_id WHERE r.status = 'error'"
-    )
-    params: tuple[str, ...] = ()
-    if kind:
-        sql += " AND r.error_kind = ?"
-        params = (kind,)
-    return [
-        RunFailure(
-            document_id=row[0],
-            sha256=row[1],
-            path=row[2] or row[1],
-            analyzer=row[3],
-            version=row[4],
-            kind=row[5] or "internal",
-            message=row[6] or "",
-            done_at=row[7],
-        )
-        for row in conn.execute(sql + " ORDER BY 3, r.analyzer", params)
-    ]
-
-
-def failure_counts(conn: sqlite3.Connection) -> dict[str, int]:
-    """Failed documents per analyzer."""
-    if not has_analysis_tables(conn):
-        return {}
-    return dict(
-        conn.execute(
-            "SELECT analyzer, count(*) FROM analysis_runs WHERE status = 'error' "
-            "GROUP BY analyzer ORDER BY 2 DESC, 1"
-        )
-    )
-
-
 class SqliteAnalysis:
     """The ``analysis_runs`` and ``findings`` tables (:class:`culpa.store.api.Analysis`)."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
 
+    def _exist(self) -> bool:
+        """Whether the case has the analysis tables (one made before them has not)."""
+        row = self.conn.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+            "AND name IN ('analysis_runs', 'findings')"
+        ).fetchone()
+        return int(row[0]) == len(ANALYSIS_TABLES)
+
     def documents(self) -> Iterator[StoredDocument]:
-        return documents(self.conn)
+        """Every document that has something to analyse (not a failed file), without pages."""
+        for row in self.conn.execute(
+            "SELECT id, sha256, type, mime, metadata FROM documents WHERE status <> 'error' "
+            "ORDER BY id"
+        ):
+            yield StoredDocument(
+                id=row[0], sha256=row[1], type=row[2], mime=row[3], metadata=json.loads(row[4])
+            )
 
     def with_pages(self, document: StoredDocument) -> StoredDocument:
-        return with_pages(self.conn, document)
+        """``document`` with its stored pages (text, language, method; no word boxes)."""
+        pages = tuple(
+            Page(
+                number=row[0],
+                text=row[1],
+                language=row[2],
+                method=row[3],
+                ocr_engine=row[4],
+                ocr_confidence=row[5],
+                width=row[6] or 0.0,
+                height=row[7] or 0.0,
+            )
+            for row in self.conn.execute(
+                "SELECT number, text, language, method, ocr_engine, ocr_confidence, width, "
+                "height FROM pages WHERE document_id = ? ORDER BY number",
+                (document.id,),
+            )
+        )
+        return StoredDocument(
+            id=document.id,
+            sha256=document.sha256,
+            type=document.type,
+            mime=document.mime,
+            metadata=document.metadata,
+            pages=pages,
+        )
 
     def done_documents(self, analyzer: str, version: int, ingested: int | None = None) -> set[int]:
-        return done_documents(self.conn, analyzer, version, ingested)
+        """Ids of the documents ``analyzer`` has run on at ``version`` (failed or not).
+
+        ``ingested``: the version at which ingest does the analyzer's work itself
+        (culpa.analysis.base.ingested_version); a document without a run of it
+        then counts as done at that version.
+        """
+        if not self._exist():
+            return set()
+        sql = "SELECT document_id FROM analysis_runs WHERE analyzer = ? AND version = ?"
+        params: tuple[object, ...] = (analyzer, version)
+        if ingested == version:
+            sql += (
+                " UNION SELECT id FROM documents WHERE id NOT IN "
+                "(SELECT document_id FROM analysis_runs WHERE analyzer = ?)"
+            )
+            params = (analyzer, version, analyzer)
+        return {row[0] for row in self.conn.execute(sql, params)}
+
+    def _insert(
+        self,
+        document_id: int,
+        analyzer: str,
+        version: int,
+        rows: Iterable[FindingRow],
+        error: tuple[str, str] | None,
+        done_at: str,
+    ) -> None:
+        conn = self.conn
+        conn.execute(
+            "DELETE FROM findings WHERE document_id = ? AND analyzer = ?", (document_id, analyzer)
+        )
+        kept: list[FindingRow] = []
+        tags: list[tuple[str, int, int]] = []
+        for row in rows:
+            label, page, _start, _end, value = row
+            if label == PAGE_LANGUAGE and page is not None:  # re-tags its page, is not kept
+                tags.append((json.loads(value), document_id, page))
+            else:
+                kept.append(row)
+        conn.executemany("UPDATE pages SET language = ? WHERE document_id = ? AND number = ?", tags)
+        conn.executemany(
+            "INSERT INTO findings (document_id, analyzer, label, page, span_start, span_end, "
+            "value) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(document_id, analyzer, *row) for row in kept],
+        )
+        conn.execute(
+            "INSERT OR REPLACE INTO analysis_runs (document_id, analyzer, version, status, "
+            "error_kind, error_message, done_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                document_id,
+                analyzer,
+                version,
+                "error" if error else "ok",
+                error[0] if error else None,
+                error[1] if error else None,
+                done_at,
+            ),
+        )
 
     def record_document(
         self,
@@ -343,39 +165,144 @@ class SqliteAnalysis:
         rows: Iterable[FindingRow] = (),
         error: tuple[str, str] | None = None,
     ) -> None:
-        record_document(self.conn, document_id, analyzer, version, rows, error)
+        """Replace one document's findings of ``analyzer`` and mark it done, in one transaction.
+
+        ``error`` is (error kind, message) when the analyzer failed on it: no findings then.
+        """
+        with _Transaction(self.conn):
+            self._insert(document_id, analyzer, version, rows, error, _now())
 
     def record_case(
         self, analyzer: str, version: int, results: Mapping[int, Iterable[FindingRow]]
     ) -> None:
-        record_case(self.conn, analyzer, version, results)
+        """Replace every finding of a case-wide analyzer at once (one transaction)."""
+        with _Transaction(self.conn) as conn:
+            conn.execute("DELETE FROM findings WHERE analyzer = ?", (analyzer,))
+            conn.execute("DELETE FROM analysis_runs WHERE analyzer = ?", (analyzer,))
+            done_at = _now()
+            for document_id, rows in results.items():
+                self._insert(document_id, analyzer, version, rows, None, done_at)
 
     def record_failures(
         self, analyzer: str, version: int, document_ids: Iterable[int], error: tuple[str, str]
     ) -> None:
-        record_failures(self.conn, analyzer, version, document_ids, error)
+        """Mark documents as failed by ``analyzer`` (a case-wide one that raised), in one go."""
+        with _Transaction(self.conn):
+            done_at = _now()
+            for document_id in document_ids:
+                self._insert(document_id, analyzer, version, (), error, done_at)
 
     def forget_analyzer(self, analyzer: str, *, pending: bool = False) -> int:
-        return forget_analyzer(self.conn, analyzer, pending=pending)
+        """Delete every finding and run of ``analyzer`` (``--redo``); how many runs there were.
+
+        ``pending``: for an analyzer whose work ingest does (a missing run counts as
+        done), every document gets a run at version 0 instead, so a redo killed
+        half-way is finished by the next run.
+        """
+        with _Transaction(self.conn) as conn:
+            conn.execute("DELETE FROM findings WHERE analyzer = ?", (analyzer,))
+            count = conn.execute(
+                "DELETE FROM analysis_runs WHERE analyzer = ?", (analyzer,)
+            ).rowcount
+            if pending:
+                conn.execute(
+                    "INSERT INTO analysis_runs (document_id, analyzer, version, status, done_at) "
+                    "SELECT id, ?, 0, 'ok', ? FROM documents",
+                    (analyzer, _now()),
+                )
+            return count
 
     def forget_other_versions(self, analyzer: str, version: int) -> None:
-        forget_other_versions(self.conn, analyzer, version)
+        """Drop results of ``analyzer`` at other versions (documents it no longer applies to)."""
+        with _Transaction(self.conn) as conn:
+            conn.execute(
+                "DELETE FROM findings WHERE analyzer = ? AND document_id IN (SELECT document_id "
+                "FROM analysis_runs WHERE analyzer = ? AND version <> ?)",
+                (analyzer, analyzer, version),
+            )
+            conn.execute(
+                "DELETE FROM analysis_runs WHERE analyzer = ? AND version <> ?", (analyzer, version)
+            )
 
     def forget_document(self, document_id: int) -> None:
-        forget_document(self.conn, document_id)
+        """Drop a document's analysis (its pages are stored anew), in the caller's transaction."""
+        if self._exist():
+            self.conn.execute("DELETE FROM findings WHERE document_id = ?", (document_id,))
+            self.conn.execute("DELETE FROM analysis_runs WHERE document_id = ?", (document_id,))
 
     def document_findings(
         self, document_id: int, analyzer: str
     ) -> list[tuple[str, int | None, int | None, int | None, Any]]:
-        return document_findings(self.conn, document_id, analyzer)
+        """A document's findings of ``analyzer``: (label, page, start, end, value), in order."""
+        if not self._exist():
+            return []
+        return [
+            (row[0], row[1], row[2], row[3], json.loads(row[4]))
+            for row in self.conn.execute(
+                "SELECT label, page, span_start, span_end, value FROM findings "
+                "WHERE document_id = ? AND analyzer = ? ORDER BY id",
+                (document_id, analyzer),
+            )
+        ]
 
     def documents_with(
         self, analyzer: str, label: str, value: Any
     ) -> list[tuple[int, dict[str, Any]]]:
-        return documents_with(self.conn, analyzer, label, value)
+        """Documents with a finding ``label`` = ``value`` of ``analyzer``, and their findings.
+
+        Each document's findings of that analyzer come as a dict label → value
+        (the last one wins where a label repeats): enough for document-level
+        results such as a message's thread and parent.
+        """
+        if not self._exist():
+            return []
+        encoded = json.dumps(value, ensure_ascii=False, sort_keys=True)
+        out: dict[int, dict[str, Any]] = {}
+        for document_id, name, raw in self.conn.execute(
+            "SELECT f.document_id, f.label, f.value FROM findings f WHERE f.analyzer = ? "
+            "AND f.document_id IN (SELECT document_id FROM findings WHERE analyzer = ? "
+            "AND label = ? AND value = ?) ORDER BY f.document_id, f.id",
+            (analyzer, analyzer, label, encoded),
+        ):
+            out.setdefault(document_id, {})[name] = json.loads(raw)
+        return list(out.items())
 
     def failures(self, kind: str | None = None) -> list[RunFailure]:
-        return failures(self.conn, kind)
+        """Every (document, analyzer) that failed, by path."""
+        if not self._exist():
+            return []
+        sql = (
+            "SELECT r.document_id, d.sha256, (SELECT path FROM provenance p WHERE "
+            "p.document_id = r.document_id ORDER BY length(p.path), p.path LIMIT 1), "
+            "r.analyzer, r.version, r.error_kind, r.error_message, r.done_at "
+            "FROM analysis_runs r JOIN documents d ON d.id = r.document_id "
+            "WHERE r.status = 'error'"
+        )
+        params: tuple[str, ...] = ()
+        if kind:
+            sql += " AND r.error_kind = ?"
+            params = (kind,)
+        return [
+            RunFailure(
+                document_id=row[0],
+                sha256=row[1],
+                path=row[2] or row[1],
+                analyzer=row[3],
+                version=row[4],
+                kind=row[5] or "internal",
+                message=row[6] or "",
+                done_at=row[7],
+            )
+            for row in self.conn.execute(sql + " ORDER BY 3, r.analyzer", params)
+        ]
 
     def failure_counts(self) -> dict[str, int]:
-        return failure_counts(self.conn)
+        """Failed documents per analyzer."""
+        if not self._exist():
+            return {}
+        return dict(
+            self.conn.execute(
+                "SELECT analyzer, count(*) FROM analysis_runs WHERE status = 'error' "
+                "GROUP BY analyzer ORDER BY 2 DESC, 1"
+            )
+        )

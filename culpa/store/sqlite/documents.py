@@ -13,8 +13,14 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from culpa.errors import UsageError
 from culpa.store.records import DocumentState, NewDocument
-from culpa.store.sqlite.queries import export_documents, resolve_document, status_counts
+from culpa.store.sqlite.analysis import SqliteAnalysis
+from culpa.store.sqlite.catalog import SqliteCatalog
+from culpa.store.sqlite.warnings import SqliteWarnings
+
+#: Shortest SHA-256 prefix accepted as a document reference.
+MIN_SHA_PREFIX = 4
 
 
 def metadata_json(metadata: Mapping[str, str]) -> str:
@@ -120,13 +126,81 @@ class SqliteDocuments:
         self.conn.execute("UPDATE documents SET complete = 1 WHERE id = ?", (document_id,))
 
     def resolve(self, ref: str) -> int:
-        return resolve_document(self.conn, ref)
+        """A document id from an id or a SHA-256 prefix; a usage error when it names nothing."""
+        ref = ref.strip().lower()
+        if ref.isdigit() and len(ref) < MIN_SHA_PREFIX + 8:
+            row = self.conn.execute("SELECT id FROM documents WHERE id = ?", (int(ref),)).fetchone()
+            if row is not None:
+                return int(row[0])
+        if len(ref) >= MIN_SHA_PREFIX and all(c in "0123456789abcdef" for c in ref):
+            rows = self.conn.execute(
+                "SELECT id FROM documents WHERE sha256 >= ? AND sha256 < ? LIMIT 2",
+                (ref, ref + "g"),
+            ).fetchall()
+            if len(rows) == 1:
+                return int(rows[0][0])
+            if len(rows) > 1:
+                raise UsageError(
+                    f"SHA-256 prefix {ref!r} matches several documents; give more of it"
+                )
+        raise UsageError(
+            f"no document {ref!r} in this case (give a document id or a SHA-256 prefix)"
+        )
 
     def counts(self) -> dict[str, Any]:
-        return status_counts(self.conn)
+        conn = self.conn
+        analysis_failures = SqliteAnalysis(conn).failure_counts()
+        warnings = SqliteWarnings(conn).counts()
+        one = conn.execute(
+            "SELECT (SELECT count(*) FROM provenance), (SELECT count(*) FROM documents), "
+            "(SELECT count(*) FROM pages), (SELECT count(*) FROM pages WHERE method = 'ocr'), "
+            "(SELECT count(*) FROM errors), (SELECT coalesce(sum(size), 0) FROM documents), "
+            "(SELECT count(*) FROM documents WHERE complete = 0)"
+        ).fetchone()
+        return {
+            "files": one[0],
+            "documents": one[1],
+            "pages": one[2],
+            "ocr_pages": one[3],
+            "errors": one[4],
+            "bytes": one[5],
+            "incomplete_containers": one[6],
+            "documents_by_type": dict(
+                conn.execute("SELECT type, count(*) FROM documents GROUP BY type ORDER BY 2 DESC")
+            ),
+            "errors_by_kind": dict(
+                conn.execute("SELECT kind, count(*) FROM errors GROUP BY kind ORDER BY 2 DESC")
+            ),
+            "pages_by_language": dict(
+                conn.execute(
+                    "SELECT coalesce(language, 'und'), count(*) FROM pages GROUP BY 1 "
+                    "ORDER BY 2 DESC"
+                )
+            ),
+            # Documents an analyzer failed on (culpa analyze), per analyzer; culpa errors
+            # lists them.
+            "analysis_errors": sum(analysis_failures.values()),
+            "analysis_errors_by_analyzer": analysis_failures,
+            # Parts of stored documents that could not be read (a broken page, a locked member).
+            "warnings": sum(warnings.values()),
+            "warnings_by_kind": warnings,
+        }
 
     def export(self) -> Iterator[dict[str, Any]]:
-        return export_documents(self.conn)
+        """Every document with its pages, one at a time (memory stays flat)."""
+        catalog = SqliteCatalog(self.conn)
+        ids = [r[0] for r in self.conn.execute("SELECT id FROM documents ORDER BY id")]
+        for doc_id in ids:
+            data = catalog.document_info(doc_id).as_dict()
+            data["pages"] = [
+                {"number": r[0], "language": r[1], "method": r[2], "text": r[3]}
+                for r in self.conn.execute(
+                    "SELECT number, language, method, text FROM pages WHERE document_id = ? "
+                    "ORDER BY number",
+                    (doc_id,),
+                )
+            ]
+            yield data
 
     def mark_incomplete(self, document_ids: Iterable[int]) -> None:
         self.conn.executemany(

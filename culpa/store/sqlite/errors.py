@@ -11,7 +11,8 @@ import sqlite3
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from culpa.store.sqlite.queries import list_errors
+from culpa.store.sqlite.analysis import SqliteAnalysis
+from culpa.store.sqlite.warnings import SqliteWarnings
 
 
 class SqliteErrors:
@@ -95,4 +96,40 @@ class SqliteErrors:
         )
 
     def listed(self, kind: str | None = None) -> list[dict[str, Any]]:
-        return list_errors(self.conn, kind)
+        sql = "SELECT path, sha256, kind, message, recorded_at FROM errors"
+        params: tuple[str, ...] = ()
+        if kind:
+            sql += " WHERE kind = ?"
+            params = (kind,)
+        sql += " ORDER BY path"
+        rows: list[dict[str, Any]] = [
+            {"path": r[0], "sha256": r[1], "kind": r[2], "message": r[3], "recorded_at": r[4]}
+            for r in self.conn.execute(sql, params)
+        ]
+        # Documents an analyzer failed on (culpa analyze), after the files that failed to ingest.
+        rows.extend(
+            {
+                "path": failure.path,
+                "sha256": failure.sha256,
+                "kind": failure.kind,
+                "message": f"analyzer {failure.analyzer}: {failure.message}",
+                "recorded_at": failure.done_at,
+                "analyzer": failure.analyzer,
+            }
+            for failure in SqliteAnalysis(self.conn).failures(kind)
+        )
+        # Then the parts of stored documents that could not be read: warnings, not failures.
+        rows.extend(
+            {
+                "path": warning.path,
+                "sha256": warning.sha256,
+                "kind": warning.kind,
+                "message": warning.message,
+                "recorded_at": warning.recorded_at,
+                "warning": True,
+                "page": warning.page,
+                "member": warning.member,
+            }
+            for warning in SqliteWarnings(self.conn).listed(kind)
+        )
+        return rows

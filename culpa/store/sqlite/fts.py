@@ -23,7 +23,7 @@ from culpa.index.tokens import index_text
 from culpa.store.records import HitPage, PageFilters
 from culpa.store.sqlite.annotations import has_tables as has_annotations
 from culpa.store.sqlite.catalog import YEAR_SQL, path_range
-from culpa.store.sqlite.tables import page_tables
+from culpa.store.sqlite.tables import SqliteTables
 from culpa.store.sqlite.words import page_words
 
 #: Matching pages above which the first results are ranked on a sample (see _ranked).
@@ -405,5 +405,5 @@ class SqliteTextIndex:
         ).fetchall()
         # Word confidences are read for OCR'd pages only: text-layer hits cost nothing more.
         words = page_words(self.conn, [row[0] for row in rows if row[8] == "ocr"])
-        tables = page_tables(self.conn, [row[0] for row in rows])
+        tables = SqliteTables(self.conn).page_tables([row[0] for row in rows])
         return [HitPage(*row, words=words.get(row[0]), table=tables.get(row[0])) for row in rows]

@@ -10,7 +10,6 @@ a case made before they existed gets them when it is opened (migration step 3).
 
 from __future__ import annotations
 
-import bisect
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
@@ -19,134 +18,9 @@ from culpa.errors import UsageError
 from culpa.store.records import PageTable, RowPlace
 
 
-def has_tables(conn: sqlite3.Connection) -> bool:
-    """Whether the case has the table tables (a read-only case made before them has not)."""
-    row = conn.execute(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
-        "AND name IN ('tables', 'table_pages')"
-    ).fetchone()
-    return int(row[0]) == 2
-
-
-def add_table(
-    conn: sqlite3.Connection, document_id: int, number: int, name: str, columns: Sequence[str]
-) -> int:
-    """Store table ``number`` (from 1) of a document; returns its id."""
-    cursor = conn.execute(
-        "INSERT INTO tables (document_id, number, name, columns) VALUES (?, ?, ?, ?)",
-        (document_id, number, name, json.dumps(list(columns), ensure_ascii=False)),
-    )
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
-
-
-def add_table_pages(
-    conn: sqlite3.Connection, table_id: int, pages: Iterable[tuple[int, Sequence[int]]]
-) -> None:
-    """Say which rows the stored pages hold: (page id, row number of each line)."""
-    conn.executemany(
-        "INSERT INTO table_pages (page_id, table_id, first_row, last_row, rows) "
-        "VALUES (?, ?, ?, ?, ?)",
-        [
-            (page_id, table_id, min(rows), max(rows), json.dumps(list(rows)))
-            for page_id, rows in pages
-            if rows
-        ],
-    )
-
-
-def drop_tables(conn: sqlite3.Connection, document_id: int) -> None:
-    """Remove a document's tables (it is about to be stored anew)."""
-    conn.execute(
-        "DELETE FROM table_pages WHERE table_id IN (SELECT id FROM tables WHERE document_id = ?)",
-        (document_id,),
-    )
-    conn.execute("DELETE FROM tables WHERE document_id = ?", (document_id,))
-
-
-def page_tables(conn: sqlite3.Connection, page_ids: Sequence[int]) -> dict[int, PageTable]:
-    """The table of each of these pages that holds table rows (others are left out)."""
-    if not page_ids or not has_tables(conn):
-        return {}
-    found: dict[int, PageTable] = {}
-    for at in range(0, len(page_ids), 500):
-        chunk = list(page_ids[at : at + 500])
-        rows = conn.execute(
-            "SELECT tp.page_id, t.name, t.number, t.columns, tp.rows FROM table_pages tp "
-            "JOIN tables t ON t.id = tp.table_id "
-            f"WHERE tp.page_id IN ({', '.join('?' * len(chunk))})",
-            chunk,
-        ).fetchall()
-        for page_id, name, number, columns, numbers in rows:
-            found[page_id] = PageTable(
-                name, number, tuple(json.loads(columns)), tuple(json.loads(numbers))
-            )
-    return found
-
-
-def find_row(
-    conn: sqlite3.Connection, document_id: int, row: int, table: str | None = None
-) -> RowPlace:
-    """Row ``row`` of the document's table (named ``table`` when it has several)."""
-    if not has_tables(conn):
-        raise UsageError(f"document {document_id} has no tables")
-    tables = conn.execute(
-        "SELECT id, name, number FROM tables WHERE document_id = ? ORDER BY number",
-        (document_id,),
-    ).fetchall()
-    if not tables:
-        raise UsageError(f"document {document_id} has no tables")
-    if table is not None:
-        tables = [t for t in tables if t[1] == table or str(t[2]) == table]
-        if not tables:
-            raise UsageError(f"document {document_id} has no table named {table!r}")
-    places = [place for t in tables if (place := _row_in(conn, t[0], row)) is not None]
-    if not places:
-        raise UsageError(f"document {document_id} has no row {row}")
-    if len(places) > 1:
-        names = ", ".join(repr(p.table.name) for p in places)
-        raise UsageError(f"row {row} is in several tables ({names}): name one with --table")
-    return places[0]
-
-
-def _row_in(conn: sqlite3.Connection, table_id: int, row: int) -> RowPlace | None:
-    candidates = conn.execute(
-        "SELECT tp.page_id, p.number, p.text, tp.rows, t.name, t.number, t.columns "
-        "FROM table_pages tp JOIN pages p ON p.id = tp.page_id JOIN tables t ON t.id = tp.table_id "
-        "WHERE tp.table_id = ? AND tp.first_row <= ? AND tp.last_row >= ? ORDER BY p.number",
-        (table_id, row, row),
-    ).fetchall()
-    for _page_id, page, text, numbers, name, number, columns in candidates:
-        rows: list[int] = json.loads(numbers)
-        if row not in rows:
-            continue
-        line = rows.index(row)
-        starts = line_starts(text)
-        start = starts[line]
-        end = starts[line + 1] - 1 if line + 1 < len(starts) else len(text)
-        info = PageTable(name, number, tuple(json.loads(columns)), tuple(rows))
-        return RowPlace(info, page, row, start, end, text[start:end])
-    return None
-
-
 def line_starts(text: str) -> list[int]:
     """Offsets where each line of ``text`` starts."""
     return [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
-
-
-def line_of(starts: list[int], offset: int) -> int:
-    """The line (from 0) holding ``offset``, given :func:`line_starts`."""
-    return bisect.bisect_right(starts, offset) - 1
-
-
-def page_table(conn: sqlite3.Connection, document_id: int, number: int) -> PageTable | None:
-    """The table rows page ``number`` of a document holds, or None for a page of text."""
-    if not has_tables(conn):
-        return None
-    row = conn.execute(
-        "SELECT p.id FROM pages p WHERE p.document_id = ? AND p.number = ?", (document_id, number)
-    ).fetchone()
-    return page_tables(conn, [row[0]]).get(row[0]) if row is not None else None
 
 
 class SqliteTables:
@@ -156,22 +30,110 @@ class SqliteTables:
         self.conn = conn
 
     def exist(self) -> bool:
-        return has_tables(self.conn)
+        """Whether the case has the table tables (a read-only case made before them has not)."""
+        row = self.conn.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+            "AND name IN ('tables', 'table_pages')"
+        ).fetchone()
+        return int(row[0]) == 2
 
     def add(self, document_id: int, number: int, name: str, columns: Sequence[str]) -> int:
-        return add_table(self.conn, document_id, number, name, columns)
+        """Store table ``number`` (from 1) of a document; returns its id."""
+        cursor = self.conn.execute(
+            "INSERT INTO tables (document_id, number, name, columns) VALUES (?, ?, ?, ?)",
+            (document_id, number, name, json.dumps(list(columns), ensure_ascii=False)),
+        )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
 
     def add_pages(self, table_id: int, pages: Iterable[tuple[int, Sequence[int]]]) -> None:
-        add_table_pages(self.conn, table_id, pages)
+        """Say which rows the stored pages hold: (page id, row number of each line)."""
+        self.conn.executemany(
+            "INSERT INTO table_pages (page_id, table_id, first_row, last_row, rows) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [
+                (page_id, table_id, min(rows), max(rows), json.dumps(list(rows)))
+                for page_id, rows in pages
+                if rows
+            ],
+        )
 
     def drop(self, document_id: int) -> None:
-        drop_tables(self.conn, document_id)
+        """Remove a document's tables (it is about to be stored anew)."""
+        self.conn.execute(
+            "DELETE FROM table_pages WHERE table_id IN "
+            "(SELECT id FROM tables WHERE document_id = ?)",
+            (document_id,),
+        )
+        self.conn.execute("DELETE FROM tables WHERE document_id = ?", (document_id,))
 
     def page_tables(self, page_ids: Sequence[int]) -> dict[int, PageTable]:
-        return page_tables(self.conn, page_ids)
+        """The table of each of these pages that holds table rows (others are left out)."""
+        if not page_ids or not self.exist():
+            return {}
+        found: dict[int, PageTable] = {}
+        for at in range(0, len(page_ids), 500):
+            chunk = list(page_ids[at : at + 500])
+            rows = self.conn.execute(
+                "SELECT tp.page_id, t.name, t.number, t.columns, tp.rows FROM table_pages tp "
+                "JOIN tables t ON t.id = tp.table_id "
+                f"WHERE tp.page_id IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            ).fetchall()
+            for page_id, name, number, columns, numbers in rows:
+                found[page_id] = PageTable(
+                    name, number, tuple(json.loads(columns)), tuple(json.loads(numbers))
+                )
+        return found
 
     def page_table(self, document_id: int, number: int) -> PageTable | None:
-        return page_table(self.conn, document_id, number)
+        """The table rows page ``number`` of a document holds, or None for a page of text."""
+        if not self.exist():
+            return None
+        row = self.conn.execute(
+            "SELECT p.id FROM pages p WHERE p.document_id = ? AND p.number = ?",
+            (document_id, number),
+        ).fetchone()
+        return self.page_tables([row[0]]).get(row[0]) if row is not None else None
 
     def find_row(self, document_id: int, row: int, table: str | None = None) -> RowPlace:
-        return find_row(self.conn, document_id, row, table)
+        """Row ``row`` of the document's table (named ``table`` when it has several)."""
+        if not self.exist():
+            raise UsageError(f"document {document_id} has no tables")
+        tables = self.conn.execute(
+            "SELECT id, name, number FROM tables WHERE document_id = ? ORDER BY number",
+            (document_id,),
+        ).fetchall()
+        if not tables:
+            raise UsageError(f"document {document_id} has no tables")
+        if table is not None:
+            tables = [t for t in tables if t[1] == table or str(t[2]) == table]
+            if not tables:
+                raise UsageError(f"document {document_id} has no table named {table!r}")
+        places = [place for t in tables if (place := self._row_in(t[0], row)) is not None]
+        if not places:
+            raise UsageError(f"document {document_id} has no row {row}")
+        if len(places) > 1:
+            names = ", ".join(repr(p.table.name) for p in places)
+            raise UsageError(f"row {row} is in several tables ({names}): name one with --table")
+        return places[0]
+
+    def _row_in(self, table_id: int, row: int) -> RowPlace | None:
+        candidates = self.conn.execute(
+            "SELECT tp.page_id, p.number, p.text, tp.rows, t.name, t.number, t.columns "
+            "FROM table_pages tp JOIN pages p ON p.id = tp.page_id "
+            "JOIN tables t ON t.id = tp.table_id "
+            "WHERE tp.table_id = ? AND tp.first_row <= ? AND tp.last_row >= ? ORDER BY p.number",
+            (table_id, row, row),
+        ).fetchall()
+        for _page_id, page, text, numbers, name, number, columns in candidates:
+            rows: list[int] = json.loads(numbers)
+            if row not in rows:
+                continue
+            line = rows.index(row)
+            starts = line_starts(text)
+            start = starts[line]
+            end = starts[line + 1] - 1 if line + 1 < len(starts) else len(text)
+            info = PageTable(name, number, tuple(json.loads(columns)), tuple(rows))
+            return RowPlace(info, page, row, start, end, text[start:end])
+        return None
