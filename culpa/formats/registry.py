@@ -48,7 +48,7 @@ EXTRACTOR_MODULES: tuple[str, ...] = (
     "culpa.formats.email.tnef",
     "culpa.formats.archives.libarchive_formats",
     "culpa.formats.tables.sqlite_db",
-    "culpa.formats.support.ooxml",  # EncryptedOfficeExtractor (password-protected OOXML)
+    "culpa.formats.documents.encrypted_office",
 )
 #: Family names for MIME types nothing claims, so they are still grouped sensibly.
 UNCLAIMED_FAMILIES: dict[str, str] = {

@@ -36,7 +36,16 @@ from culpa.store.records import (
 )
 
 if TYPE_CHECKING:
-    from culpa.store.records import Note, TaggedDocument
+    from culpa.store.entity_edits import Canon
+    from culpa.store.records import (
+        EntityEdit,
+        MentionPlace,
+        Note,
+        StoredEntity,
+        StoredMention,
+        StoredQuotation,
+        TaggedDocument,
+    )
 
 
 class Provenance(Protocol):
@@ -637,6 +646,54 @@ class Annotations(Protocol):
         ...
 
 
+class Entities(Protocol):
+    """The entities and quotations analyzers found, with the reporter's edits applied.
+
+    The edits (``entity_edits``) are kept apart from the findings, which a re-run
+    of an analyzer replaces, and are applied as they are read by
+    :class:`culpa.store.entity_edits.Canon`.
+    """
+
+    def edits(self) -> list[EntityEdit]:
+        """Every edit, in the order made."""
+        ...
+
+    def add_edit(
+        self,
+        kind: str,
+        label: str,
+        name: str,
+        *,
+        target: tuple[str, str] | None = None,
+        alias: str | None = None,
+        mentions: Sequence[MentionPlace] = (),
+    ) -> EntityEdit:
+        """Record a merge, split or alias of entity (label, name); the edit as stored."""
+        ...
+
+    def remove_edit(self, edit_id: int) -> bool:
+        """Undo an edit; whether there was one with that id."""
+        ...
+
+    def canon(self) -> Canon:
+        """The edits, ready to apply."""
+        ...
+
+    def entities(self, label: str | None = None, canon: Canon | None = None) -> list[StoredEntity]:
+        """Every entity after the edits (of ``label``), most mentioned first."""
+        ...
+
+    def mentions(
+        self, label: str | None = None, document_id: int | None = None
+    ) -> Iterator[StoredMention]:
+        """Every mention (of ``label`` after the edits; in one document), in page order."""
+        ...
+
+    def quotations(self, speaker: str | None = None) -> Iterator[StoredQuotation]:
+        """Every quotation in page order; ``speaker``: by that entity, alias or written name."""
+        ...
+
+
 class CaseStore(Protocol):
     """A case's database, by area. Close it when done."""
 
@@ -672,6 +729,9 @@ class CaseStore(Protocol):
 
     @property
     def analysis(self) -> Analysis: ...
+
+    @property
+    def entities(self) -> Entities: ...
 
     @property
     def in_transaction(self) -> bool:

@@ -368,3 +368,115 @@ class TaggedDocument:
     document_id: int
     sha256: str
     path: str
+
+
+#: A mention's place, as the reporter's split keeps it: (document SHA-256, page, start, end).
+MentionPlace = tuple[str, int, int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class EntityEdit:
+    """One of the reporter's edits to the entities (``culpa entities merge|split|alias``).
+
+    ``merge``: entity (label, name) goes into (target_label, target_name); ``split``:
+    the mentions at ``mentions`` leave (label, name) for (target_label, target_name);
+    ``alias``: ``alias`` is another name of (label, name).
+    """
+
+    id: int
+    kind: str
+    label: str
+    name: str
+    target_label: str | None = None
+    target_name: str | None = None
+    alias: str | None = None
+    mentions: tuple[MentionPlace, ...] = ()
+    made_at: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "label": self.label,
+            "name": self.name,
+            "target_label": self.target_label,
+            "target_name": self.target_name,
+            "alias": self.alias,
+            "mentions": [
+                {"sha256": sha256, "page": page, "start": start, "end": end}
+                for sha256, page, start, end in self.mentions
+            ],
+            "made_at": self.made_at,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEntity:
+    """An entity after the reporter's edits: its mentions' texts and added names as aliases."""
+
+    label: str
+    name: str
+    aliases: tuple[str, ...]
+    mentions: int
+    documents: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "name": self.name,
+            "aliases": list(self.aliases),
+            "mentions": self.mentions,
+            "documents": self.documents,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMention:
+    """A mention of an entity on a page, with the entity it belongs to after the edits."""
+
+    document_id: int
+    span: Span
+    text: str
+    label: str
+    entity: str
+    role: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "document_id": self.document_id,
+            "sha256": self.span.sha256,
+            "page": self.span.page,
+            "start": self.span.start,
+            "end": self.span.end,
+            "text": self.text,
+            "label": self.label,
+            "entity": self.entity,
+            "role": self.role,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class StoredQuotation:
+    """A quotation on a page: the speaker as written, where the page names them, the entity."""
+
+    document_id: int
+    span: Span
+    text: str
+    speaker: str | None
+    speaker_start: int | None
+    speaker_end: int | None
+    entity: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "document_id": self.document_id,
+            "sha256": self.span.sha256,
+            "page": self.span.page,
+            "start": self.span.start,
+            "end": self.span.end,
+            "text": self.text,
+            "speaker": self.speaker,
+            "speaker_start": self.speaker_start,
+            "speaker_end": self.speaker_end,
+            "entity": self.entity,
+        }

@@ -90,3 +90,13 @@ def test_type_for_unclaimed_files() -> None:
 def test_archive_modules_are_listed() -> None:
     assert "culpa.formats.archives.zip" in registry.EXTRACTOR_MODULES
     assert "culpa.formats.archives.tar" in registry.EXTRACTOR_MODULES
+
+
+def test_support_holds_helpers_not_extractors() -> None:
+    # Every built-in extractor lives in a family folder; formats/support/ is the
+    # package-level layer its extractors share (docs/architecture.md).
+    modules = [cls.__module__ for cls in registry.registered()]
+    families = {name.split(".")[2] for name in modules if name.startswith("culpa.formats.")}
+    assert "support" not in families
+    assert not [name for name in registry.EXTRACTOR_MODULES if ".support." in name]
+    assert families >= {"documents", "email", "archives", "media", "tables"}

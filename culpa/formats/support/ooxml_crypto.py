@@ -16,8 +16,8 @@ what is culpa's own is bounding what a hostile file can cost:
   ``corrupt`` file, never a crash.
 
 The decrypted package is written to the work folder; the extractor in
-:mod:`culpa.formats.support.ooxml` hands it to the extractor of its type and
-deletes it. Passwords are never recorded.
+:mod:`culpa.formats.documents.encrypted_office` hands it to the extractor of
+its type and deletes it. Passwords are never recorded.
 """
 
 from __future__ import annotations

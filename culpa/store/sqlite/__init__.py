@@ -8,12 +8,12 @@ area of the store protocol over one shared connection.
 from __future__ import annotations
 
 import sqlite3
-from typing import TYPE_CHECKING
 
 from culpa.store.sqlite.analysis import SqliteAnalysis
 from culpa.store.sqlite.annotations import SqliteAnnotations
 from culpa.store.sqlite.catalog import SqliteCatalog
 from culpa.store.sqlite.documents import SqliteDocuments
+from culpa.store.sqlite.entities import SqliteEntities
 from culpa.store.sqlite.errors import SqliteErrors
 from culpa.store.sqlite.fts import SqliteTextIndex
 from culpa.store.sqlite.meta import SqliteMeta
@@ -21,9 +21,6 @@ from culpa.store.sqlite.pages import SqlitePages
 from culpa.store.sqlite.provenance import SqliteProvenance
 from culpa.store.sqlite.tables import SqliteTables
 from culpa.store.sqlite.warnings import SqliteWarnings
-
-if TYPE_CHECKING:
-    from culpa.store.api import CaseStore
 
 
 class SqliteCaseStore:
@@ -42,6 +39,7 @@ class SqliteCaseStore:
         self.meta = SqliteMeta(conn)
         self.tables = SqliteTables(conn)
         self.analysis = SqliteAnalysis(conn)
+        self.entities = SqliteEntities(conn)
 
     @property
     def in_transaction(self) -> bool:
@@ -68,8 +66,3 @@ class SqliteCaseStore:
 
     def close(self) -> None:
         self.conn.close()
-
-
-def as_store(source: CaseStore | sqlite3.Connection) -> CaseStore:
-    """``source`` itself, or the store over a connection (for callers still passing one)."""
-    return SqliteCaseStore(source) if isinstance(source, sqlite3.Connection) else source
