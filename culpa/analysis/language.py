@@ -62,6 +62,15 @@ def _converters() -> tuple[_CharTable, _CharTable]:
     return _CharTable("t2s"), _CharTable("s2t")
 
 
+def simplified_chars(text: str) -> str:
+    """``text`` with each Traditional character replaced by its Simplified one.
+
+    Character for character (OpenCC ``t2s`` on one character at a time), so the
+    result has the same length and every offset into it is an offset into ``text``.
+    """
+    return text.translate(_converters()[0])
+
+
 def chinese_script(text: str) -> str | None:
     """'zh-Hans' or 'zh-Hant' by counting script-specific characters; None if undecided."""
     han = "".join(_HAN.findall(text[:SCRIPT_SAMPLE_CHARS]))

@@ -6,7 +6,7 @@ a few per cent, and it reads the traditional glyphs mixed into simplified print
 (``bench/ocr_real.py`` has the figures). The models (PP-OCRv6 small detection and
 recognition, a direction classifier) ship inside the ``rapidocr`` wheel; nothing is
 downloaded. onnxruntime writes a device-id file under ``~/.cache`` when imported
-unless ``ORT_DISABLE_TELEMETRY`` is set first, so it is set before the import.
+unless told not to first (:mod:`culpa.analysis.onnx`).
 
 Settings, measured on the real pages: detection loosened (the defaults found only
 10 of 27 lines on a phone photo) and run on the whole page up to 2,400 px a side;
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata
-import os
 import threading
 from collections.abc import Sequence
 from typing import Any, ClassVar
@@ -30,6 +29,7 @@ import numpy as np
 from culpa.analysis.ocr.engine import GreyArray, OcrLine, OcrWord
 from culpa.analysis.ocr.slots import ocr_slot
 from culpa.analysis.ocr.text import is_cjk
+from culpa.analysis.onnx import silence_onnxruntime
 
 #: Detection parameters (see the module doc): side limit, pixel and box thresholds, box growth.
 DETECTION_PARAMS: dict[str, Any] = {
@@ -172,7 +172,7 @@ def _thread_engine() -> Any:
     """This thread's RapidOCR instance (it keeps per-call settings on itself)."""
     engine = getattr(_local, "engine", None)
     if engine is None:
-        os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # before onnxruntime loads
+        silence_onnxruntime()  # before rapidocr imports onnxruntime
         from rapidocr import RapidOCR
 
         engine = RapidOCR(
