@@ -27,13 +27,14 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 #: Output lines worth comparing between two trees: ratios, rates, peaks, latencies.
-SUMMARY_LINE = re.compile(r"ratio|/s\b|MiB|\bms\b|CER|recall", re.IGNORECASE)
+SUMMARY_LINE = re.compile(r"ratio|/s\b|MiB|\bms\b|CER|recall|F1", re.IGNORECASE)
 
 FULL: list[list[str]] = [
     ["ingest_speed.py", "--files", "200", "--pages", "10"],
     ["ocr_speed.py"],
     ["ocr_quality.py"],
     ["ocr_real.py"],
+    ["entities_quality.py"],
     ["ingest_memory.py", "--sizes", "1000,4000,16000"],
     ["table_memory.py", "--sizes", "10,100,1000"],
     ["search_latency.py", "--pages", "200000"],
@@ -45,6 +46,7 @@ QUICK: list[list[str]] = [
     ["ocr_speed.py", "--pages", "6"],
     ["ocr_quality.py", "--quick"],
     ["ocr_real.py", "--quick"],
+    ["entities_quality.py", "--quick"],
     ["ingest_memory.py", "--sizes", "500,2000"],
     ["table_memory.py", "--sizes", "10,100"],
     ["search_latency.py", "--pages", "20000"],
