@@ -2,7 +2,8 @@
 
 The case's full-text index (``store.index``: FTS5 and bm25 over the bigram
 index in SQLite, see :mod:`culpa.store.sqlite.fts` and :mod:`culpa.index.tokens`)
-finds and ranks candidate pages for the query's MATCH expression and its
+finds and ranks candidate pages for the query's expression (the nodes of
+:mod:`culpa.index.expression`, which each backend writes in its own syntax) and its
 filters (:class:`culpa.store.records.PageFilters`, data the index turns into its own
 query); only the returned page texts are read, folded with an offset map and
 searched for the query's positive terms, which gives the span in ``pages.text``
@@ -16,6 +17,7 @@ import re
 import sqlite3
 from collections.abc import Iterable, Sequence
 
+from culpa.index.expression import Node, Term
 from culpa.index.tokens import (
     CJK_CLASS,
     cjk_runs,
@@ -26,7 +28,6 @@ from culpa.index.tokens import (
 )
 from culpa.models import Hit
 from culpa.search.doubt import DOUBT_CLOSE, DOUBT_OPEN, doubtful_words
-from culpa.search.expression import Term
 from culpa.search.query import Query, parse
 from culpa.store.api import CaseStore, TextIndex
 from culpa.store.records import PageFilters
@@ -164,8 +165,8 @@ def _prepare(
     types: Sequence[str],
     languages: Sequence[str],
     path_prefix: str | None,
-) -> tuple[Query, str | None, PageFilters]:
-    """The parsed query, its MATCH expression (None: filters alone) and its filters.
+) -> tuple[Query, Node | None, PageFilters]:
+    """The parsed query, its expression (None: filters alone) and its filters.
 
     Keyword filters are groups of their own: they apply on top of the query's.
     """
@@ -180,7 +181,7 @@ def _prepare(
         tags=q.tags,
         starred=q.starred,
     )
-    return q, (q.match() if q.expr is not None else None), filters
+    return q, q.expr, filters
 
 
 def search(
@@ -200,11 +201,11 @@ def search(
     """
     if limit < 0 or offset < 0:
         raise ValueError("limit and offset must be >= 0")
-    q, match, filters = _prepare(query, types, languages, path_prefix)
+    q, expr, filters = _prepare(query, types, languages, path_prefix)
     if limit == 0:
         return []
     index = as_store(store).index
-    ranked = index.ranked(match, filters, limit, offset)
+    ranked = index.ranked(expr, filters, limit, offset)
     if not ranked:
         return []
     return _hits(index, q, filters, ranked)
@@ -219,8 +220,8 @@ def count(
     path_prefix: str | None = None,
 ) -> int:
     """How many pages match (no ranking, so cheaper than a full search)."""
-    _, match, filters = _prepare(query, types, languages, path_prefix)
-    return as_store(store).index.count(match, filters)
+    _, expr, filters = _prepare(query, types, languages, path_prefix)
+    return as_store(store).index.count(expr, filters)
 
 
 def totals(
@@ -233,8 +234,8 @@ def totals(
 ) -> tuple[int, int]:
     """How many pages and how many documents match (exact; a query of filters alone
     counts each document once, by its first page, as :func:`search` lists them)."""
-    _, match, filters = _prepare(query, types, languages, path_prefix)
-    return as_store(store).index.totals(match, filters)
+    _, expr, filters = _prepare(query, types, languages, path_prefix)
+    return as_store(store).index.totals(expr, filters)
 
 
 def matching_pages(
@@ -255,8 +256,8 @@ def matching_pages(
     """
     if every < 1:
         raise ValueError("every must be >= 1")
-    _, match, filters = _prepare(query, types, languages, path_prefix)
-    return as_store(store).index.matching_pages(match, filters, every)
+    _, expr, filters = _prepare(query, types, languages, path_prefix)
+    return as_store(store).index.matching_pages(expr, filters, every)
 
 
 def _hits(

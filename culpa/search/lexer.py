@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from unicodedata import category
 
 from culpa.errors import QueryError
-from culpa.search.expression import Term
+from culpa.index.expression import Term
 
 #: Filter fields and the keyword each fills in :class:`culpa.search.query.Query`.
 FIELDS = ("type", "lang", "path", "tag", "starred", "year", "ocr")

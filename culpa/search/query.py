@@ -23,9 +23,10 @@ How a page's text was read filters too: ``ocr:yes`` (OCR'd pages), ``ocr:no``
 find the pages whose text most needs checking against the image.
 
 The tokens of this syntax are read by :mod:`culpa.search.lexer`; the nodes a query
-parses into, and the FTS5 MATCH string they become (every user string inside
-double quotes, so no input can inject FTS5 syntax), are in
-:mod:`culpa.search.expression`.
+parses into are in :mod:`culpa.index.expression`, and the case's full-text index
+takes them as they are (the SQLite store writes them as an FTS5 MATCH string, every
+user string inside double quotes, so no input can inject FTS5 syntax:
+:mod:`culpa.store.sqlite.fts`).
 
 Prefixes and proximity (issue 10): ``surveil*`` (also ``"mass surveil*"``) finds
 words that begin so; on Chinese ``新疆*`` is the plain search, since every bigram
@@ -52,8 +53,8 @@ import re
 from dataclasses import dataclass
 
 from culpa.errors import QueryError
+from culpa.index.expression import And, Near, Node, Not, Or, Term, ending
 from culpa.index.tokens import has_token_chars, normalize
-from culpa.search.expression import And, Near, Node, Not, Or, Term, ending, to_match
 from culpa.search.lexer import FIELDS, Token, tokenize
 
 #: Values of ``starred:``.
@@ -87,12 +88,6 @@ class Query:
     years: tuple[str, ...] = ()
     #: Values of ``ocr:`` (see :data:`OCR_VALUES`); several are alternatives.
     ocr: tuple[str, ...] = ()
-
-    def match(self) -> str:
-        """The FTS5 MATCH expression (a query of filters alone has none)."""
-        if self.expr is None:
-            raise QueryError("a query of filters alone has no full-text part")
-        return to_match(self.expr)
 
 
 # -- parser ------------------------------------------------------------------

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
+from culpa.index.expression import Node
 from culpa.models import PartialFailure, StoredDocument
 from culpa.store.records import (
     DocumentInfo,
@@ -107,13 +108,6 @@ class Pages(Protocol):
 
     def texts(self, document_id: int, numbers: Sequence[int]) -> dict[int, str]:
         """The text of the pages ``numbers`` of ``document_id`` (absent pages left out)."""
-        ...
-
-    def matching(self, document_id: int, match: str) -> list[int]:
-        """Numbers of ``document_id``'s pages the full-text expression ``match`` finds, in order.
-
-        Raises :class:`culpa.errors.QueryError` when the index refuses the expression.
-        """
         ...
 
     def write(self, document_id: int, page: PageRecord, page_id: int | None = None) -> int:
@@ -457,10 +451,13 @@ class Meta(Protocol):
 class TextIndex(Protocol):
     """The full-text index of the pages, and the page queries a search runs on it.
 
-    ``match`` is an expression over index tokens in FTS5 query syntax, built by
-    :mod:`culpa.search.query` from quoted tokens of :mod:`culpa.index.tokens`;
-    None means filters alone (each matching document once, by its first page;
-    every matching page under an ``ocr`` filter). A refused expression raises
+    ``expr`` is the boolean expression of a search as :mod:`culpa.index.expression`
+    gives it (parsed by :mod:`culpa.search.query`), never a string in some index's
+    syntax: each backend renders it into its own query (FTS5 MATCH in
+    :mod:`culpa.store.sqlite.fts`), matching each term by its index tokens
+    (:func:`culpa.index.expression.term_tokens`). None means filters alone (each
+    matching document once, by its first page; every matching page under an
+    ``ocr`` filter). An expression the index refuses raises
     :class:`culpa.errors.QueryError`.
     """
 
@@ -492,7 +489,7 @@ class TextIndex(Protocol):
         ...
 
     def ranked(
-        self, match: str | None, filters: PageFilters, limit: int, offset: int
+        self, expr: Node | None, filters: PageFilters, limit: int, offset: int
     ) -> list[tuple[int, float]]:
         """``(page id, bm25)`` of the results ``offset`` to ``offset + limit``, best first.
 
@@ -500,22 +497,26 @@ class TextIndex(Protocol):
         """
         ...
 
-    def count(self, match: str | None, filters: PageFilters) -> int:
+    def count(self, expr: Node | None, filters: PageFilters) -> int:
         """How many pages match (no ranking)."""
         ...
 
-    def totals(self, match: str | None, filters: PageFilters) -> tuple[int, int]:
+    def totals(self, expr: Node | None, filters: PageFilters) -> tuple[int, int]:
         """How many pages and how many documents match."""
         ...
 
     def matching_pages(
-        self, match: str | None, filters: PageFilters, every: int = 1
+        self, expr: Node | None, filters: PageFilters, every: int = 1
     ) -> list[tuple[int, str | None]]:
         """``(document id, page language)`` of the matching pages, unranked.
 
         With ``every`` > 1 about one page in ``every``, chosen by a hash of the
         page id: a sample spread over the whole case.
         """
+        ...
+
+    def page_numbers(self, document_id: int, expr: Node) -> list[int]:
+        """Numbers of ``document_id``'s pages that ``expr`` finds, in order."""
         ...
 
     def hit_pages(self, page_ids: Sequence[int], path_prefixes: Sequence[str]) -> list[HitPage]:

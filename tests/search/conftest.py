@@ -8,9 +8,17 @@ from collections.abc import Callable
 
 import pytest
 
-from culpa.store.sqlite.fts import index_page
+from culpa.search.query import parse
+from culpa.store.sqlite.fts import index_page, to_match
 
 AddDoc = Callable[..., int]
+
+
+def fts_match(source: str) -> str:
+    """The FTS5 MATCH string the SQLite index runs for the query ``source``."""
+    expr = parse(source).expr
+    assert expr is not None
+    return to_match(expr)
 
 
 @pytest.fixture

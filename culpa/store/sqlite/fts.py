@@ -10,6 +10,18 @@ search engine (:mod:`culpa.search.engine`) then reads only the returned pages
 and locates the query in them. How the candidates are found fast on a large
 case (a sample of the doclist for the first results, document by document
 under a selective filter) is FTS5's business and stays here.
+
+The index is asked with the expression nodes of :mod:`culpa.index.expression`,
+and this module alone writes them as an FTS5 MATCH string (:func:`to_match`).
+Every user string reaches FTS5 inside double quotes (with ``"`` doubled), so
+no input can inject FTS5 syntax (column filters, NEAR, ^, *); the operators in
+the MATCH string are only the ones written here.
+
+A term becomes the phrase of its index tokens
+(:func:`culpa.index.expression.term_tokens`: CJK as bigrams). A phrase ending
+in two or more CJK characters is matched one token short of its end (the
+trailing unigram is dropped), so a ``NEAR`` whose phrases end so is widened by
+one (see the module docstring of :mod:`culpa.search.query` for the whole rule).
 """
 
 from __future__ import annotations
@@ -19,6 +31,7 @@ import zlib
 from collections.abc import Iterable, Sequence
 
 from culpa.errors import QueryError
+from culpa.index.expression import Near, Node, Not, Or, Term, ending, term_tokens
 from culpa.index.tokens import index_text
 from culpa.store.records import HitPage, PageFilters
 from culpa.store.sqlite.annotations import has_tables as has_annotations
@@ -75,6 +88,42 @@ def reindex_all(conn: sqlite3.Connection) -> int:
 def optimize(conn: sqlite3.Connection) -> None:
     """Merge the index into one segment; do it after a bulk ingest (queries get faster)."""
     conn.execute("INSERT INTO page_index(page_index) VALUES ('optimize')")
+
+
+def _quote(tokens: str) -> str:
+    return '"' + tokens.replace('"', '""') + '"'
+
+
+def term_match(term: Term) -> str:
+    """One term as an FTS5 phrase of index tokens (CJK as bigrams)."""
+    tokens, prefix = term_tokens(term)
+    return _quote(tokens) + (" *" if prefix else "")
+
+
+def near_match(node: Near) -> str:
+    """``NEAR(…, N)``, widened by one for phrases that end one token short (see the module
+    docstring)."""
+    widen = 1 if ending(node.terms[0].text) == "run" else 0
+    phrases = " ".join(term_match(t) for t in node.terms)
+    return f"NEAR({phrases}, {node.distance + widen})"
+
+
+def to_match(node: Node) -> str:
+    """FTS5 MATCH string for an expression checked by :func:`culpa.search.query.parse`."""
+    if isinstance(node, Term):
+        return term_match(node)
+    if isinstance(node, Near):
+        return near_match(node)
+    if isinstance(node, Or):
+        return "(" + " OR ".join(to_match(c) for c in node.children) + ")"
+    if isinstance(node, Not):  # only reached under an And; see below
+        return to_match(node.child)
+    positives = [to_match(c) for c in node.children if not isinstance(c, Not)]
+    negatives = [to_match(c) for c in node.children if isinstance(c, Not)]
+    out = "(" + " AND ".join(positives) + ")"
+    for neg in negatives:
+        out = f"({out} NOT {neg})"
+    return out
 
 
 def _escape_like(value: str) -> str:
@@ -319,6 +368,11 @@ def _ranked(
     return combined[offset:want]
 
 
+def _match(expr: Node | None) -> str | None:
+    """The MATCH string of ``expr``; None (filters alone) stays None."""
+    return None if expr is None else to_match(expr)
+
+
 #: The columns of :class:`HitPage` as read (see :meth:`SqliteTextIndex.hit_pages`).
 _HitRow = tuple[int, int, str, str | None, int, str, str, str | None, str, str | None, float | None]
 
@@ -348,11 +402,12 @@ class SqliteTextIndex:
         optimize(self.conn)
 
     def ranked(
-        self, match: str | None, filters: PageFilters, limit: int, offset: int
+        self, expr: Node | None, filters: PageFilters, limit: int, offset: int
     ) -> list[tuple[int, float]]:
-        return _ranked(self.conn, match, filters, limit, offset)
+        return _ranked(self.conn, _match(expr), filters, limit, offset)
 
-    def count(self, match: str | None, filters: PageFilters) -> int:
+    def count(self, expr: Node | None, filters: PageFilters) -> int:
+        match = _match(expr)
         f = _Filters(self.conn, filters)
         if match is not None and (documents := _selective_documents(self.conn, f)) is not None:
             rows = _ranked_in_documents(self.conn, match, documents)
@@ -362,17 +417,18 @@ class SqliteTextIndex:
         rows = _run(self.conn, f"SELECT count(*), 0 {from_where}", params)
         return int(rows[0][0])
 
-    def totals(self, match: str | None, filters: PageFilters) -> tuple[int, int]:
+    def totals(self, expr: Node | None, filters: PageFilters) -> tuple[int, int]:
         f = _Filters(self.conn, filters)
-        from_where, params = _from_where(match, filters, f, join=True)
+        from_where, params = _from_where(_match(expr), filters, f, join=True)
         row = _run(
             self.conn, f"SELECT count(*), count(DISTINCT p.document_id) {from_where}", params
         )
         return int(row[0][0]), int(row[0][1])
 
     def matching_pages(
-        self, match: str | None, filters: PageFilters, every: int = 1
+        self, expr: Node | None, filters: PageFilters, every: int = 1
     ) -> list[tuple[int, str | None]]:
+        match = _match(expr)
         f = _Filters(self.conn, filters)
         from_where, params = _from_where(match, filters, f, join=True)
         if every > 1:
@@ -382,6 +438,25 @@ class SqliteTextIndex:
             params.append((_HASH_MASK + 1) // every)
         rows = self.conn.execute(f"SELECT p.document_id, p.language {from_where}", params)
         return [(int(r[0]), r[1]) for r in rows.fetchall()]
+
+    def page_numbers(self, document_id: int, expr: Node) -> list[int]:
+        # Bounded by the document's own range of page rowids, so the index is asked
+        # about that document only, not every page of the case that holds the term.
+        lo, hi = self.conn.execute(
+            "SELECT min(id), max(id) FROM pages WHERE document_id = ?", (document_id,)
+        ).fetchone()
+        if lo is None:
+            return []
+        try:
+            rows = self.conn.execute(
+                "SELECT p.number FROM page_index JOIN pages p ON p.id = page_index.rowid "
+                "WHERE page_index MATCH ? AND page_index.rowid BETWEEN ? AND ? "
+                "AND p.document_id = ? ORDER BY p.number",
+                (to_match(expr), lo, hi, document_id),
+            ).fetchall()
+        except sqlite3.OperationalError as exc:
+            raise QueryError(f"full-text search failed: {exc}") from exc
+        return [int(r[0]) for r in rows]
 
     def hit_pages(self, page_ids: Sequence[int], path_prefixes: Sequence[str]) -> list[HitPage]:
         path_sql = "SELECT path FROM provenance pr WHERE pr.document_id = d.id"

@@ -1,8 +1,7 @@
 """The stored text of pages (:class:`culpa.store.api.Pages`), over SQLite.
 
-Finding a document's matching pages bounds the FTS5 query by the document's
-own range of page rowids, so the index is asked about that document only, not
-every page of the case that holds the term.
+Which of a document's pages a search finds is the full-text index's question
+(:meth:`culpa.store.sqlite.fts.SqliteTextIndex.page_numbers`).
 """
 
 from __future__ import annotations
@@ -11,12 +10,11 @@ import json
 import sqlite3
 from collections.abc import Sequence
 
-from culpa.errors import QueryError
 from culpa.store.api import PageRecord
 
 
 class SqlitePages:
-    """The ``pages`` table and its full-text index ``page_index``."""
+    """The ``pages`` table and what hangs on a page (word boxes, OCR runs, notes' spans)."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
@@ -28,23 +26,6 @@ class SqlitePages:
             (document_id, json.dumps(list(numbers))),
         ).fetchall()
         return {int(number): str(text) for number, text in rows}
-
-    def matching(self, document_id: int, match: str) -> list[int]:
-        lo, hi = self.conn.execute(
-            "SELECT min(id), max(id) FROM pages WHERE document_id = ?", (document_id,)
-        ).fetchone()
-        if lo is None:
-            return []
-        try:
-            rows = self.conn.execute(
-                "SELECT p.number FROM page_index JOIN pages p ON p.id = page_index.rowid "
-                "WHERE page_index MATCH ? AND page_index.rowid BETWEEN ? AND ? "
-                "AND p.document_id = ? ORDER BY p.number",
-                (match, lo, hi, document_id),
-            ).fetchall()
-        except sqlite3.OperationalError as exc:
-            raise QueryError(f"full-text search failed: {exc}") from exc
-        return [int(r[0]) for r in rows]
 
     def write(self, document_id: int, page: PageRecord, page_id: int | None = None) -> int:
         values = (

@@ -86,7 +86,7 @@ def matching_page_numbers(store: CaseStore, doc_id: int, query: Query | None) ->
     """Numbers of this document's pages that match the query's full-text part."""
     if query is None or query.expr is None:
         return []
-    return store.pages.matching(doc_id, query.match())
+    return store.index.page_numbers(doc_id, query.expr)
 
 
 def render_text(

@@ -1,4 +1,5 @@
-"""store.provenance and store.pages: what the document viewer asks of a case."""
+"""store.provenance, store.pages and a document's matching pages (store.index): what the
+document viewer asks of a case."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from culpa.errors import QueryError
+from culpa.index.expression import And, Not, Term
 from culpa.store.api import CaseStore
 from culpa.store.case import Case
 from culpa.store.records import StoredMember
@@ -70,11 +72,11 @@ def test_matching_pages_and_their_texts(case: Case, store: CaseStore) -> None:
     _document(conn, [("trove/one.txt", None)], 2)
     doc = _document(conn, [("trove/two.txt", None)], 5)
     conn.close()
-    assert store.pages.matching(doc, "needle") == [2, 4]
-    assert store.pages.matching(doc + 1, "needle") == []
+    assert store.index.page_numbers(doc, Term("needle")) == [2, 4]
+    assert store.index.page_numbers(doc + 1, Term("needle")) == []
     assert store.pages.texts(doc, [2, 4, 9]) == {
         2: "page 2 of document 2 needle",
         4: "page 4 of document 2 needle",
     }
-    with pytest.raises(QueryError):
-        store.pages.matching(doc, '"unbalanced')
+    with pytest.raises(QueryError):  # a NOT with nothing to subtract from: FTS5 refuses it
+        store.index.page_numbers(doc, And((Not(Term("unbalanced")),)))
