@@ -19,8 +19,8 @@ Sources (tab-separated, one item a line; ``#`` starts a comment line):
   "speaker_text", "speaker_n"}]}``; ``quote`` and ``speaker_text`` are surface
   strings (``speaker_text`` null where the text does not name the speaker),
   ``n``/``speaker_n`` their occurrence (default 0), ``speaker`` the canonical
-  name the quotation should be attributed to. ``people`` (optional) lists the
-  canonical names of the people the passage names.
+  name the quotation should be attributed to; ``note`` (optional) says what
+  the passage tests. A passage with no quotation to find has ``"quotes": []``.
 
 Run: ``.venv/bin/python bench/data/entities/build.py [--check]``
 """
@@ -156,7 +156,7 @@ def build_quotes(sources: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
                 "source": source["path"] if source else item["source"],
                 "licence": source["licence"] if source else "written for culpa (AGPL-3.0-or-later)",
                 "text": text,
-                "people": item.get("people", []),
+                "note": item.get("note"),
                 "quotes": quotes,
             }
         )
