@@ -134,6 +134,12 @@ def _remote_folder(root: Path, url: str) -> Path:
     folder = root / "remote"
     hostile.write_remote_folder(folder, url)
     (folder / "scan.png").write_bytes(_scan_png())
+    # Names for the entity recognisers (LAC through onnxruntime, spaCy) where analyzers run them.
+    (folder / "names.txt").write_text(
+        "自治区党委书记陈全国在乌鲁木齐市公安局讲话。\n"
+        "Chen Quanguo told officials in Urumqi on June 30, 2017.\n",
+        encoding="utf-8",
+    )
     return folder
 
 
@@ -227,6 +233,16 @@ def test_ingest_makes_no_request(remote_run: RemoteRun) -> None:
     ):
         assert phrase in text, phrase
     assert "FETCHED-FROM-SERVER" not in text
+
+
+@pytest.mark.slow
+def test_ingest_writes_nothing_in_home(remote_run: RemoteRun) -> None:
+    """HOME is the run's temporary folder: nothing but what the test put there (no ~/.cache)."""
+    home = remote_run.case.root.parent
+    assert {path.name for path in home.iterdir()} - {remote_run.audit_log.name} == {
+        "case",
+        "remote",
+    }
 
 
 @pytest.mark.slow
