@@ -1,0 +1,90 @@
+"""Chinese quotations: the colon form, speakers after the quote, nesting, and terms that are not."""
+
+from __future__ import annotations
+
+from culpa.analysis.entities.mentions import Mention
+from culpa.analysis.entities.quotations import find_quotations
+
+
+def quotes(
+    text: str, language: str | None = "zh-Hans", people: tuple[Mention, ...] = ()
+) -> list[tuple[str, str | None]]:
+    found = find_quotations(text, language, people)
+    for quotation in found:
+        assert text[quotation.start : quotation.end] == quotation.text
+        if quotation.speaker_start is not None and quotation.speaker_end is not None:
+            assert text[quotation.speaker_start : quotation.speaker_end] == quotation.speaker
+    return [(quotation.text, quotation.speaker) for quotation in found]
+
+
+def test_colon_form() -> None:
+    assert quotes("陈全国强调：“要应收尽收。”") == [("要应收尽收。", "陈全国")]
+    assert quotes("会上，他说：“稳定压倒一切。”") == [("稳定压倒一切。", "他")]
+
+
+def test_occasion_and_adverbs_between_speaker_and_verb_are_left_out() -> None:
+    text = "习近平在中央新疆工作座谈会上明确指出，“要在全社会形成严打暴恐活动的高压态势。”"
+    assert quotes(text) == [("要在全社会形成严打暴恐活动的高压态势。", "习近平")]
+    text = "朱海仑对各地州负责人再次要求：“严防逃跑。”"
+    assert quotes(text) == [("严防逃跑。", "朱海仑")]
+
+
+def test_title_kept_in_the_speaker_as_written() -> None:
+    text = "自治区党委书记陈全国在会上强调：「对宗教极端分子要严厉打击，绝不手软。」"
+    assert quotes(text, "zh-Hant") == [
+        ("对宗教极端分子要严厉打击，绝不手软。", "自治区党委书记陈全国")
+    ]
+
+
+def test_speaker_after_the_quote() -> None:
+    assert quotes("“稳定压倒一切。”他说。") == [("稳定压倒一切。", "他")]
+    assert quotes("“要把反恐怖斗争进行到底”，张春贤表示。") == [
+        ("要把反恐怖斗争进行到底", "张春贤")
+    ]
+
+
+def test_split_quote_gives_both_parts_one_speaker() -> None:
+    text = "“这是一场持久战，”习近平在会上指出，“必须坚持不懈。”"
+    found = find_quotations(text, "zh-Hans")
+    assert [q.text for q in found] == ["这是一场持久战，", "必须坚持不懈。"]
+    assert {(q.speaker, q.speaker_start) for q in found} == {("习近平", text.index("习近平"))}
+
+
+def test_a_verb_before_a_colon_belongs_to_the_next_quote() -> None:
+    text = "他说：“要严防逃跑。”她补充道：“要严格管理。”"
+    assert quotes(text) == [("要严防逃跑。", "他"), ("要严格管理。", "她")]
+
+
+def test_nested_quotes_give_the_outer_quotation() -> None:
+    text = "他说：“要把‘三股势力’和“两面人”消灭干净。”"
+    assert quotes(text) == [("要把‘三股势力’和“两面人”消灭干净。", "他")]
+    text = "陈全国说：『对「两面人」要坚决查处。』"
+    assert quotes(text) == [("对「两面人」要坚决查处。", "陈全国")]
+
+
+def test_terms_titles_and_scare_quotes_are_not_quotations() -> None:
+    text = (
+        "要坚决打击“三股势力”，维护稳定。习近平总书记提出“两个维护”的要求。"
+        "这些人被称为“两面人”。认真学习《习近平谈治国理政》。“两个维护”作为根本要求，必须落实。"
+    )
+    assert quotes(text) == []
+
+
+def test_pronoun_resolved_to_the_nearest_person_named_before() -> None:
+    text = "朱海仑签发电报。陈全国到喀什调研。他说：“要应收尽收。”"
+    people = (
+        Mention(0, 3, "朱海仑", "PER"),
+        Mention(text.index("陈全国"), text.index("陈全国") + 3, "陈全国", "PER"),
+    )
+    [quotation] = find_quotations(text, "zh-Hans", people)
+    assert (quotation.speaker, quotation.speaker_start) == ("陈全国", text.index("陈全国"))
+
+
+def test_a_quote_following_on_keeps_its_speaker() -> None:
+    text = "陈全国说：“要应收尽收。”“要做到不漏一户、不漏一人。”"
+    assert quotes(text) == [("要应收尽收。", "陈全国"), ("要做到不漏一户、不漏一人。", "陈全国")]
+
+
+def test_script_picks_the_rules_when_the_language_is_unknown() -> None:
+    text = '陈全国强调：“要应收尽收。” In English: "Round them up," he said.'
+    assert quotes(text, None) == [("要应收尽收。", "陈全国"), ("Round them up,", "he")]
