@@ -84,6 +84,9 @@ class IngestSummary:
     #: Failed documents read again because of --retry or --password.
     retried: int = 0
     errors: Counter[str] = field(default_factory=Counter)
+    #: Typed warnings (what stored files could not give: a page, a member) recorded
+    #: by this run, per kind; ``culpa errors`` lists them, ``culpa status`` counts all.
+    warnings: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
     #: OCR pages announced and read during the run (the progress bar's count).
     ocr_pages_known: int = 0
@@ -99,6 +102,10 @@ class IngestSummary:
     def error_count(self) -> int:
         return sum(self.errors.values())
 
+    @property
+    def warning_count(self) -> int:
+        return sum(self.warnings.values())
+
     # ``errors`` counts every recorded error under the paths of this run,
     # including those recorded by an earlier run for files that did not change.
 
@@ -113,6 +120,8 @@ class IngestSummary:
             "retried": self.retried,
             "errors": dict(sorted(self.errors.items())),
             "error_count": self.error_count,
+            "warnings": dict(sorted(self.warnings.items())),
+            "warning_count": self.warning_count,
             "seconds": round(self.seconds, 3),
             "earlier_ocr": None if self.earlier_ocr is None else self.earlier_ocr.as_dict(),
         }
@@ -426,7 +435,8 @@ class _Run:
             summary.errors[result.error_kind] += 1
             if result.error_message and is_storage_message(result.error_message):
                 summary.storage_fault = result.error_message.split(" (", 1)[0]
-        if inserted:
+        if inserted:  # stored now, with its warnings
+            summary.warnings.update(str(warning.kind) for warning in result.warnings)
             summary.documents_added += 1
             summary.pages_added += result.page_count
             summary.ocr_pages_added += sum(1 for page in result.pages if page.method == "ocr")

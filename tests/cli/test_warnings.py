@@ -71,3 +71,31 @@ def test_a_broken_page_and_a_locked_member_are_warnings(tmp_path: Path) -> None:
     assert "page 2: " in shown["metadata"]["page_errors"]
     assert run("ingest", "--case", case, "--no-ocr", str(trove)).exit_code == 0
     assert json.loads(run("status", "--case", case, "--json").stdout)["warnings"] == 2
+
+
+def test_the_ingest_summary_counts_the_warnings_it_recorded(tmp_path: Path) -> None:
+    trove = tmp_path / "trove"
+    trove.mkdir()
+    write_pdf_reference_loop(trove)
+    _partly_locked_zip(trove / "locked.zip")
+    case = str(tmp_path / "case")
+    assert run("init", case).exit_code == 0
+    text = run("ingest", "--case", case, "--no-ocr", "--analyze", "none", str(trove))
+    assert text.exit_code == 0, text.output  # warnings alone: exit 0
+    assert "0 errors, 2 warnings in " in text.stderr
+    assert "  corrupt: 1 warning  (culpa errors --kind corrupt)" in text.stderr
+    assert "  encrypted: 1 warning  (culpa errors --kind encrypted)" in text.stderr
+
+    # Again: the files are in the case, so this run records no warning (status keeps 2).
+    again = run("ingest", "--case", case, "--no-ocr", "--analyze", "none", "--json", str(trove))
+    assert again.exit_code == 0, again.output
+    summary = json.loads(again.stdout)
+    assert (summary["warning_count"], summary["warnings"]) == (0, {})
+    assert "warnings" not in run("ingest", "--case", case, "--no-ocr", str(trove)).stderr
+    assert json.loads(run("status", "--case", case, "--json").stdout)["warnings"] == 2
+
+    other = str(tmp_path / "other")
+    assert run("init", other).exit_code == 0
+    fresh = json.loads(run("ingest", "--case", other, "--no-ocr", "--json", str(trove)).stdout)
+    assert fresh["warning_count"] == 2 and fresh["error_count"] == 0
+    assert fresh["warnings"] == {"corrupt": 1, "encrypted": 1}

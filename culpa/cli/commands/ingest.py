@@ -135,6 +135,8 @@ def ingest(
     Safe to re-run (what is done is skipped) and to interrupt (a re-run
     finishes the job). Then runs the fast analyzers (``--analyze``). Exits 3
     when some files could not be read, or an analyzer failed; see `culpa errors`.
+    Files read in part (a broken page, a locked member) are stored, and their
+    warnings counted in the summary; warnings alone do not change the exit status.
     """
     from culpa.cli.progress import ProgressBar
     from culpa.ingest.executors.base import FileLimits
@@ -182,11 +184,16 @@ def ingest(
             f"{summary.files_seen} files: {summary.documents_added} new documents, "
             f"{summary.pages_added} pages ({summary.ocr_pages_added} OCR'd), "
             f"{summary.files_unchanged} unchanged, {summary.duplicates} duplicates, "
-            f"{summary.error_count} errors in {summary.seconds:.1f}s",
+            f"{summary.error_count} errors"
+            + (f", {summary.warning_count} warnings" if summary.warning_count else "")
+            + f" in {summary.seconds:.1f}s",
             err=True,
         )
         for kind, count in sorted(summary.errors.items()):
             click.echo(f"  {kind}: {count}  (culpa errors --kind {kind})", err=True)
+        for kind, count in sorted(summary.warnings.items()):
+            said = "warning" if count == 1 else "warnings"
+            click.echo(f"  {kind}: {count} {said}  (culpa errors --kind {kind})", err=True)
     if summary.earlier_ocr is not None:
         # Unchanged files are not read again, so new OCR settings do not reach them.
         earlier = summary.earlier_ocr.as_dict()
