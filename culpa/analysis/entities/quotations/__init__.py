@@ -5,7 +5,8 @@
 attributed to (:mod:`.english`, :mod:`.chinese`), gives a quote that follows
 straight on from an attributed one the same speaker, and resolves pronoun and
 role speakers to the nearest person named before them (:mod:`.speakers`).
-Speeches, whose every paragraph is the speaker's, are :mod:`.speeches`.
+Speeches, whose every paragraph is the speaker's, are :mod:`.speeches`; a
+text that opens with a speech's title gives its paragraphs too.
 
 A quote that no speech verb attributes (a term such as “三股势力”, a scare
 quote, a title) is not a quotation and is not returned. A split quote
@@ -26,20 +27,28 @@ from culpa.analysis.entities.quotations import chinese, english
 from culpa.analysis.entities.quotations.attribution import Attribution, Rules
 from culpa.analysis.entities.quotations.marks import QuotePair, quote_pairs
 from culpa.analysis.entities.quotations.speakers import needs_person, resolve_speakers
-from culpa.analysis.entities.quotations.speeches import speech_quotations, speech_speaker
+from culpa.analysis.entities.quotations.speeches import (
+    speaker_span,
+    speech_quotations,
+    speech_speaker,
+)
 
 __all__ = [
+    "attributed_quotations",
     "find_quotations",
     "needs_person",
     "resolve_speakers",
+    "speaker_span",
     "speech_quotations",
     "speech_speaker",
 ]
 
-#: Characters on each side of a quote whose script picks the rules when the language does not.
+#: Characters of a quote (or, if they have no letters, before it) whose script picks the
+#: rules when the page's language does not.
 SCRIPT_WINDOW: Final = 12
 
 _HAN: Final = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LATIN: Final = re.compile(r"[A-Za-z]")
 # What may lie between an attributed quote and one that continues it: punctuation, spaces.
 _CONTINUING_GAP: Final = re.compile(r"[\s,.;:!?，。；：！？、—–-]*")
 
@@ -47,37 +56,50 @@ _CONTINUING_GAP: Final = re.compile(r"[\s,.;:!?，。；：！？、—–-]*")
 def find_quotations(
     text: str, language: str | None, people: Sequence[Mention] = ()
 ) -> list[Quotation]:
-    """The attributed quotations in ``text``, in order, speakers resolved against ``people``.
+    """The quotations in ``text``, in order of their start, speakers resolved against ``people``.
 
     ``language`` is the page's (BCP 47: ``en``, ``zh-Hans``, ``zh-Hant``);
     for any other, or None, each quote is read by the rules of the script
     around it. ``people`` are mentions found in the same text (only PER ones
-    are used). Linear in the length of ``text``: each quote looks at a
-    bounded stretch of text on each side.
+    are used). A text that opens with a speech's title (:func:`speech_speaker`)
+    adds its paragraphs as the speaker's quotations. Linear in the length of
+    ``text``: each quote looks at a bounded stretch of text on each side.
     """
-    pairs = quote_pairs(text)
+    found = resolve_speakers(attributed_quotations(text, language), people)
+    speaker = speech_speaker("", text)
+    if speaker is not None:
+        found.extend(speech_quotations(text, speaker, speaker_span(text, speaker)))
+        found.sort(key=lambda quotation: (quotation.start, -quotation.end))
+    return found
+
+
+def attributed_quotations(text: str, language: str | None) -> list[Quotation]:
+    """The quotes in marks that a speech verb attributes, speakers as written, in order."""
     found: list[Quotation] = []
-    previous: tuple[QuotePair, Attribution, Quotation] | None = None
-    for pair in pairs:
+    previous: tuple[QuotePair, Attribution] | None = None
+    for pair in quote_pairs(text):
         rules = _rules(text, pair, language)
         attribution = rules.attribute(text, pair)
-        if attribution is None and previous is not None:
-            attribution = _continued(text, pair, rules, *previous[:2])
+        if attribution is not None and attribution.speaker_start == attribution.speaker_end:
+            # A verb with no one before it (还指出：“…”): the speaker of the quote before.
+            attribution = previous[1] if previous is not None else None
+        elif attribution is None and previous is not None:
+            attribution = _continued(text, pair, rules, *previous)
         if attribution is None:
             previous = None
             continue
-        speaker = text[attribution.speaker_start : attribution.speaker_end]
-        quotation = Quotation(
-            pair.start,
-            pair.end,
-            text[pair.start : pair.end],
-            speaker,
-            attribution.speaker_start,
-            attribution.speaker_end,
+        found.append(
+            Quotation(
+                pair.start,
+                pair.end,
+                text[pair.start : pair.end],
+                text[attribution.speaker_start : attribution.speaker_end],
+                attribution.speaker_start,
+                attribution.speaker_end,
+            )
         )
-        found.append(quotation)
-        previous = (pair, attribution, quotation)
-    return resolve_speakers(found, people)
+        previous = (pair, attribution)
+    return found
 
 
 def _rules(text: str, pair: QuotePair, language: str | None) -> Rules:
@@ -86,10 +108,12 @@ def _rules(text: str, pair: QuotePair, language: str | None) -> Rules:
             return chinese
         if language.startswith("en"):
             return english
-    around = (
-        text[max(0, pair.open - SCRIPT_WINDOW) : pair.open]
-        + text[pair.close + 1 : pair.close + 1 + SCRIPT_WINDOW]
-    )
+    quoted = text[pair.start : min(pair.end, pair.start + SCRIPT_WINDOW)]
+    if _HAN.search(quoted):
+        return chinese
+    if _LATIN.search(quoted):
+        return english
+    around = text[max(0, pair.open - SCRIPT_WINDOW) : pair.open]
     return chinese if _HAN.search(around) else english
 
 

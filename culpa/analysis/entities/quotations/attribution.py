@@ -18,7 +18,11 @@ from culpa.analysis.entities.quotations.marks import QuotePair
 
 @dataclass(frozen=True, slots=True)
 class Attribution:
-    """The speaker's words (``speaker_start:speaker_end``) in the clause that attributes a quote."""
+    """The speaker's words (``speaker_start:speaker_end``) in the clause that attributes a quote.
+
+    An empty speaker span (``speaker_start == speaker_end``) is a verb with no one
+    before it (还指出：“…”): the quote is the previous quote's speaker's.
+    """
 
     speaker_start: int
     speaker_end: int

@@ -40,27 +40,47 @@ MAX_SPEAKER_CHARS: Final = 24
 _VERBS: Final = words(
     "说道 写道 问道 答道 讲道 表示 指出 强调 要求 提出 认为 宣布 批示 "
     "指示 声称 宣称 坦言 透露 介绍 回答 警告 重申 承认 解释 补充 告诉 "
-    "提到 谈到 提醒 呼吁 号召 宣称 声明 称 说 讲 道 问 答 曰"
+    "提到 谈到 提醒 呼吁 号召 声明 教导 叫喊 嘱咐 叮嘱 规定 写 称 说 讲 "
+    "道 问 答 曰 "
+    # The same in Traditional script.
+    "說道 寫道 問道 講道 強調 認為 宣佈 聲稱 宣稱 介紹 承認 解釋 補充 "
+    "告訴 談到 呼籲 號召 聲明 教導 囑咐 叮囑 規定 寫 稱 說 講 問"
 )
+#: Verbs that take the person told before the quote: 提醒全党“…”, 告诉记者“…”.
+_ADDRESSING: Final = words("提醒 告诉 告訴 要求 教导 教導 号召 號召 警告 嘱咐 囑咐 叮嘱 叮囑")
 _VERB_ALTERNATION: Final = "|".join(sorted(set(_VERBS), key=len, reverse=True))
 _PAUSE: Final = "[ \t\u3000]*"
-# A clause ending in a verb, and what may sit between the verb and the quote.
-_VERB_AT_END: Final = re.compile(rf"((?:{_VERB_ALTERNATION})道?){_PAUSE}([：:，,]{_PAUSE})?$")
+_WORDS: Final = r"[^，,。：:；;！!？?\s“”「」『』\"]"
+# A clause ending in a verb, and what may sit between the verb and the quote: 说：, 说的：,
+# 所指出的那样：, 说，, or nothing.
+_VERB_AT_END: Final = re.compile(
+    rf"((?:{_VERB_ALTERNATION})道?)(?:过|的那样|的)?{_PAUSE}([：:，,]{_PAUSE})?$"
+)
+# A verb, its object and a colon: 要求各县：, 教导我们：, 指出了当时的变化：.
+_VERB_OBJECT_COLON: Final = re.compile(
+    rf"((?:{_VERB_ALTERNATION})道?)了?{_WORDS}{{1,16}}{_PAUSE}([：:]){_PAUSE}$"
+)
+_ADDRESSED: Final = re.compile(rf"({'|'.join(_ADDRESSING)}){_WORDS}{{1,4}}{_PAUSE}$")
 _VERB_ONLY_AT_END: Final = re.compile(rf"((?:{_VERB_ALTERNATION})道?)$")
 # 称 that names rather than says: 被称为, 简称, 俗称, 号称.
-_NAMING: Final = re.compile(r"(?:[被简统俗堪号昵通合并]称|称(?:为|作|之为))$")
+_NAMING: Final = re.compile(
+    r"(?:[被简統统俗堪号號昵通合并簡]称|[被簡統俗堪號]稱|[称稱](?:为|為|作|之为))$"
+)
 _BOUNDARY_BEFORE: Final = re.compile(r"[。！？；\n“”「」『』\"]")
 _SPEAKER_BREAK: Final = re.compile(r"[，,、：:（(；;]")
 _AFTER_STOP: Final = re.compile(r"[，,。！？；：:“”「」『』\"\n.!?;]")
 _LEADING: Final = re.compile(
-    r"^(?:据|但|而|并|且|对此|随后|此外|另外|同时|其中|会上|会议上|会中|讲话中|文中|信中)"
+    r"(?:据|據|但|而|并|且|正如|如同|就像|对此|對此|随后|此外|另外|同时|其中|会上|会议上|會上|会中|"
+    r"讲话中|文中|信中)"
 )
 _TRAILING: Final = re.compile(
-    r"(?:也|还|曾|又|则|更|都|亦|就|便|即|再次|多次|反复|明确|进一步|特别|同时|一再|深刻|郑重|严肃|"
-    r"公开|当时|随后|最后|首先|专门|接着|随即|当即|坚定|明确地|严肃地|笑着|激动地|动情地)$"
+    r"(?:也|还|還|曾|又|则|則|更|都|亦|就|便|即|早|所|再次|多次|反复|明确|进一步|特别|同时|一再|深刻|"
+    r"郑重|严肃|公开|当时|随后|最后|首先|专门|接着|随即|当即|坚定|笑着|最近|近日|日前|一次|尖锐|"
+    r"曾经|已经|后来|此前|当天|今天|昨天|亲自|早就|一针见血|语重心长|明確|進一步|嚴肅|當時|隨後|"
+    r"專門|接著|隨即|當即|堅定|[\u4e00-\u9fff]{1,2}地)$"
 )
 # Where an occasion (在会上), an addressee (对记者) or a source (据) starts inside the phrase.
-_OCCASION: Final = re.compile(r"[在对向跟给于]")
+_OCCASION: Final = re.compile(r"[在对對向跟给給于於]")
 _HAN: Final = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _NOT_A_SPEAKER: Final = frozenset(words("的 了 是 和 与 及 或 要 会 就 才 都 而 并 但 我们 大家"))
 _SENTENCE_PUNCTUATION: Final = re.compile(r"[，。！？；…,.!?;]")
@@ -86,14 +106,21 @@ def _before(text: str, pair: QuotePair) -> Attribution | None:
     for match in _BOUNDARY_BEFORE.finditer(text, window_start, pair.open):
         begin = match.end()
     clause = text[begin : pair.open]
-    verb = _VERB_AT_END.search(clause)
-    if verb is None or _NAMING.search(clause[: verb.end(1)]):
+    verb = _VERB_AT_END.search(clause) or _VERB_OBJECT_COLON.search(clause)
+    if verb is None:
+        verb = _ADDRESSED.search(clause)  # 提醒全党“…”: no colon, so only words said
+        if verb is None or not is_substantive(text[pair.start : pair.end]):
+            return None
+    elif _NAMING.search(clause[: verb.end(1)]):
         return None
-    if verb.group(2) is None and not is_substantive(text[pair.start : pair.end]):
+    introduced = verb.lastindex is not None and verb.lastindex >= 2 and verb.group(2) is not None
+    if not introduced and not is_substantive(text[pair.start : pair.end]):
         return None  # 提出“两个维护”: a term
     speaker = _speaker(text, begin, begin + verb.start(1))
     if speaker is None:
         return None
+    if speaker[0] == speaker[1] and not introduced:
+        return None  # no one named, and not a colon that goes on from an earlier quote
     return Attribution(speaker[0], speaker[1], speaker[0], pair.open)
 
 
@@ -116,7 +143,7 @@ def _after(text: str, pair: QuotePair) -> Attribution | None:
     if verb is None:
         return None
     speaker = _speaker(text, begin, begin + verb.start(1))
-    if speaker is None or speaker[0] != begin:
+    if speaker is None or speaker[0] != begin or speaker[0] == speaker[1]:
         return None  # the words before the verb must all be the speaker's
     return Attribution(speaker[0], speaker[1], begin, begin + verb.end(1))
 
@@ -143,7 +170,9 @@ def _speaker(text: str, begin: int, verb_start: int) -> tuple[int, int] | None:
         end = start + trailing.start()
     end = start + len(text[start:end].rstrip())
     phrase = text[start:end]
-    if not phrase or len(phrase) > MAX_SPEAKER_CHARS or phrase in _NOT_A_SPEAKER:
+    if not phrase or _TRAILING.fullmatch(phrase):
+        return verb_start, verb_start  # 还指出：“…”: the speaker of the quote before
+    if len(phrase) > MAX_SPEAKER_CHARS or phrase in _NOT_A_SPEAKER:
         return None
     if phrase[0] in "的了是和与及或" or not (_HAN.search(phrase) or phrase[0].isalpha()):
         return None

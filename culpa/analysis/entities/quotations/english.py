@@ -49,10 +49,17 @@ _VERB_WORDS: Final = words(
     "stressed stresses emphasized emphasised emphasizes emphasises admitted "
     "acknowledged confirmed demanded vowed pledged promised suggested proclaimed "
     "remarked responded reads commented observed maintained reiterated exhorted "
-    "cautioned answered shouted declared"
+    "cautioned answered shouted declared testified testifies provides provided taught"
 )
 _VERB: Final = re.compile(r"(?<![\w-])(?:" + "|".join(sorted(set(_VERB_WORDS))) + r")\b", re.I)
 _ACCORDING: Final = re.compile(r"\baccording to\b", re.I)
+# Any verb in the past before a colon introduces a quote: "Sofia Marin disagreed: '…'".
+_PAST_BEFORE_COLON: Final = re.compile(r"\b[a-z]{3,}ed\s*:\s*$")
+#: Verbs whose passive makes the subject the one spoken to: "Dr. Schubert was asked: '…'".
+_ADDRESSED: Final = frozenset(words("asked told instructed ordered urged warned advised"))
+_BE: Final = frozenset(words("was were is are be been being"))
+#: Words a "called" quote needs to be a quotation rather than a name for something.
+MIN_CALLED_WORDS: Final = 5
 
 #: Words between a speaker and its verb that are not the speaker.
 _AUX: Final = frozenset(
@@ -92,7 +99,7 @@ _NOT_HEADS: Final = frozenset(
     )
 )
 _ABBREVIATIONS: Final = frozenset(words("mr mrs ms dr st gen col sen rep gov prof no jr sr lt"))
-_TOKEN: Final = re.compile(r"[A-Za-z][\w'’.-]*|[^\s]")
+_TOKEN: Final = re.compile(r"[A-Za-z][\w'’.-]*|\d[\w.]*|[^\s]")
 _SENTENCE_END: Final = re.compile(r"[.!?;](?=[\s\"”’)]|$)|\n[ \t]*\n")
 _QUOTE_MARKS: Final = re.compile(r'[“”"「」『』]')
 _QUOTE_CHARS: Final = '“”"「」『』'
@@ -115,6 +122,8 @@ def attribute(text: str, pair: QuotePair) -> Attribution | None:
     """The speaker of the quote at ``pair``, after the quote first, then before it."""
     quoted = text[pair.start : pair.end].rstrip()
     after = text[pair.close + 1 : pair.close + 2]
+    if text[max(0, pair.open - 3) : pair.open].rstrip().endswith(":"):
+        return _before(text, pair)  # a colon gives the quote to what comes before it
     if (quoted and quoted[-1] in _CLAUSE_ENDING) or after == ",":
         found = _after(text, pair)
         if found is not None:
@@ -196,14 +205,20 @@ def _before(text: str, pair: QuotePair) -> Attribution | None:
             return Attribution(
                 phrase.speaker_start, phrase.speaker_end, begin + last.start(), pair.open
             )
-    for verb in reversed(list(_VERB.finditer(clause))):
+    verbs = list(_VERB.finditer(clause)) or list(_PAST_BEFORE_COLON.finditer(clause))
+    for verb in reversed(verbs):
         gap = clause[verb.end() :]
         if len(gap) > 60 or re.search(r"[.;!?]", gap):
             continue
+        quoted = text[pair.start : pair.end]
         introduced = re.search(r"(?:[,:]|\bthat)\s*$", gap) is not None
-        if verb.group().lower() in ("called", "calls") and not introduced:
-            continue  # "what officials called 'transformation through education'"
-        if not introduced and not is_substantive(text[pair.start : pair.end]):
+        if verb.group().lower() in ("called", "calls"):
+            # "what officials called 'vocational training'" is a name for something.
+            if not introduced and len(quoted.split()) < MIN_CALLED_WORDS:
+                return None
+        elif not introduced and gap.strip() and not is_substantive(quoted):
+            return None  # 'said the camps were "effective"': a word, not words said
+        if _is_passive(clause, verb.start()):
             return None
         found = _phrase_before(text, begin, begin + verb.start())
         if found is None:
@@ -214,6 +229,20 @@ def _before(text: str, pair: QuotePair) -> Attribution | None:
             )
         return None
     return None
+
+
+def _is_passive(clause: str, verb_start: int) -> bool:
+    """Whether the verb at ``verb_start`` is a passive that names the addressee ("was asked")."""
+    verb = re.match(r"\w+", clause[verb_start:])
+    if verb is None or verb.group().lower() not in _ADDRESSED:
+        return False
+    before = [
+        word.lower()
+        for word in re.findall(r"[A-Za-z]+", clause[max(0, verb_start - 40) : verb_start])
+    ]
+    while before and _is_adverb(before[-1]):
+        before.pop()
+    return bool(before) and before[-1] in _BE
 
 
 def _inverted(text: str, begin: int, verb_end: int, end: int) -> Attribution | None:
@@ -238,6 +267,9 @@ def _phrase_before(text: str, begin: int, verb_start: int) -> Attribution | None
             tokens = tokens[:-1]
     if not tokens:
         return None
+    number = None
+    if len(tokens) > 1 and tokens[-1][2][0].isdigit() and tokens[-2][2][0].isupper():
+        number = tokens.pop()  # "Rule 608 provides", "Article 5 states"
     head = tokens[-1]
     word = head[2]
     if not word[0].isalpha() or word.lower() in _NOT_HEADS:
@@ -261,6 +293,8 @@ def _phrase_before(text: str, begin: int, verb_start: int) -> Attribution | None
         taken.pop(0)
     if not taken:
         return None
+    if number is not None:
+        taken.append(number)
     return Attribution(taken[0][0], taken[-1][1], taken[0][0], taken[-1][1])
 
 

@@ -5,8 +5,8 @@ the regional leaders' 同志在…会议上的讲话), whose words carry no quot
 marks at all: the title says who speaks. :func:`speech_speaker` reads a
 title (the document's, or the first lines of its first page) in the forms
 
-* ``习近平在中央新疆工作座谈会上的讲话``, ``陈全国同志在自治区…会议上的讲话`` (the
-  name before 在, 同志 left off);
+* ``习近平在中央新疆工作座谈会上的讲话``, ``陈全国同志在自治区…会议上的讲话``,
+  ``陶鑄同志的讲話`` (the name before 在 or 的, 同志 left off);
 * ``在全区…会议上的讲话（…）`` with the speaker alone on a byline below the title
   (``陈全国``, ``朱海仑同志``) or in the brackets;
 * ``Remarks by President Xi Jinping at …``, ``Speech by …``, ``Statement by …``,
@@ -30,17 +30,20 @@ from culpa.analysis.entities.quotations.attribution import words
 HEAD_CHARS: Final = 400
 #: Non-empty lines of the first page in which a byline is looked for.
 BYLINE_LINES: Final = 8
+#: A line under a title longer than this is speech, not a date or a byline.
+MAX_HEADING_LINE: Final = 40
 #: A paragraph shorter than this is a heading, a date or a page number, not speech.
 MIN_PARAGRAPH_CHARS: Final = 8
 
 _HAN: Final = r"\u3400-\u9fff\uf900-\ufaff"
 _TITLE_END: Final = r"(?:[ \t\u3000]*[（(][^）)\n]{0,40}[）)])?[ \t\u3000]*(?:\n|$)"
 _SPEECH_NOUN: Final = (
-    r"(?:重要|主旨|总结|开幕|闭幕)?(?:讲话|讲话提纲|讲话要点|发言|报告|致辞|講話|發言|報告)"
+    r"(?:重要|主旨|总结|總結|开幕|開幕|闭幕|閉幕)?"
+    r"(?:[讲講][话話](?:提纲|提綱|要点|要點)?|发言|發言|报告|報告|致辞|致詞)"
 )
 _NAMED_ZH: Final = re.compile(
-    rf"^[ \t\u3000]*(?P<speaker>[{_HAN}·]{{2,20}}?)(?:同志)?[在於于]"
-    rf"[^\n。]{{2,60}}?[上中时時]的{_SPEECH_NOUN}{_TITLE_END}",
+    rf"^[ \t\u3000]*(?![在於于])(?P<speaker>[{_HAN}·]{{2,20}}?)(?:同志)?"
+    rf"(?:[在於于][^\n。]{{2,60}}?[上中时時])?的{_SPEECH_NOUN}{_TITLE_END}",
     re.M,
 )
 _UNNAMED_ZH: Final = re.compile(
@@ -81,6 +84,12 @@ def speech_speaker(title: str, first_page: str) -> str | None:
     return None
 
 
+def speaker_span(first_page: str, speaker: str) -> tuple[int, int] | None:
+    """Where the first page names a speech's speaker (its title or byline), if it does."""
+    at = first_page.find(speaker, 0, HEAD_CHARS + len(speaker))
+    return (at, at + len(speaker)) if at >= 0 else None
+
+
 def speech_quotations(
     text: str, speaker: str, speaker_span: tuple[int, int] | None = None
 ) -> list[Quotation]:
@@ -100,16 +109,27 @@ def speech_quotations(
         while right > left and text[right - 1].isspace():
             right -= 1
         if start is not None and end is not None and left <= start < right:
-            # The heading that names the speaker is not speech: begin after its line.
-            line_end = text.find("\n", end, right)
-            left = right if line_end < 0 else line_end
-            while left < right and text[left].isspace():
-                left += 1
+            left = _after_heading(text, end, right)
         paragraph = text[left:right]
         if len(paragraph) >= MIN_PARAGRAPH_CHARS and _SENTENCE_END.search(paragraph):
             found.append(Quotation(left, right, paragraph, speaker, start, end))
         position = match.end() if match is not None else len(text)
     return found
+
+
+def _after_heading(text: str, end: int, right: int) -> int:
+    """Where speech begins after a heading ending at ``end``: past its line, dates and bylines."""
+    line_end = text.find("\n", end, right)
+    left = right if line_end < 0 else line_end
+    while left < right:
+        while left < right and text[left].isspace():
+            left += 1
+        next_end = text.find("\n", left, right)
+        line = text[left : right if next_end < 0 else next_end]
+        if next_end < 0 or _SENTENCE_END.search(line) or len(line) > MAX_HEADING_LINE:
+            break
+        left = next_end  # a date or a byline under the title
+    return left
 
 
 def _wrapped_titles(head: str) -> list[str]:

@@ -86,5 +86,30 @@ def test_a_quote_following_on_keeps_its_speaker() -> None:
 
 
 def test_script_picks_the_rules_when_the_language_is_unknown() -> None:
-    text = '陈全国强调：“要应收尽收。” In English: "Round them up," he said.'
+    text = '陈全国强调：“要应收尽收。” Later, "Round them up," he said.'
     assert quotes(text, None) == [("要应收尽收。", "陈全国"), ("Round them up,", "he")]
+
+
+def test_traditional_verbs_and_corner_brackets() -> None:
+    assert quotes("陳志明強調：「所有檔案都已銷毀。」", "zh-Hant") == [
+        ("所有檔案都已銷毀。", "陳志明")
+    ]
+
+
+def test_an_object_before_the_colon() -> None:
+    text = "吴刚要求各县：“一周内上报全部名单。”毛主席教导我们：“要经常讲，反复讲。”"
+    assert quotes(text) == [("一周内上报全部名单。", "吴刚"), ("要经常讲，反复讲。", "毛主席")]
+
+
+def test_as_someone_said_and_adverbs_before_the_verb() -> None:
+    text = "正如恩格斯所指出的那样：“因为个人管理工业的必然后果就是私有制”。"
+    assert quotes(text) == [("因为个人管理工业的必然后果就是私有制", "恩格斯")]
+    text = "毛主席又一次尖锐指出：“这是最危险的。”列宁早就指出：“阶级关系是根本的。”"
+    assert quotes(text) == [("这是最危险的。", "毛主席"), ("阶级关系是根本的。", "列宁")]
+
+
+def test_a_verb_with_no_one_before_it_goes_on_from_the_quote_before() -> None:
+    text = "毛主席指出：“要警惕出修正主义。”还指出：“修正主义上台，也就是资产阶级上台。”"
+    found = find_quotations(text, "zh-Hans")
+    assert [(q.speaker, q.speaker_start) for q in found] == [("毛主席", 0), ("毛主席", 0)]
+    assert quotes("还指出：“修正主义上台，也就是资产阶级上台。”") == []

@@ -133,3 +133,20 @@ def test_partial_quote_after_a_verb_counts_when_it_reads_as_said() -> None:
 def test_curly_marks_and_unattributed_quotes() -> None:
     text = "“We will never back down,” the spokesman said. “Stability” is the word of the year."
     assert quotes(text) == [("We will never back down,", "the spokesman")]
+
+
+def test_the_one_asked_is_not_the_speaker() -> None:
+    text = 'Dr. Schubert was asked: "Have you been treated for diabetes?" She answered "No".'
+    assert quotes(text) == [("No", "She")]
+
+
+def test_a_rule_or_article_as_speaker() -> None:
+    text = 'Rule 608 provides that, "extrinsic evidence is not admissible to prove conduct."'
+    assert quotes(text) == [("extrinsic evidence is not admissible to prove conduct.", "Rule 608")]
+
+
+def test_called_with_a_sentence_and_any_verb_before_a_colon() -> None:
+    text = "Senator James Whitaker called the report “a whitewash from start to finish.”"
+    assert quotes(text) == [("a whitewash from start to finish.", "Senator James Whitaker")]
+    text = "His colleague Sofia Marin disagreed: “Everyone received the draft.”"
+    assert quotes(text) == [("Everyone received the draft.", "Sofia Marin")]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from culpa.analysis.entities.quotations import speech_quotations, speech_speaker
+from culpa.analysis.entities.quotations import find_quotations, speech_quotations, speech_speaker
 
 XI_SPEECH = (
     "习近平在中央新疆工作座谈会上的讲话\n（2014年5月29日）\n\n"
@@ -63,3 +63,18 @@ def test_later_pages_carry_the_speaker_without_a_span() -> None:
     found = speech_quotations(page, "陈全国")
     assert [q.text for q in found] == ["各级党委要切实负起责任。", "要做到应收尽收。"]
     assert {(q.speaker, q.speaker_start, q.speaker_end) for q in found} == {("陈全国", None, None)}
+
+
+def test_a_text_that_opens_with_a_speech_title_gives_its_paragraphs() -> None:
+    text = "刘云峰在全市安全生产工作会议上的讲话\n（2019年3月5日）\n各位同志：安全生产是底线。"
+    [quotation] = find_quotations(text, "zh-Hans")
+    assert (quotation.text, quotation.speaker) == ("各位同志：安全生产是底线。", "刘云峰")
+    assert (quotation.speaker_start, quotation.speaker_end) == (0, 3)
+    text = "陶鑄同志的讲話\n我这个話是湖南話，湖南同学容易听懂些。"
+    assert [(q.text, q.speaker) for q in find_quotations(text, "zh-Hant")] == [
+        ("我这个話是湖南話，湖南同学容易听懂些。", "陶鑄")
+    ]
+    text = "Remarks by Governor Alan Pryce at the Harbour Trade Forum\n\nThank you all for coming."
+    assert [(q.text, q.speaker) for q in find_quotations(text, "en")] == [
+        ("Thank you all for coming.", "Governor Alan Pryce")
+    ]
