@@ -14,8 +14,9 @@ its span overlaps a gold one and its speaker folds to the same canonical name
 else NFKC, case and spaces folded). The goal (attribution >= 0.85) is judged
 on that F1, over Chinese and English passages together.
 
-Run: ``.venv/bin/python bench/entities_quality.py [--quick] [--json PATH]``
-(``--quick`` takes every fifth sentence; figures go to bench/out/entities_quality.json)
+Run: ``.venv/bin/python bench/entities_quality.py [--quick] [--errors N] [--json PATH]``
+(``--quick`` takes every fifth sentence; ``--errors N`` prints N sentences per language
+whose spans differ from the labels; figures go to bench/out/entities_quality.json)
 """
 
 from __future__ import annotations
@@ -70,7 +71,23 @@ def verdict(value: float, goal: float) -> str:
     return "met" if value >= goal else "not met"
 
 
-def entity_figures(language: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+def show_errors(
+    items: list[dict[str, Any]], golds: list[list[Span]], predicted: list[list[Span]], limit: int
+) -> None:
+    """Print up to ``limit`` sentences whose spans differ: what was missed (-) and added (+)."""
+    shown = 0
+    for item, gold, found in zip(items, golds, predicted, strict=True):
+        if shown >= limit or set(gold) == set(found):
+            continue
+        shown += 1
+        text = item["text"]
+        print(f"  {item['id']}: {text[:120]}")
+        for mark, spans in (("-", set(gold) - set(found)), ("+", set(found) - set(gold))):
+            for span in sorted(spans):
+                print(f"    {mark} {span.label} {text[span.start : span.end]!r}")
+
+
+def entity_figures(language: str, items: list[dict[str, Any]], errors: int = 0) -> dict[str, Any]:
     from culpa.analysis.entities.recognize import recognize
 
     started = time.perf_counter()
@@ -91,13 +108,22 @@ def entity_figures(language: str, items: list[dict[str, Any]]) -> dict[str, Any]
             print(row(label, counts))
         named = scores.overall(("PER", "ORG", "LOC"))
         overall = scores.overall()
-        print(row("PER+ORG+LOC", named).replace("  PER+ORG+LOC", "  named  "))
+        print(row("named", named))
         print(row("overall", overall))
         figures[kind] = {
             label: {"precision": c.precision, "recall": c.recall, "f1": c.f1, "tp": c.tp}
             | {"fp": c.fp, "fn": c.fn}
             for label, c in [*per_label.items(), ("named", named), ("overall", overall)]
         }
+    by_source: dict[str, list[int]] = {}
+    for index, item in enumerate(items):
+        by_source.setdefault(item["source"], []).append(index)
+    print(" exact overall F1 by source (10 sentences or more):")
+    for source, indices in sorted(by_source.items(), key=lambda entry: -len(entry[1])):
+        if len(indices) >= 10:
+            counts = score_spans((golds[i], predicted[i]) for i in indices).overall()
+            print(f"  {counts.f1:5.3f}  {len(indices):4} sentences  {source}")
+    show_errors(items, golds, predicted, errors)
     f1 = figures["exact"]["overall"]["f1"]
     goal = ENTITY_GOALS[language]
     print(f" goal: entity F1 >= {goal:.2f} ({language}): {f1:.3f}, {verdict(f1, goal)}")
@@ -143,6 +169,7 @@ def quote_figures(items: list[dict[str, Any]]) -> dict[str, Any]:
     pairs_by_language: dict[str, list[tuple[list[GoldQuote], list[FoundQuote]]]] = {}
     for item in items:
         language = item["language"]
+        group = language.split("-")[0]
         people = [m for m in recognize(item["text"], language) if m.label == "PER"]
         found = [
             FoundQuote(q.start, q.end, q.speaker) for q in finder(item["text"], language, people)
@@ -150,7 +177,7 @@ def quote_figures(items: list[dict[str, Any]]) -> dict[str, Any]:
         gold = [
             GoldQuote(q["start"], q["end"], q["speaker"], q["speaker_text"]) for q in item["quotes"]
         ]
-        pairs_by_language.setdefault(language, []).append((gold, found))
+        pairs_by_language.setdefault(group, []).append((gold, found))
     everything = [pair for pairs in pairs_by_language.values() for pair in pairs]
     origins = {item["origin"] for item in items}
     print(f"\nquotations: {len(items)} passages ({', '.join(sorted(origins))})")
@@ -175,11 +202,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="every fifth sentence only")
     parser.add_argument("--json", type=Path, default=OUT / "entities_quality.json")
+    parser.add_argument(
+        "--errors", type=int, default=0, metavar="N", help="print N sentences with wrong spans"
+    )
     args = parser.parse_args()
     step = 5 if args.quick else 1
     results: dict[str, Any] = {}
     for language in ("zh", "en"):
-        results[language] = entity_figures(language, load(f"{language}.jsonl", step))
+        results[language] = entity_figures(language, load(f"{language}.jsonl", step), args.errors)
     if (DATA / "quotes.jsonl").is_file():
         results["quotes"] = quote_figures(load("quotes.jsonl", 1))
     args.json.parent.mkdir(parents=True, exist_ok=True)
