@@ -102,3 +102,37 @@ def test_the_committed_sets_match_their_hand_labels() -> None:
     build = Path(__file__).resolve().parents[2] / "bench" / "data" / "entities" / "build.py"
     done = subprocess.run([sys.executable, str(build), "--check"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def _build_module() -> object:
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[2] / "bench" / "data" / "entities" / "build.py"
+    spec = importlib.util.spec_from_file_location("entity_sets_build", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_labels_become_offsets_by_occurrence() -> None:
+    build = _build_module()
+    spans = build.parse_labels("LOC 新疆@1 | PER 习近平", "习近平到新疆考察，对新疆工作", "t")  # type: ignore[attr-defined]
+    assert [(s["start"], s["end"], s["label"]) for s in spans] == [(0, 3, "PER"), (10, 12, "LOC")]
+    assert build.parse_labels("-", "交往交流交融持续拓展。", "t") == []  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("labels", "message"),
+    [
+        ("LOC 喀什", "not in the text"),
+        ("LOC 新疆@2", "occurrence 2"),
+        ("LOC 新疆维吾尔自治区 | LOC 新疆", "overlap"),
+        ("GPE 新疆", "unknown label"),
+        ("", "write '-'"),
+    ],
+)
+def test_a_label_that_does_not_fit_its_text_fails(labels: str, message: str) -> None:
+    build = _build_module()
+    with pytest.raises(build.LabelError, match=message):  # type: ignore[attr-defined]
+        build.parse_labels(labels, "新疆维吾尔自治区和新疆", "t")  # type: ignore[attr-defined]
