@@ -7,12 +7,24 @@ This module assembles the group (culpa/cli/group.py) and its commands
 
 from __future__ import annotations
 
-from culpa.cli.commands import analyze, case, documents, ingest, ocr, search, serve, verify
+from culpa.cli.commands import (
+    analyze,
+    case,
+    documents,
+    entities,
+    ingest,
+    ocr,
+    search,
+    serve,
+    verify,
+)
 from culpa.cli.group import cli
 
 cli.add_command(case.init)
 cli.add_command(ingest.ingest)
 cli.add_command(analyze.analyze)
+cli.add_command(entities.entities)
+cli.add_command(entities.quotes)
 cli.add_command(ocr.ocr)
 cli.add_command(search.search)
 cli.add_command(documents.show)

@@ -22,33 +22,49 @@ by hand. The README walks through the commands; this page lists every option.
 
 
 def command_help(group: click.Group, name: str) -> str:
-    """The ``--help`` text of ``culpa NAME`` (or of ``culpa`` itself for an empty name)."""
-    command = group.get_command(click.Context(group), name) if name else group
-    assert command is not None, name
-    parent = click.Context(
+    """The ``--help`` text of ``culpa NAME`` (``culpa`` itself for an empty name).
+
+    NAME may name a subcommand too: ``entities merge``.
+    """
+    context = click.Context(
         group,
         info_name="culpa",
         terminal_width=WIDTH,
         max_content_width=WIDTH,
         **group.context_settings,
     )
-    if not name:
-        return command.get_help(parent)
-    context = click.Context(
-        command,
-        info_name=name,
-        parent=parent,
-        terminal_width=WIDTH,
-        max_content_width=WIDTH,
-        **command.context_settings,
-    )
+    command: click.Command = group
+    for part in name.split():
+        assert isinstance(command, click.Group), name
+        found = command.get_command(context, part)
+        assert found is not None, name
+        command = found
+        context = click.Context(
+            command,
+            info_name=part,
+            parent=context,
+            terminal_width=WIDTH,
+            max_content_width=WIDTH,
+            **command.context_settings,
+        )
     return command.get_help(context)
 
 
-def cli_reference(group: click.Group) -> str:
-    """The whole reference, one section per command in alphabetical order."""
-    sections = [HEADER, "## culpa\n", "```text", command_help(group, ""), "```\n"]
+def _names(group: click.Group, prefix: str = "") -> list[str]:
+    """Every command and subcommand of ``group``, alphabetically, each group before its own."""
+    names: list[str] = []
     for name in sorted(group.list_commands(click.Context(group))):
+        command = group.get_command(click.Context(group), name)
+        names.append(prefix + name)
+        if isinstance(command, click.Group):
+            names += _names(command, f"{prefix}{name} ")
+    return names
+
+
+def cli_reference(group: click.Group) -> str:
+    """The whole reference, one section per command (and subcommand) in alphabetical order."""
+    sections = [HEADER, "## culpa\n", "```text", command_help(group, ""), "```\n"]
+    for name in _names(group):
         sections += [f"## culpa {name}\n", "```text", command_help(group, name), "```\n"]
     return "\n".join(sections)
 

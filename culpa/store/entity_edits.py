@@ -61,6 +61,7 @@ class _Tally:
     mentions: int = 0
     documents: set[int] = field(default_factory=set)
     texts: dict[str, int] = field(default_factory=dict)
+    names: set[str] = field(default_factory=set)
 
 
 class Canon:
@@ -149,8 +150,9 @@ class Canon:
     def entities(self, groups: Iterable[MentionGroup]) -> list[StoredEntity]:
         """Every entity the mention groups make, with aliases and counts, most mentioned first.
 
-        Aliases: the texts its mentions are written as (most frequent first), then
-        the names added to it, without its canonical name.
+        Aliases: the texts its mentions are written as (most frequent first), the
+        canonical names of entities merged into it, then the names added to it;
+        never its own canonical name.
         """
         tallies: dict[EntityKey, _Tally] = {}
         for group in groups:
@@ -159,11 +161,13 @@ class Canon:
             tally.mentions += group.count
             tally.documents.add(group.document_id)
             tally.texts[group.text] = tally.texts.get(group.text, 0) + group.count
+            tally.names.add(group.name)
         added = self.added_aliases()
         out: list[StoredEntity] = []
         for (label, name), tally in tallies.items():
             written = sorted(tally.texts, key=lambda t: (-tally.texts[t], t))
-            aliases = [a for a in dict.fromkeys([*written, *added.get((label, name), [])])]
+            merged = sorted(tally.names - set(written))
+            aliases = dict.fromkeys([*written, *merged, *added.get((label, name), [])])
             out.append(
                 StoredEntity(
                     label=label,

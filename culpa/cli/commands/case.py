@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -10,6 +9,8 @@ import click
 
 from culpa.cli.group import case_option, emit_json, handle_errors, json_option, opened
 from culpa.cli.terminal import printable
+from culpa.errors import UsageError
+from culpa.publish.export import RECORD_COLUMNS, write_records
 from culpa.store.case import init_case
 
 
@@ -101,19 +102,39 @@ def errors(case_dir: str | None, kind: str | None, as_json: bool) -> None:
     default=None,
     help="Write to this file instead of stdout.",
 )
+@click.option(
+    "--records",
+    "kind",
+    type=click.Choice(["documents", *RECORD_COLUMNS]),
+    default="documents",
+    show_default=True,
+    help="What to write: documents with their pages' text, or the entities, mentions or "
+    "quotations (as `culpa entities` and `culpa quotes` list them).",
+)
+@click.option(
+    "--csv",
+    "as_csv",
+    is_flag=True,
+    help="CSV with a header instead of JSON lines (entities, mentions, quotes).",
+)
 @handle_errors
-def export(case_dir: str | None, output: Path | None) -> None:
-    """Write every document and its pages as JSON lines, for other tools."""
+def export(case_dir: str | None, output: Path | None, kind: str, as_csv: bool) -> None:
+    """Write every document and its pages as JSON lines, for other tools.
+
+    With --records, the entities, mentions or quotations instead, as JSON lines or CSV.
+    """
+    if as_csv and kind == "documents":
+        raise UsageError(
+            "documents are written as JSON lines; --csv is for --records entities, "
+            "mentions or quotes"
+        )
     from culpa.store.sqlite import SqliteCaseStore
 
     with opened(case_dir) as (_case, conn):
         stream = output.open("w", encoding="utf-8") if output else sys.stdout
         try:
-            count = 0
-            for record in SqliteCaseStore(conn).documents.export():
-                stream.write(json.dumps(record, ensure_ascii=False) + "\n")
-                count += 1
+            count = write_records(stream, SqliteCaseStore(conn), kind, as_csv)
         finally:
             if output:
                 stream.close()
-    click.echo(f"{count} documents exported", err=True)
+    click.echo(f"{count} {kind} exported", err=True)
