@@ -16,7 +16,13 @@ as 陈全国 and given back as written. Simplified text is left alone, because
 converting one character at a time would turn 乾隆 into 干隆.
 
 LAC's TIME covers dates and times of day together (2017年6月30日上午10时);
-culpa splits such a span into its DATE part and its TIME part.
+culpa splits such a span into its DATE part and its TIME part. A few corrections
+follow the labelling guide of ``bench/data/entities/GUIDE.md``, each seen in
+LAC's errors on it: a Uyghur name's two halves around its dot are one person
+(布茹玛汗·毛勒朵); vague words (现在, 未来, 新时代) and anniversaries are no dates;
+a period takes its 这/近 and 来/以来 (这五年, 一年来); a five-year plan's period is a
+date (“十四五”时期); a name followed by 思想 (an ideology), a place followed by 式 or
+特色 (an adjective) and a date followed by 规划 are dropped.
 """
 
 from __future__ import annotations
@@ -42,7 +48,49 @@ _CLOCK = re.compile(
     r"|[0-9０-９零〇一二三四五六七八九十两]+[时点](?:[0-9０-９零〇一二三四五六七八九十]+分|半|整)?(?:许|左右)?"
     r"|[0-9０-９]{1,2}[:：][0-9０-９]{2})$"
 )
-_EDGE = " \t\r\n\u3000，。、；：！？,.;:!?（）()《》“”\"'「」『』【】"
+_EDGE = " \t\r\n\u3000，。、；：！？,.;:!?（）()《》“”\"'「」『』【】·•‧・"
+#: LAC TIME words that name no date or time ("now", "the future", "the new era"), and
+#: anniversaries (70周年), which OntoNotes leaves out too.
+VAGUE_TIMES: Final = frozenset(
+    [
+        "现在",
+        "目前",
+        "当前",
+        "如今",
+        "未来",
+        "今后",
+        "过去",
+        "新时代",
+        "此前",
+        "以前",
+        "之前",
+        "以后",
+        "之后",
+        "随后",
+        "同时",
+        "当时",
+        "届时",
+    ]
+)
+_ANNIVERSARY = re.compile(r"周年$")
+# A period's words on either side that LAC leaves out: 这五年, 近三年, 一年来, 两年以来.
+_PERIOD_BEFORE = re.compile(r"(?:这|近)$")
+_PERIOD_AFTER = re.compile(r"(?:以来|来)")
+_PERIOD_END = re.compile(r"[年月天日周]$")
+# What, right after a mention, shows it is no name: an ideology (毛泽东思想), an adjective
+# (中国式现代化, 中国特色), a plan (五年规划).
+_NOT_A_NAME_AFTER: Final[dict[str, re.Pattern[str]]] = {
+    "PER": re.compile(r"思想"),
+    "LOC": re.compile(r"式|特色"),
+    "ORG": re.compile(r"(?!)"),
+    "DATE": re.compile(r"规划|计划"),
+    "TIME": re.compile(r"(?!)"),
+}
+#: The dot between the given name and the father's name of a Uyghur or Kazakh name
+#: (布茹玛汗·毛勒朵), which LAC tags as two people.
+_NAME_DOTS: Final = frozenset("·•‧・．")
+# A five-year plan's period: “十四五”时期, 十五五期间, “十四五”.
+_PLAN_PERIOD = re.compile(r"[“\"]?十[一二三四五六七八九]五[”\"]?(?:时期|期间|末)?(?![规计])")
 
 
 class LacTagger:
@@ -137,7 +185,30 @@ def tagger() -> LacTagger:
 
 def recognize_chinese(texts: Sequence[str]) -> list[list[Mention]]:
     """The mentions in each of ``texts`` (offsets into that text), in order."""
-    return [list(_mentions(text)) for text in texts]
+    return [_corrected(text, list(_mentions(text))) for text in texts]
+
+
+def _corrected(text: str, mentions: list[Mention]) -> list[Mention]:
+    """LAC's mentions with the corrections of the module doc, in order of position."""
+    kept: list[Mention] = []
+    for mention in mentions:
+        after = text[mention.end : mention.end + 2]
+        if _NOT_A_NAME_AFTER[mention.label].match(after):
+            continue
+        last = kept[-1] if kept else None
+        if (
+            last is not None
+            and last.label == mention.label == "PER"
+            and text[last.end : mention.start] in _NAME_DOTS
+        ):
+            kept[-1] = Mention(last.start, mention.end, text[last.start : mention.end], "PER")
+            continue
+        kept.append(mention)
+    taken = [(m.start, m.end) for m in kept]
+    for plan in _PLAN_PERIOD.finditer(text):
+        if not any(start < plan.end() and plan.start() < end for start, end in taken):
+            kept.append(Mention(plan.start(), plan.end(), plan.group(), "DATE"))
+    return sorted(kept, key=lambda m: (m.start, m.end))
 
 
 def _mentions(text: str) -> Iterator[Mention]:
@@ -150,7 +221,10 @@ def _mentions(text: str) -> Iterator[Mention]:
         if end - start < (1 if tag == "TIME" else MIN_NAME_CHARS):
             continue
         if tag == "TIME":
-            yield from _time_mentions(text, start, end)
+            words = tagged[start:end]
+            if words in VAGUE_TIMES or _ANNIVERSARY.search(words):
+                continue
+            yield from _time_mentions(text, *_period(tagged, start, end))
         else:
             yield Mention(start, end, text[start:end], label)
 
@@ -161,6 +235,15 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
     while end > start and text[end - 1] in _EDGE:
         end -= 1
     return start, end
+
+
+def _period(text: str, start: int, end: int) -> tuple[int, int]:
+    """A span of years, months or days widened to 这/近 before it and 来/以来 after it."""
+    if _PERIOD_END.search(text, start, end) is None:
+        return start, end
+    before = _PERIOD_BEFORE.search(text, max(0, start - 1), start)
+    after = _PERIOD_AFTER.match(text, end)
+    return (before.start() if before else start), (after.end() if after else end)
 
 
 def _time_mentions(text: str, start: int, end: int) -> Iterator[Mention]:

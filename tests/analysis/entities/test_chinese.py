@@ -57,3 +57,27 @@ def test_traditional_text_is_read_as_simplified_and_given_back_as_written() -> N
 
 def test_the_model_loads_once_per_process() -> None:
     assert tagger() is tagger()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "absent"),
+    [
+        ("“人民楷模”布茹玛汗·毛勒朵的事迹感人。", ("布茹玛汗·毛勒朵", "PER"), ("布茹玛汗", "PER")),
+        ("这五年，我们坚定不移。", ("这五年", "DATE"), ("五年", "DATE")),
+        ("一年来，我们坚决贯彻。", ("一年来", "DATE"), ("一年", "DATE")),
+        ("一、“十四五”时期工作回顾", ("“十四五”时期", "DATE"), None),
+        ("高举毛泽东思想伟大旗帜，推进中国式现代化。", None, ("毛泽东", "PER")),
+        ("推进中国式现代化。", None, ("中国", "LOC")),
+        ("自治区成立70周年庆祝活动现在开始。", None, ("70周年", "DATE")),
+    ],
+)
+def test_corrections_after_lac(
+    text: str, expected: tuple[str, str] | None, absent: tuple[str, str] | None
+) -> None:
+    (mentions,) = recognize_chinese([text])
+    labelled = {(m.text, m.label) for m in mentions}
+    assert all(text[m.start : m.end] == m.text for m in mentions)
+    if expected is not None:
+        assert expected in labelled
+    if absent is not None:
+        assert absent not in labelled

@@ -37,3 +37,15 @@ def test_many_texts_at_once_keep_their_own_offsets() -> None:
     assert found[1] == []
     assert ("Beijing", "LOC") in {(m.text, m.label) for m in found[3]}
     assert all(t[m.start : m.end] == m.text for t, ms in zip(texts, found, strict=True) for m in ms)
+
+
+def test_titles_possessives_footnotes_and_frequencies_are_left_out() -> None:
+    text = (
+        "Dr. Anna Schubert met officials in Urumqi. Schubert's report reached LinkedIn "
+        "Learning[21] on March 3, 2019, and the board met weekly."
+    )
+    (mentions,) = recognize_english([text])
+    labelled = {(m.text, m.label) for m in mentions}
+    assert ("Anna Schubert", "PER") in labelled and ("March 3, 2019", "DATE") in labelled
+    assert not any(m.text.startswith("Dr") or m.text.endswith(("'s", "[21")) for m in mentions)
+    assert ("weekly", "DATE") not in labelled
