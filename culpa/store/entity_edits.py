@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from culpa.index.tokens import normalize
 from culpa.store.records import EntityEdit, StoredEntity
@@ -34,6 +35,7 @@ _Folded = tuple[str, str]
 SPEAKER_LABELS = ("PER", "ORG", "LOC")
 
 
+@lru_cache(maxsize=1 << 16)  # a case names a few thousand entities, each many times
 def folded(name: str) -> str:
     """``name`` as edits and ``--speaker`` compare it: folded, spaces collapsed."""
     return " ".join(normalize(name).split())
@@ -155,8 +157,10 @@ class Canon:
         never its own canonical name.
         """
         tallies: dict[EntityKey, _Tally] = {}
+        seen: dict[tuple[str, str, str, int | None], EntityKey] = {}
         for group in groups:
-            entity = self.entity(group.label, group.name, group.text, group.split)
+            alike = (group.label, group.name, group.text, group.split)
+            entity = seen.get(alike) or seen.setdefault(alike, self.entity(*alike))
             tally = tallies.setdefault(entity, _Tally())
             tally.mentions += group.count
             tally.documents.add(group.document_id)
