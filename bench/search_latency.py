@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 from culpa.index.tokens import index_text  # noqa: E402
 from culpa.search.engine import count, search  # noqa: E402
 from culpa.store.migrations import schema_sql  # noqa: E402
+from culpa.store.sqlite import SqliteCaseStore  # noqa: E402
 from culpa.store.sqlite import fts as sqlite_fts  # noqa: E402
 from culpa.store.sqlite.fts import optimize  # noqa: E402
 
@@ -220,12 +221,12 @@ def _pct(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
 
 
-def _time_group(conn: sqlite3.Connection, words: list[str], runs: int, limit: int) -> list[float]:
+def _time_group(store: SqliteCaseStore, words: list[str], runs: int, limit: int) -> list[float]:
     times = []
     for _ in range(runs):
         for w in words:
             t = time.perf_counter()
-            search(conn, w, limit=limit)
+            search(store, w, limit=limit)
             times.append((time.perf_counter() - t) * 1000)
     return times
 
@@ -242,6 +243,7 @@ def main() -> None:
         build(path, args.pages)
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA mmap_size=0")
+    store = SqliteCaseStore(conn)
     print(f"database {path.name}: {path.stat().st_size / 2**20:.0f} MiB")
     sizes = dict(
         conn.execute(
@@ -259,11 +261,11 @@ def main() -> None:
         "en words": ENGLISH_WORDS,
     }
     for words in groups.values():  # warm the page cache
-        _time_group(conn, words, 1, args.limit)
+        _time_group(store, words, 1, args.limit)
     print(f"limit={args.limit}, {args.runs} runs per query")
     for name, words in groups.items():
-        counts = ", ".join(f"{w}={count(conn, w)}" for w in words)
-        times = _time_group(conn, words, args.runs, args.limit)
+        counts = ", ".join(f"{w}={count(store, w)}" for w in words)
+        times = _time_group(store, words, args.runs, args.limit)
         print(
             f"  {name:18} p50 {statistics.median(times):6.1f} ms  p95 {_pct(times, 95):6.1f} ms"
             f"  max {max(times):6.1f} ms   pages: {counts}"
@@ -271,7 +273,7 @@ def main() -> None:
     # What the sampled ranking saves: exact bm25 over every matching page.
     saved = sqlite_fts.RANK_WINDOW
     sqlite_fts.RANK_WINDOW = 10**9
-    times = _time_group(conn, CHINESE_COMMON, 3, args.limit)
+    times = _time_group(store, CHINESE_COMMON, 3, args.limit)
     sqlite_fts.RANK_WINDOW = saved
     print(
         f"  {'(exact bm25, all)':18} p50 {statistics.median(times):6.1f} ms"
@@ -282,7 +284,7 @@ def main() -> None:
         n = conn.execute("SELECT count(*) FROM pages WHERE text LIKE ?", (f"%{w}%",)).fetchone()[0]
         ms = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
-        search(conn, w, limit=args.limit)
+        search(store, w, limit=args.limit)
         fts = (time.perf_counter() - t) * 1000
         print(
             f"  baseline LIKE '%{w}%': {ms:7.0f} ms ({n} pages, misses traditional and "

@@ -40,6 +40,7 @@ from bench import search_latency  # noqa: E402
 from culpa.search.engine import count, search  # noqa: E402
 from culpa.store import migrations  # noqa: E402
 from culpa.store.case import SCHEMA_VERSION, Case  # noqa: E402
+from culpa.store.sqlite import SqliteCaseStore  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 CHINESE_COMMON = search_latency.CHINESE_COMMON
@@ -133,7 +134,7 @@ def build_case(pages: int) -> Path:
     case = Case(case_dir)
     targets: set[int] = set()
     for word in (*CHINESE_COMMON[:3], *CHINESE_RARE[:3], *ENGLISH_WORDS[1:4]):
-        targets.update(hit.document_id for hit in search(conn, word, limit=2))
+        targets.update(hit.document_id for hit in search(SqliteCaseStore(conn), word, limit=2))
     conn.execute("BEGIN")
     for doc in sorted(targets)[:VIEWER_DOCS] if len(targets) > VIEWER_DOCS else sorted(targets):
         rows = conn.execute(
@@ -206,11 +207,12 @@ def main() -> None:
     case_dir = build_case(args.pages)
     shutil.rmtree(case_dir / "cache", ignore_errors=True)  # so first renders are first
     conn = Case(case_dir).connect()
+    store = SqliteCaseStore(conn)
     pages = conn.execute("SELECT count(*) FROM pages").fetchone()[0]
     print(f"case {case_dir.name}: {pages} pages")
     viewer: list[str] = []
     for word in (*CHINESE_COMMON[:3], *CHINESE_RARE[:3], *ENGLISH_WORDS[1:4]):
-        for hit in search(conn, word, limit=2):
+        for hit in search(store, word, limit=2):
             if conn.execute(
                 "SELECT 1 FROM documents WHERE id = ? AND mime = 'application/pdf'",
                 (hit.document_id,),
@@ -256,7 +258,7 @@ def main() -> None:
             for _ in range(args.runs):
                 for w in words:
                     started = time.perf_counter()
-                    search(conn, w, limit=PAGE_SIZE)
+                    search(store, w, limit=PAGE_SIZE)
                     bare[name].append((time.perf_counter() - started) * 1000)
         static = _time(client, ["/static/culpa.css"], args.runs * 6)
         _line("baseline: static file", static)
@@ -269,7 +271,7 @@ def main() -> None:
                 1,
             )
             repeat = _time(client, [p + "&offset=30" for p in search_paths[name]], args.runs)
-            counts = ", ".join(f"{w}={count(conn, w)}" for w in groups[name])
+            counts = ", ".join(f"{w}={count(store, w)}" for w in groups[name])
             ratio = statistics.median(first) / statistics.median(bare[name])
             _line(f"search page, {name}", first, f"   pages: {counts}")
             _line("  next result page (facets kept)", repeat)

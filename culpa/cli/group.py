@@ -24,6 +24,7 @@ from culpa import __version__
 from culpa.analysis.ocr.choices import DEFAULT_OCR_LANG, ENGINE_CHOICES
 from culpa.cli.terminal import json_safe
 from culpa.errors import CaseDamagedError, CulpaError, ExitCode, storage_errno, storage_message
+from culpa.store.api import CaseStore
 from culpa.store.case import CASE_ENV, Case, damaged_database, open_case
 
 P = ParamSpec("P")
@@ -107,13 +108,14 @@ def _hint(exc: BaseException) -> str:
 
 
 @contextmanager
-def opened(case_dir: str | None) -> Iterator[tuple[Case, Any]]:
+def opened(case_dir: str | None) -> Iterator[tuple[Case, CaseStore]]:
+    """The case named by ``--case`` (or ``$CULPA_CASE``) and its store, closed after."""
     case = open_case(case_dir)
-    conn = case.connect()
+    store = case.store()
     try:
-        yield case, conn
+        yield case, store
     finally:
-        conn.close()
+        store.close()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -14,7 +14,6 @@ always was.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +21,6 @@ from culpa.errors import UsageError
 from culpa.models import Span
 from culpa.search.doubt import words_in
 from culpa.store.api import CaseStore
-from culpa.store.sqlite import as_store
 
 #: What an OCR citation tells the editor to do.
 CHECK_AGAINST_IMAGE = (
@@ -168,10 +166,8 @@ def parse_span(span: str) -> tuple[int, int]:
     return start, end
 
 
-def cite(
-    store: CaseStore | sqlite3.Connection, doc_id: int, page: int, start: int, end: int
-) -> Citation:
-    catalog = as_store(store).catalog
+def cite(store: CaseStore, doc_id: int, page: int, start: int, end: int) -> Citation:
+    catalog = store.catalog
     info = catalog.document_info(doc_id)
     stored = catalog.page_info(doc_id, page)
     text = stored.text
@@ -246,13 +242,8 @@ class RowCitation:
         return "\n".join(lines)
 
 
-def cite_row(
-    conn: sqlite3.Connection, doc_id: int, row: int, table: str | None = None
-) -> RowCitation:
+def cite_row(store: CaseStore, doc_id: int, row: int, table: str | None = None) -> RowCitation:
     """Cite row ``row`` of a document's table (``table`` names it when there are several)."""
-    from culpa.store.sqlite import SqliteCaseStore
-
-    store = SqliteCaseStore(conn)
     info = store.catalog.document_info(doc_id)
     place = store.tables.find_row(doc_id, row, table)
     return RowCitation(

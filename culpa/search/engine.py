@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import sqlite3
 from collections.abc import Iterable, Sequence
 
 from culpa.index.expression import Node, Term
@@ -31,7 +30,6 @@ from culpa.search.doubt import DOUBT_CLOSE, DOUBT_OPEN, doubtful_words
 from culpa.search.query import Query, parse
 from culpa.store.api import CaseStore, TextIndex
 from culpa.store.records import PageFilters
-from culpa.store.sqlite import as_store
 
 #: Characters of context on each side of the match in a snippet.
 SNIPPET_CONTEXT = 60
@@ -185,7 +183,7 @@ def _prepare(
 
 
 def search(
-    store: CaseStore | sqlite3.Connection,
+    store: CaseStore,
     query: str | Query,
     *,
     limit: int = 20,
@@ -204,7 +202,7 @@ def search(
     q, expr, filters = _prepare(query, types, languages, path_prefix)
     if limit == 0:
         return []
-    index = as_store(store).index
+    index = store.index
     ranked = index.ranked(expr, filters, limit, offset)
     if not ranked:
         return []
@@ -212,7 +210,7 @@ def search(
 
 
 def count(
-    store: CaseStore | sqlite3.Connection,
+    store: CaseStore,
     query: str | Query,
     *,
     types: Sequence[str] = (),
@@ -221,11 +219,11 @@ def count(
 ) -> int:
     """How many pages match (no ranking, so cheaper than a full search)."""
     _, expr, filters = _prepare(query, types, languages, path_prefix)
-    return as_store(store).index.count(expr, filters)
+    return store.index.count(expr, filters)
 
 
 def totals(
-    store: CaseStore | sqlite3.Connection,
+    store: CaseStore,
     query: str | Query,
     *,
     types: Sequence[str] = (),
@@ -235,11 +233,11 @@ def totals(
     """How many pages and how many documents match (exact; a query of filters alone
     counts each document once, by its first page, as :func:`search` lists them)."""
     _, expr, filters = _prepare(query, types, languages, path_prefix)
-    return as_store(store).index.totals(expr, filters)
+    return store.index.totals(expr, filters)
 
 
 def matching_pages(
-    store: CaseStore | sqlite3.Connection,
+    store: CaseStore,
     query: str | Query,
     *,
     every: int = 1,
@@ -257,7 +255,7 @@ def matching_pages(
     if every < 1:
         raise ValueError("every must be >= 1")
     _, expr, filters = _prepare(query, types, languages, path_prefix)
-    return as_store(store).index.matching_pages(expr, filters, every)
+    return store.index.matching_pages(expr, filters, every)
 
 
 def _hits(

@@ -9,12 +9,10 @@ run after an empty result, so its scans cost nothing on a search that finds.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 
 from culpa.search.query import Query, parse
 from culpa.store.api import CaseStore, Catalog
-from culpa.store.sqlite import as_store
 
 #: Values shown per list; the rest are counted.
 MAX_LISTED = 12
@@ -115,7 +113,7 @@ def _years(catalog: Catalog, wanted: Sequence[str]) -> list[str]:
 
 
 def explain_empty(
-    store: CaseStore | sqlite3.Connection,
+    store: CaseStore,
     query: str | Query,
     *,
     types: Sequence[str] = (),
@@ -126,7 +124,7 @@ def explain_empty(
     values that exist; empty when every filter matches something by itself."""
     q = parse(query) if isinstance(query, str) else query
     paths = [*q.paths, *([path_prefix] if path_prefix else [])]
-    catalog = as_store(store).catalog
+    catalog = store.catalog
     return [
         *_types(catalog, [*q.types, *types]),
         *_languages(catalog, [*q.languages, *languages]),

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import math
 import re
-import sqlite3
 import threading
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, replace
@@ -37,7 +36,6 @@ from dataclasses import dataclass, replace
 from culpa.search.engine import count, matching_pages
 from culpa.search.query import Query
 from culpa.store.api import CaseStore
-from culpa.store.sqlite import as_store
 
 #: Above this many matching pages, facets are counted on a spread sample of about this size.
 FACET_SAMPLE_PAGES = 1000
@@ -178,9 +176,8 @@ def _round(estimate: int) -> int:
     return round(estimate / step) * step
 
 
-def compute(source: CaseStore | sqlite3.Connection, query: Query) -> Facets:
+def compute(store: CaseStore, query: Query) -> Facets:
     """The number of pages matching ``query`` and the facets of those pages."""
-    store = as_store(source)
     total_exact = True
     if query.expr is None:  # filters alone: documents by their first pages
         total = count(store, query)
@@ -260,10 +257,7 @@ class FacetCache:
         self._items: OrderedDict[tuple[object, ...], Facets] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(
-        self, source: CaseStore | sqlite3.Connection, text: str, query: Query, generation: int
-    ) -> Facets:
-        store = as_store(source)
+    def get(self, store: CaseStore, text: str, query: Query, generation: int) -> Facets:
         key = (text, store.catalog.last_page_id(), generation)
         with self._lock:
             found = self._items.get(key)

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from culpa.cli.main import cli
 from culpa.search.explain import explain_empty
 from culpa.store.case import Case
+from culpa.store.sqlite import SqliteCaseStore
 from culpa.store.sqlite.fts import index_page
 
 
@@ -81,9 +82,11 @@ def test_an_unknown_type_says_which_types_exist(root: str) -> None:
 
 def test_unknown_languages_paths_fields_and_years_are_named(case: Case, root: str) -> None:
     conn = sqlite3.connect(case.db_path)
-    why = explain_empty(conn, "cotton lang:fr company:x year:1990", path_prefix="elsewhere/")
+    why = explain_empty(
+        SqliteCaseStore(conn), "cotton lang:fr company:x year:1990", path_prefix="elsewhere/"
+    )
     assert why[0].startswith("no pages in language fr; languages here: en (4 pages)")
     assert why[1] == "no file was found under the path elsewhere/"
     assert why[2].startswith("no document has a metadata field company; fields here: author")
     assert why[3].startswith("no document is dated 1990")
-    assert explain_empty(conn, "cotton type:pdf lang:en author:Li") == []
+    assert explain_empty(SqliteCaseStore(conn), "cotton type:pdf lang:en author:Li") == []

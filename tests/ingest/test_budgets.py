@@ -33,6 +33,7 @@ from culpa.ingest.ocr_stage import (
 from culpa.ingest.runner import IngestOptions, ingest
 from culpa.search.engine import search
 from culpa.store.case import Case
+from culpa.store.sqlite import SqliteCaseStore
 from tests.ingest.test_ocr_stage import text_image
 
 #: Small pages: each still goes through rendering and OCR, but quickly.
@@ -116,8 +117,8 @@ def test_a_page_bomb_is_cut_at_its_blank_page_budget_and_the_rest_read_later(
     assert "6 pages in a row without text" not in str(message)  # says how many: 5
     assert "5 pages in a row without text" in str(message) and command in str(message)
     # The pages read are committed and searchable; the rest of the trove was read too.
-    assert {hit.page for hit in search(conn, "memo")} == {1}
-    assert search(conn, "trove")
+    assert {hit.page for hit in search(SqliteCaseStore(conn), "memo")} == {1}
+    assert search(SqliteCaseStore(conn), "trove")
     errors = conn.execute("SELECT path, kind, message FROM errors").fetchall()
     assert errors == [("trove/dots.pdf", "ocr_budget", message)]
     conn.close()
@@ -217,7 +218,9 @@ def test_an_archive_past_its_member_budget_is_kept_as_partial(case: Case, tmp_pa
     members = _members(conn, "trove/many.zip")
     assert members == [f"trove/many.zip!/m/{n:04d}.txt" for n in range(20)]
     assert len(_members(conn, "trove/few.zip")) == 5  # the trove went on
-    assert {hit.path for hit in search(conn, "0019")} == {"trove/many.zip!/m/0019.txt"}
+    assert {hit.path for hit in search(SqliteCaseStore(conn), "0019")} == {
+        "trove/many.zip!/m/0019.txt"
+    }
     assert conn.execute("SELECT kind FROM errors WHERE path = 'trove/many.zip'").fetchone() == (
         "limit_exceeded",
     )
@@ -279,7 +282,9 @@ def test_retry_errors_reads_a_partial_document_again_whole(case: Case, tmp_path:
     doc_id, _, status, kind, _, page_count, _ = _document(conn, "dots.pdf")
     assert (status, kind, page_count) == ("ok", None, 8)
     assert set(_methods(conn, doc_id).values()) == {"ocr"} and len(_methods(conn, doc_id)) == 8
-    assert {hit.page for hit in search(conn, "memo")} == {1}  # indexed once, not twice
+    assert {hit.page for hit in search(SqliteCaseStore(conn), "memo")} == {
+        1
+    }  # indexed once, not twice
     conn.execute("INSERT INTO page_index(page_index, rank) VALUES ('integrity-check', 0)")
     assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     conn.close()

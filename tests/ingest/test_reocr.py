@@ -18,6 +18,7 @@ from culpa.ingest.reocr import ReocrOptions, nearest_occurrence, parse_page_rang
 from culpa.ingest.runner import IngestOptions, ingest
 from culpa.search.engine import search
 from culpa.store.case import Case, init_case
+from culpa.store.sqlite import SqliteCaseStore
 from culpa.store.sqlite.annotations import add_note, add_tag, all_notes, document_tags, set_star
 from culpa.store.sqlite.fts import index_page, unindex_page
 from tests.ingest.test_ocr_stage import scanned_pdf
@@ -54,7 +55,7 @@ def _set_page_text(conn: sqlite3.Connection, doc_id: int, number: int, text: str
 
 
 def _pages_found(conn: sqlite3.Connection, query: str) -> set[tuple[int, int]]:
-    return {(hit.document_id, hit.page) for hit in search(conn, query, limit=100)}
+    return {(hit.document_id, hit.page) for hit in search(SqliteCaseStore(conn), query, limit=100)}
 
 
 def test_reocr_replaces_text_and_index_and_keeps_tags_and_notes(case: Case, tmp_path: Path) -> None:

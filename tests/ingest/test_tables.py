@@ -9,6 +9,7 @@ import pytest
 
 from culpa.ingest.runner import IngestOptions, ingest
 from culpa.store.case import Case
+from culpa.store.sqlite import SqliteCaseStore
 from culpa.store.sqlite.verify import verify_case
 
 OPTIONS = IngestOptions(workers=1, ocr=False)
@@ -100,7 +101,7 @@ def test_a_spooled_csv_is_stored_as_one_held_in_memory(
     assert summary.pages_added == 6 and len(spools) == 1  # the spooled path was taken
     assert _stored(spooled) == _stored(held)
     conn = spooled.connect()
-    (hit,) = search(conn, '"payee 4321"')
+    (hit,) = search(SqliteCaseStore(conn), '"payee 4321"')
     assert (hit.page, hit.row, hit.table) == (5, 4323, "payments.csv")
     assert not list((spooled.root / "tmp").glob("*.pages"))  # the spool is gone
     assert verify_case(spooled).intact

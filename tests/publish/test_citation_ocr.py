@@ -6,6 +6,7 @@ import sqlite3
 
 from culpa.analysis.ocr.quality import LOW_PAGE_CONFIDENCE, LOW_WORD_CONFIDENCE
 from culpa.publish.citation import CHECK_AGAINST_IMAGE, cite
+from culpa.store.sqlite import SqliteCaseStore
 from tests.ocr_pages import SURE, add_ocr_document
 
 TEXT = "The committee met in Urumqi to review the cotton quota"
@@ -23,7 +24,7 @@ def test_ocr_citation_names_engine_confidences_and_doubtful_words(
 ) -> None:
     doc = add_ocr_document(conn, [(TEXT, {"Urumqi": DOUBTFUL, "review": SHAKY})])
     start, end = _span("met in Urumqi to review")
-    citation = cite(conn, doc, 1, start, end)
+    citation = cite(SqliteCaseStore(conn), doc, 1, start, end)
     assert citation.method == "ocr"
     assert citation.min_word_confidence == DOUBTFUL
     assert [(w.text, w.confidence) for w in citation.doubtful] == [("Urumqi", DOUBTFUL)]
@@ -47,7 +48,7 @@ def test_ocr_citation_names_engine_confidences_and_doubtful_words(
 
 def test_ocr_citation_without_doubtful_words_still_says_ocr(conn: sqlite3.Connection) -> None:
     doc = add_ocr_document(conn, [(TEXT, {"Urumqi": DOUBTFUL, "review": SHAKY})])
-    citation = cite(conn, doc, 1, *_span("cotton quota"))
+    citation = cite(SqliteCaseStore(conn), doc, 1, *_span("cotton quota"))
     assert citation.doubtful == () and citation.min_word_confidence == SURE
     text = citation.as_text()
     assert "OCR by" in text and CHECK_AGAINST_IMAGE in text
@@ -58,14 +59,16 @@ def test_ocr_citation_without_doubtful_words_still_says_ocr(conn: sqlite3.Connec
 def test_a_word_cut_by_the_span_counts(conn: sqlite3.Connection) -> None:
     doc = add_ocr_document(conn, [(TEXT, {"Urumqi": DOUBTFUL})])
     start, _ = _span("Urumqi")
-    citation = cite(conn, doc, 1, start + 2, start + 4)  # "um", inside the doubtful word
+    citation = cite(
+        SqliteCaseStore(conn), doc, 1, start + 2, start + 4
+    )  # "um", inside the doubtful word
     assert [w.text for w in citation.doubtful] == ["Urumqi"]
 
 
 def test_low_page_is_called_low(conn: sqlite3.Connection) -> None:
     low = {word: LOW_PAGE_CONFIDENCE - 5 for word in TEXT.split()}
     doc = add_ocr_document(conn, [(TEXT, low)])
-    citation = cite(conn, doc, 1, *_span("cotton"))
+    citation = cite(SqliteCaseStore(conn), doc, 1, *_span("cotton"))
     assert f"page confidence {LOW_PAGE_CONFIDENCE - 5:.0f}% (low)" in citation.as_text()
     assert citation.as_dict()["ocr_low"] is True
 
@@ -73,7 +76,7 @@ def test_low_page_is_called_low(conn: sqlite3.Connection) -> None:
 def test_text_layer_citation_is_unchanged(conn: sqlite3.Connection) -> None:
     doc = add_ocr_document(conn, [(TEXT, None)], text_pages=(1,), path="memos/memo.pdf")
     start, end = _span("cotton quota")
-    citation = cite(conn, doc, 1, start, end)
+    citation = cite(SqliteCaseStore(conn), doc, 1, start, end)
     assert citation.as_text() == "\n".join(
         [
             "“cotton quota”",
@@ -100,8 +103,8 @@ def test_a_quote_across_two_columns_of_a_scan_says_so(conn: sqlite3.Connection) 
 
     page = "Left column ends here\n\nRight column starts here"
     doc = add_ocr_document(conn, [(page, None)])
-    across = cite(conn, doc, 1, page.index("ends"), page.index("starts") + 6)
+    across = cite(SqliteCaseStore(conn), doc, 1, page.index("ends"), page.index("starts") + 6)
     assert across.crosses_columns and CROSSES_COLUMNS in across.as_text()
     assert across.as_dict()["crosses_columns"] is True
-    within = cite(conn, doc, 1, 0, page.index("\n"))
+    within = cite(SqliteCaseStore(conn), doc, 1, 0, page.index("\n"))
     assert not within.crosses_columns and CROSSES_COLUMNS not in within.as_text()

@@ -9,7 +9,7 @@ import pytest
 from culpa.errors import QueryError
 from culpa.search.engine import count, matching_pages, search
 from culpa.search.query import parse
-from culpa.store.sqlite import annotations
+from culpa.store.sqlite import SqliteCaseStore, annotations
 from tests.search.conftest import AddDoc
 
 
@@ -32,7 +32,7 @@ def test_tag_star_and_year_filters(conn: sqlite3.Connection, add_doc: AddDoc) ->
     annotations.set_star(conn, mail, True)
 
     def docs(query: str) -> set[int]:
-        return {hit.document_id for hit in search(conn, query, limit=50)}
+        return {hit.document_id for hit in search(SqliteCaseStore(conn), query, limit=50)}
 
     assert docs("新疆 tag:xinjiang") == {old}
     assert docs("新疆 tag:xinjiang tag:camps") == {old, new}
@@ -41,9 +41,11 @@ def test_tag_star_and_year_filters(conn: sqlite3.Connection, add_doc: AddDoc) ->
     assert docs("新疆 starred:no") == {old, new}
     assert docs("新疆 year:2019") == {mail}
     assert docs("新疆 year:2017 year:2026") == {old, new}
-    assert count(conn, "新疆 tag:nothing") == 0
-    assert sorted(d for d, _ in matching_pages(conn, "新疆")) == sorted([old, mail, new])
-    assert len(matching_pages(conn, "新疆", every=2)) < 3
+    assert count(SqliteCaseStore(conn), "新疆 tag:nothing") == 0
+    assert sorted(d for d, _ in matching_pages(SqliteCaseStore(conn), "新疆")) == sorted(
+        [old, mail, new]
+    )
+    assert len(matching_pages(SqliteCaseStore(conn), "新疆", every=2)) < 3
 
 
 def test_a_case_without_annotation_tables_matches_no_tag(add_doc: AddDoc) -> None:
@@ -59,5 +61,8 @@ def test_a_case_without_annotation_tables_matches_no_tag(add_doc: AddDoc) -> Non
     bare.execute(
         "INSERT INTO pages(id, document_id, number, text, method) VALUES (1, 1, 1, 'x', 'text')"
     )
-    assert count(bare, "tag:x") == 0 and count(bare, "starred:yes") == 0
-    assert count(bare, "starred:no") == 1
+    assert (
+        count(SqliteCaseStore(bare), "tag:x") == 0
+        and count(SqliteCaseStore(bare), "starred:yes") == 0
+    )
+    assert count(SqliteCaseStore(bare), "starred:no") == 1

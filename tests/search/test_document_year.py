@@ -12,6 +12,7 @@ from culpa.cli.main import cli
 from culpa.search import facets
 from culpa.search.engine import search
 from culpa.search.query import parse
+from culpa.store.sqlite import SqliteCaseStore
 from tests.analysis.test_dates import NOTICE
 from tests.search.conftest import AddDoc
 
@@ -23,10 +24,10 @@ def test_a_1992_document_scanned_in_2023_is_of_1992(
     old = add_doc([NOTICE], metadata=scanned)
     undated = add_doc(["棉花 收购"], metadata={"created": "2023-04-01T10:00:00"})
     add_doc(["棉花"], metadata={})
-    years = {f.name: f for f in facets.compute(conn, parse("棉花")).facets}["year"]
+    years = {f.name: f for f in facets.compute(SqliteCaseStore(conn), parse("棉花")).facets}["year"]
     assert {(v.label, v.count) for v in years.values} == {("1992", 1), ("2023", 1)}
-    assert {h.document_id for h in search(conn, "棉花 year:1992")} == {old}
-    assert {h.document_id for h in search(conn, "棉花 year:2023")} == {undated}
+    assert {h.document_id for h in search(SqliteCaseStore(conn), "棉花 year:1992")} == {old}
+    assert {h.document_id for h in search(SqliteCaseStore(conn), "棉花 year:2023")} == {undated}
 
 
 def test_the_ingest_stores_the_date_in_the_text(tmp_path: Path) -> None:

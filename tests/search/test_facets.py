@@ -12,7 +12,7 @@ from culpa.search import facets
 from culpa.search.engine import count
 from culpa.search.query import parse
 from culpa.store.case import schema_sql
-from culpa.store.sqlite import annotations
+from culpa.store.sqlite import SqliteCaseStore, annotations
 from culpa.store.sqlite.fts import index_page
 
 
@@ -59,7 +59,7 @@ def values(result: facets.Facets, name: str) -> dict[str, int]:
 
 
 def test_small_result_sets_are_counted_exactly(conn: sqlite3.Connection) -> None:
-    result = facets.compute(conn, parse("新疆"))
+    result = facets.compute(SqliteCaseStore(conn), parse("新疆"))
     assert (result.total_pages, result.total_exact, result.approximate) == (300, True, False)
     assert values(result, "type") == {"text": 200, "pdf": 100}
     assert values(result, "year") == {"2017": 100, "2019": 200}
@@ -67,9 +67,9 @@ def test_small_result_sets_are_counted_exactly(conn: sqlite3.Connection) -> None
     assert values(result, "tag") == {"xinjiang": 1} and values(result, "starred") == {"yes": 1}
     tokens = {v.label: v.token for f in result.facets for v in f.values}
     assert tokens["trove/b.zip!/"] == "path:trove/b.zip!/" and tokens["2017"] == "year:2017"
-    inside = facets.compute(conn, parse("新疆 path:trove/b.zip!/"))
+    inside = facets.compute(SqliteCaseStore(conn), parse("新疆 path:trove/b.zip!/"))
     assert values(inside, "folder") == {"trove/b.zip!/x/": 200}
-    assert facets.compute(conn, parse("新疆 type:pdf")).total_pages == 100
+    assert facets.compute(SqliteCaseStore(conn), parse("新疆 type:pdf")).total_pages == 100
 
 
 def test_large_result_sets_are_sampled_and_marked_approximate(
@@ -78,22 +78,22 @@ def test_large_result_sets_are_sampled_and_marked_approximate(
     monkeypatch.setattr(facets, "FACET_SAMPLE_PAGES", 60)
     monkeypatch.setattr(facets, "EXACT_COUNT_PAGES", 50)
     monkeypatch.setattr(facets, "MIN_SAMPLE_MATCHES", 10)
-    plain = facets.compute(conn, parse("新疆"))
+    plain = facets.compute(SqliteCaseStore(conn), parse("新疆"))
     assert plain.total_pages == 300 and plain.total_exact  # the words alone: exact, in the index
     assert plain.approximate and 20 <= plain.sampled_pages <= 120
     assert 150 <= values(plain, "type")["text"] <= 250
-    filtered = facets.compute(conn, parse("新疆 type:pdf"))
+    filtered = facets.compute(SqliteCaseStore(conn), parse("新疆 type:pdf"))
     assert not filtered.total_exact and 50 <= filtered.total_pages <= 170
     # A filter too selective for the sample is counted exactly.
-    rare = facets.compute(conn, parse("新疆 tag:xinjiang"))
+    rare = facets.compute(SqliteCaseStore(conn), parse("新疆 tag:xinjiang"))
     assert (rare.total_pages, rare.total_exact) == (1, True)
-    assert count(conn, parse("新疆 tag:xinjiang")) == 1
+    assert count(SqliteCaseStore(conn), parse("新疆 tag:xinjiang")) == 1
 
 
 def test_cached_facets_follow_annotations(conn: sqlite3.Connection) -> None:
     cache = facets.FacetCache(size=2)
-    first = cache.get(conn, "新疆", parse("新疆"), generation=0)
-    assert cache.get(conn, "新疆", parse("新疆"), generation=0) is first
+    first = cache.get(SqliteCaseStore(conn), "新疆", parse("新疆"), generation=0)
+    assert cache.get(SqliteCaseStore(conn), "新疆", parse("新疆"), generation=0) is first
     annotations.add_tag(conn, 9, "camps")
-    fresh = cache.get(conn, "新疆", parse("新疆"), generation=1)
+    fresh = cache.get(SqliteCaseStore(conn), "新疆", parse("新疆"), generation=1)
     assert fresh is not first and values(fresh, "tag") == {"xinjiang": 1, "camps": 1}

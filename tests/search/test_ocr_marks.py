@@ -11,6 +11,7 @@ from culpa.errors import QueryError
 from culpa.search.doubt import DOUBT_CLOSE, DOUBT_OPEN, ocr_label
 from culpa.search.engine import count, search
 from culpa.search.query import parse
+from culpa.store.sqlite import SqliteCaseStore
 from tests.ocr_pages import add_ocr_document
 
 #: Just under and just over the thresholds, whatever they are set to.
@@ -41,7 +42,7 @@ def pages(conn: sqlite3.Connection) -> dict[str, tuple[int, int]]:
 
 
 def _found(conn: sqlite3.Connection, query: str) -> set[tuple[int, int]]:
-    return {(h.document_id, h.page) for h in search(conn, query, limit=100)}
+    return {(h.document_id, h.page) for h in search(SqliteCaseStore(conn), query, limit=100)}
 
 
 def test_ocr_filters_keep_the_right_pages(
@@ -52,8 +53,8 @@ def test_ocr_filters_keep_the_right_pages(
     assert _found(conn, "cotton ocr:no") == {pages["typed"]}
     assert _found(conn, "cotton ocr:low") == {pages["low"]}
     assert _found(conn, "cotton ocr:LOW ocr:no") == {pages["low"], pages["typed"]}
-    assert count(conn, "cotton ocr:low") == 1
-    assert count(conn, "cotton ocr:yes") == 2
+    assert count(SqliteCaseStore(conn), "cotton ocr:low") == 1
+    assert count(SqliteCaseStore(conn), "cotton ocr:yes") == 2
     # A filter alone lists every page it keeps: OCR quality belongs to a page.
     assert _found(conn, "ocr:yes") == {pages["clear"], pages["low"]}
     assert _found(conn, "ocr:low") == {pages["low"]}
@@ -66,10 +67,10 @@ def test_ocr_low_follows_the_page_threshold(conn: sqlite3.Connection) -> None:
         conn,
         [(at, _all(LOW_PAGE_CONFIDENCE, at)), (under, _all(LOW_PAGE_CONFIDENCE - 0.5, under))],
     )
-    assert [h.page for h in search(conn, "threshold ocr:low")] == [2]
+    assert [h.page for h in search(SqliteCaseStore(conn), "threshold ocr:low")] == [2]
     # An OCR'd page without a confidence is doubtful too.
     conn.execute("UPDATE pages SET ocr_confidence = NULL WHERE number = 1")
-    assert sorted(h.page for h in search(conn, "threshold ocr:low")) == [1, 2]
+    assert sorted(h.page for h in search(SqliteCaseStore(conn), "threshold ocr:low")) == [1, 2]
 
 
 def test_bad_ocr_value_is_a_query_error() -> None:
@@ -81,7 +82,7 @@ def test_bad_ocr_value_is_a_query_error() -> None:
 def test_hits_carry_method_confidence_and_doubtful_words(conn: sqlite3.Connection) -> None:
     text = "The committee met in Urumqi to review the cotton quota"
     doc = add_ocr_document(conn, [(text, {"Urumqi": DOUBTFUL, "quota": SURE_ENOUGH})])
-    [hit] = search(conn, "committee")
+    [hit] = search(SqliteCaseStore(conn), "committee")
     assert (hit.document_id, hit.method) == (doc, "ocr")
     assert hit.ocr_engine and hit.ocr_engine.startswith("tesseract")
     assert hit.ocr_confidence is not None and hit.ocr_confidence < 96
@@ -95,7 +96,7 @@ def test_hits_carry_method_confidence_and_doubtful_words(conn: sqlite3.Connectio
 def test_a_doubtful_word_inside_the_match_is_marked_inside_it(conn: sqlite3.Connection) -> None:
     text = "reports on the cotton quota"
     add_ocr_document(conn, [(text, {"cotton": DOUBTFUL})])
-    [hit] = search(conn, '"cotton quota"')
+    [hit] = search(SqliteCaseStore(conn), '"cotton quota"')
     assert f"[[{DOUBT_OPEN}cotton{DOUBT_CLOSE} quota]]" in hit.snippet
 
 
@@ -103,14 +104,14 @@ def test_doubtful_words_outside_the_snippet_are_not_listed(conn: sqlite3.Connect
     far = " ".join(["filler"] * 60)
     text = f"Urumqi {far} cotton"
     add_ocr_document(conn, [(text, {"Urumqi": DOUBTFUL, "filler": SURE_ENOUGH})])
-    [hit] = search(conn, "cotton")
+    [hit] = search(SqliteCaseStore(conn), "cotton")
     assert hit.doubtful == ()
     assert DOUBT_OPEN not in hit.snippet
 
 
 def test_text_layer_hits_have_no_ocr_marks(conn: sqlite3.Connection) -> None:
     add_ocr_document(conn, [("cotton in a typed memo", None)], text_pages=(1,))
-    [hit] = search(conn, "cotton")
+    [hit] = search(SqliteCaseStore(conn), "cotton")
     assert (hit.method, hit.ocr_engine, hit.ocr_confidence, hit.doubtful) == (
         "text",
         None,

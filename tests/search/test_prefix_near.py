@@ -10,11 +10,12 @@ import pytest
 from culpa.errors import QueryError
 from culpa.search.engine import count, search
 from culpa.search.query import parse
+from culpa.store.sqlite import SqliteCaseStore
 from tests.search.conftest import AddDoc, fts_match
 
 
 def _docs(conn: sqlite3.Connection, query: str) -> set[int]:
-    return {hit.document_id for hit in search(conn, query, limit=100)}
+    return {hit.document_id for hit in search(SqliteCaseStore(conn), query, limit=100)}
 
 
 def test_a_latin_prefix_finds_the_words_that_begin_so(
@@ -26,7 +27,7 @@ def test_a_latin_prefix_finds_the_words_that_begin_so(
     add_doc(["A survey of cotton fields."], language="en")
     assert _docs(conn, "surveil*") == {surveillance, surveil}
     assert _docs(conn, "surveil") == {surveil}  # without *, the whole word only
-    [hit] = search(conn, "surveil* began")
+    [hit] = search(SqliteCaseStore(conn), "surveil* began")
     assert text[hit.start : hit.end] == "surveillance"  # the span is the whole word
     assert _docs(conn, '"mass surveil*"') == {surveillance}
     assert _docs(conn, '"mass surveil"*') == {surveillance}
@@ -50,7 +51,7 @@ def test_proximity_in_english_counts_words(conn: sqlite3.Connection, add_doc: Ad
     assert _docs(conn, "NEAR(mass surveillance)") == {near, reversed_, far}  # 10 by default
     assert _docs(conn, '"mass surveillance"~0') == set()
     # Before issue 10 the ~3 was searched as the word "3" and found nothing.
-    assert count(conn, '"mass surveillance"~3') == 2
+    assert count(SqliteCaseStore(conn), '"mass surveillance"~3') == 2
 
 
 @pytest.mark.parametrize("between", ["", "的", "和大量", "，", "。我们的"])
@@ -64,17 +65,21 @@ def test_proximity_in_chinese_counts_characters_exactly(
     add_doc([f"前文{a}{between}{b}后文"])
     gap = sum(1 for c in between if c not in "，。")
     for distance in range(0, 6):
-        found = count(conn, f"NEAR(新疆 棉花, {distance})") == 1
+        found = count(SqliteCaseStore(conn), f"NEAR(新疆 棉花, {distance})") == 1
         assert found == (gap <= distance), (between, distance)
-        assert count(conn, f'"新疆 棉花"~{distance}') == int(gap <= distance)
+        assert count(SqliteCaseStore(conn), f'"新疆 棉花"~{distance}') == int(gap <= distance)
 
 
 def test_proximity_in_chinese_with_a_lone_character(
     conn: sqlite3.Connection, add_doc: AddDoc
 ) -> None:
     add_doc(["他在北京的家"])
-    assert count(conn, "NEAR(京 家, 1)") == count(conn, "NEAR(家 京, 1)") == 1
-    assert count(conn, "NEAR(京 家, 0)") == 0
+    assert (
+        count(SqliteCaseStore(conn), "NEAR(京 家, 1)")
+        == count(SqliteCaseStore(conn), "NEAR(家 京, 1)")
+        == 1
+    )
+    assert count(SqliteCaseStore(conn), "NEAR(京 家, 0)") == 0
     with pytest.raises(QueryError, match="two characters or more"):
         parse("NEAR(北京 家, 1)")  # one side ends a token early, the other does not
 

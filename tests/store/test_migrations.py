@@ -25,7 +25,7 @@ from culpa.index import tokens
 from culpa.search.engine import count
 from culpa.store import migrations
 from culpa.store.case import Case, backup_path, init_case, open_case
-from culpa.store.sqlite import annotations
+from culpa.store.sqlite import SqliteCaseStore, annotations
 from culpa.store.sqlite.fts import index_page
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -101,7 +101,7 @@ def test_a_case_from_the_last_release_is_upgraded_in_place(tmp_path: Path) -> No
     assert migrations.schema_version(conn) == migrations.latest_version()
     assert migrations.tokens_version(conn) == tokens.TOKENS_VERSION
     assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("1",)
-    assert count(conn, "新疆") == 1 and count(conn, "cotton") == 1
+    assert count(SqliteCaseStore(conn), "新疆") == 1 and count(SqliteCaseStore(conn), "cotton") == 1
     assert [n.body for n in annotations.all_notes(conn)] == ["check this"]
     assert annotations.tag_counts(conn) == [("cotton", 1)]
     conn.close()
@@ -151,7 +151,7 @@ def test_older_tokens_get_the_index_rebuilt(
     conn = sqlite3.connect(root / "case.db", isolation_level=None)
     # An index that no longer answers, as one built with other tokens would not.
     conn.execute("INSERT INTO page_index(page_index) VALUES ('delete-all')")
-    assert count(conn, "cotton") == 0
+    assert count(SqliteCaseStore(conn), "cotton") == 0
     conn.close()
     monkeypatch.setattr(tokens, "TOKENS_VERSION", tokens.TOKENS_VERSION + 1)
     said: list[str] = []
@@ -159,7 +159,7 @@ def test_older_tokens_get_the_index_rebuilt(
     assert any("rebuilding the search index" in line for line in said), said
     conn = case.connect()
     assert migrations.tokens_version(conn) == tokens.TOKENS_VERSION
-    assert count(conn, "cotton") == 1 and count(conn, "新疆") == 1
+    assert count(SqliteCaseStore(conn), "cotton") == 1 and count(SqliteCaseStore(conn), "新疆") == 1
     conn.close()
 
 
@@ -229,7 +229,7 @@ def test_a_kill_during_an_upgrade_leaves_a_case_the_next_open_upgrades(
     conn = case.connect()
     assert migrations.schema_version(conn) == latest + 1
     assert conn.execute("SELECT count(*) FROM slow_step").fetchone() == (0,)
-    assert count(conn, "cotton") == 1
+    assert count(SqliteCaseStore(conn), "cotton") == 1
     conn.close()
 
 
@@ -278,7 +278,7 @@ def test_a_read_only_old_case_is_read_as_it_is_or_says_why_not(
     assert len(said) == 1 and "read-only" in said[0] and "without upgrading" in said[0]
     conn = case.connect()
     assert migrations.schema_version(conn) == 0  # not upgraded
-    assert count(conn, "cotton") == 1
+    assert count(SqliteCaseStore(conn), "cotton") == 1
     assert annotations.tag_counts(conn) == [("cotton", 1)]
     conn.close()
     assert not [p for p in (view / "old").iterdir() if ".before-v" in p.name]

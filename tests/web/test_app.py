@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 
 from culpa.cli.main import cli
 from culpa.store.case import Case
+from culpa.store.sqlite import SqliteCaseStore
 from culpa.web.app import create_app
 from culpa.web.security import csrf_cookie_name
 from tests.web.conftest import TEST_ORIGIN, TEST_PORT, CountingServer
@@ -368,7 +369,7 @@ def test_viewer_steps_to_the_next_and_previous_document_of_the_results(
     from culpa.search.engine import search
 
     with sqlite3.connect(web_case.db_path) as conn:
-        hits = search(conn, "新疆", limit=200)
+        hits = search(SqliteCaseStore(conn), "新疆", limit=200)
     order = list(dict.fromkeys(hit.document_id for hit in hits))
     assert len(order) >= 3
     q = urlencode({"q": "新疆"})

@@ -17,10 +17,8 @@ from culpa.cli.terminal import printable
 def show(case_dir: str | None, doc: str, page: int | None, as_json: bool) -> None:
     """Print a document's details, or one page's text (--page; JSON adds word boxes)."""
     from culpa.formats.email.mail_record import MAIL_VIEW_KEY
-    from culpa.store.sqlite import SqliteCaseStore
 
-    with opened(case_dir) as (_case, conn):
-        store = SqliteCaseStore(conn)
+    with opened(case_dir) as (_case, store):
         doc_id = store.documents.resolve(doc)
         info = store.catalog.document_info(doc_id)
         page_data = store.catalog.page_info(doc_id, page) if page is not None else None
@@ -79,10 +77,7 @@ def _mail_view_summary(value: str) -> str:
 @handle_errors
 def thread(case_dir: str | None, doc: str, as_json: bool) -> None:
     """List the e-mail conversation DOC belongs to, replies indented under what they answer."""
-    from culpa.store.sqlite import SqliteCaseStore
-
-    with opened(case_dir) as (_case, conn):
-        store = SqliteCaseStore(conn)
+    with opened(case_dir) as (_case, store):
         messages = store.catalog.email_thread(store.documents.resolve(doc))
     if as_json:
         emit_json([message.as_dict() for message in messages])
@@ -126,13 +121,12 @@ def cite(
     from culpa.errors import UsageError
     from culpa.publish.citation import cite as make_citation
     from culpa.publish.citation import cite_row, parse_span
-    from culpa.store.sqlite import SqliteCaseStore
 
     if row is not None:
         if page is not None or span is not None:
             raise UsageError("give --row, or --page and --span, not both")
-        with opened(case_dir) as (_case, conn):
-            cited = cite_row(conn, SqliteCaseStore(conn).documents.resolve(doc), row, table)
+        with opened(case_dir) as (_case, store):
+            cited = cite_row(store, store.documents.resolve(doc), row, table)
         if as_json:
             emit_json(cited.as_dict())
         else:
@@ -141,8 +135,7 @@ def cite(
     if page is None or span is None:
         raise UsageError("give --page and --span for a passage, or --row for a table row")
     start, end = parse_span(span)
-    with opened(case_dir) as (_case, conn):
-        store = SqliteCaseStore(conn)
+    with opened(case_dir) as (_case, store):
         citation = make_citation(store, store.documents.resolve(doc), page, start, end)
     if as_json:
         emit_json(citation.as_dict())

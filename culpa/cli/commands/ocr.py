@@ -68,7 +68,6 @@ def ocr(
     from culpa.cli.progress import ProgressBar
     from culpa.ingest.network_guard import network_forbidden
     from culpa.ingest.reocr import ReocrOptions, parse_page_range, reocr
-    from culpa.store.sqlite import SqliteCaseStore
 
     if every == bool(docs):
         raise click.UsageError("give DOC ids or SHA-256 prefixes, or --all (not both)")
@@ -82,8 +81,7 @@ def ocr(
         passwords=tuple(dict.fromkeys(passwords)),
         force=force,
     )
-    with opened(case_dir) as (case, conn):
-        store = SqliteCaseStore(conn)
+    with opened(case_dir) as (case, store):
         doc_ids = None if every else [store.documents.resolve(doc) for doc in docs]
     # The originals are leaked files: nothing they make the renderer do may reach out.
     with network_forbidden(), ProgressBar(enabled=sys.stderr.isatty(), unit="document") as bar:

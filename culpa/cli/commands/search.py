@@ -82,11 +82,9 @@ def search(
     from culpa.search.engine import search as run_search
     from culpa.search.engine import totals
     from culpa.search.explain import explain_empty
-    from culpa.store.sqlite import SqliteCaseStore
 
     text = " ".join(query)
-    with opened(case_dir) as (_case, conn):
-        store = SqliteCaseStore(conn)
+    with opened(case_dir) as (_case, store):
         hits = run_search(
             store,
             text,

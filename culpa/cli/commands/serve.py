@@ -83,10 +83,8 @@ def serve(case_dir: str | None, port: int) -> None:
 @handle_errors
 def notes(case_dir: str | None, as_json: bool) -> None:
     """List every note made in `culpa serve`: document, page, passage, quote and text."""
-    from culpa.store.sqlite import SqliteCaseStore
-
-    with opened(case_dir) as (_case, conn):
-        found = SqliteCaseStore(conn).annotations.all_notes()
+    with opened(case_dir) as (_case, store):
+        found = store.annotations.all_notes()
     if as_json:
         emit_json([note.as_dict() for note in found])
         return
@@ -110,10 +108,8 @@ def notes(case_dir: str | None, as_json: bool) -> None:
 @handle_errors
 def tags(case_dir: str | None, as_json: bool) -> None:
     """List every tag added in `culpa serve`, with the documents that carry it."""
-    from culpa.store.sqlite import SqliteCaseStore
-
-    with opened(case_dir) as (_case, conn):
-        pairs = SqliteCaseStore(conn).annotations.tagged_documents()
+    with opened(case_dir) as (_case, store):
+        pairs = store.annotations.tagged_documents()
     grouped: dict[str, list[dict[str, Any]]] = {}
     for pair in pairs:
         grouped.setdefault(pair.tag, []).append(

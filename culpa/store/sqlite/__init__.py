@@ -8,7 +8,6 @@ area of the store protocol over one shared connection.
 from __future__ import annotations
 
 import sqlite3
-from typing import TYPE_CHECKING
 
 from culpa.store.sqlite.analysis import SqliteAnalysis
 from culpa.store.sqlite.annotations import SqliteAnnotations
@@ -22,9 +21,6 @@ from culpa.store.sqlite.pages import SqlitePages
 from culpa.store.sqlite.provenance import SqliteProvenance
 from culpa.store.sqlite.tables import SqliteTables
 from culpa.store.sqlite.warnings import SqliteWarnings
-
-if TYPE_CHECKING:
-    from culpa.store.api import CaseStore
 
 
 class SqliteCaseStore:
@@ -70,8 +66,3 @@ class SqliteCaseStore:
 
     def close(self) -> None:
         self.conn.close()
-
-
-def as_store(source: CaseStore | sqlite3.Connection) -> CaseStore:
-    """``source`` itself, or the store over a connection (for callers still passing one)."""
-    return SqliteCaseStore(source) if isinstance(source, sqlite3.Connection) else source

@@ -19,6 +19,7 @@ from culpa.ingest.reocr import ReocrOptions, reocr
 from culpa.ingest.runner import IngestOptions, ingest
 from culpa.search.engine import search
 from culpa.store.case import Case
+from culpa.store.sqlite import SqliteCaseStore
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 #: The first page's hidden text: one line of three words (boxes in pixels, y up).
@@ -100,10 +101,10 @@ def test_ingest_makes_both_pages_searchable(case: Case, tmp_path: Path) -> None:
     options = IngestOptions(workers=1, ocr_languages=("eng",), ocr_engine="tesseract")
     assert ingest(case, [trove], options).error_count == 0
     conn = case.connect()
-    assert {(hit.page) for hit in search(conn, "新疆")} == {1}
-    assert {(hit.page) for hit in search(conn, "quarterly")} == {2}
+    assert {(hit.page) for hit in search(SqliteCaseStore(conn), "新疆")} == {1}
+    assert {(hit.page) for hit in search(SqliteCaseStore(conn), "quarterly")} == {2}
     # culpa ocr reads the OCR'd page again, rendered the same way.
-    (doc,) = {hit.document_id for hit in search(conn, "quarterly")}
+    (doc,) = {hit.document_id for hit in search(SqliteCaseStore(conn), "quarterly")}
     summary = reocr(case, [doc], ReocrOptions(languages=("eng",), engine="tesseract"))
     assert (summary.documents, summary.pages_read, summary.errors) == (1, 1, [])
 

@@ -16,6 +16,7 @@ from culpa.formats.sniff import FOXMAIL_MIME, detect_mime
 from culpa.ingest.runner import IngestOptions, ingest
 from culpa.search.engine import search
 from culpa.store.case import Case
+from culpa.store.sqlite import SqliteCaseStore
 
 #: What Foxmail writes before every message of a .box file.
 MARKER = b"\x10" * 7 + b"\x11" * 6 + b"S\r\n"
@@ -192,7 +193,7 @@ def test_ingest_makes_foxmail_subjects_bodies_and_attachments_searchable(
             conn.execute(
                 "SELECT path FROM provenance WHERE document_id = ?", (hit.document_id,)
             ).fetchone()[0]
-            for hit in search(conn, query, limit=20)
+            for hit in search(SqliteCaseStore(conn), query, limit=20)
         }
         for query in ("学员名单", "四十二人", "阿布都热依木")
     }

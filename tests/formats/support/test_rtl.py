@@ -12,6 +12,7 @@ from culpa.formats.support.rtl import line_cues, logical_order
 from culpa.ingest.runner import IngestOptions, ingest
 from culpa.search.engine import search
 from culpa.store.case import Case
+from culpa.store.sqlite import SqliteCaseStore
 from tests.conftest import CORPUS
 from tests.formats.tagging import tagged
 
@@ -115,7 +116,7 @@ def test_search_typed_in_logical_order_finds_both(case: Case, tmp_path: Path) ->
             conn.execute(
                 "SELECT path FROM provenance WHERE document_id = ?", (hit.document_id,)
             ).fetchone()[0]
-            for hit in search(conn, query, limit=10)
+            for hit in search(SqliteCaseStore(conn), query, limit=10)
         }
         expected = {"trove/visual.pdf", "trove/logical.pdf"}
         if query == "ئۇيغۇر":
