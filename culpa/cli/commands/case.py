@@ -33,10 +33,8 @@ def init(directory: Path, as_json: bool) -> None:
 @handle_errors
 def status(case_dir: str | None, as_json: bool) -> None:
     """Counts: files, documents, pages, OCR'd pages, documents per type, errors and warnings."""
-    from culpa.store.sqlite import SqliteCaseStore
-
-    with opened(case_dir) as (case, conn):
-        counts = SqliteCaseStore(conn).documents.counts()
+    with opened(case_dir) as (case, store):
+        counts = store.documents.counts()
     if as_json:
         emit_json({"case": str(case.root), **counts})
         return
@@ -74,10 +72,9 @@ def errors(case_dir: str | None, kind: str | None, as_json: bool) -> None:
     page, a member locked by a password), the rest of the file being read.
     """
     from culpa.models import child_provenance
-    from culpa.store.sqlite import SqliteCaseStore
 
-    with opened(case_dir) as (_case, conn):
-        rows = SqliteCaseStore(conn).errors.listed(kind)
+    with opened(case_dir) as (_case, store):
+        rows = store.errors.listed(kind)
     if as_json:
         emit_json(rows)
         return
@@ -128,12 +125,10 @@ def export(case_dir: str | None, output: Path | None, kind: str, as_csv: bool) -
             "documents are written as JSON lines; --csv is for --records entities, "
             "mentions or quotes"
         )
-    from culpa.store.sqlite import SqliteCaseStore
-
-    with opened(case_dir) as (_case, conn):
+    with opened(case_dir) as (_case, store):
         stream = output.open("w", encoding="utf-8") if output else sys.stdout
         try:
-            count = write_records(stream, SqliteCaseStore(conn), kind, as_csv)
+            count = write_records(stream, store, kind, as_csv)
         finally:
             if output:
                 stream.close()
