@@ -149,7 +149,7 @@ def test_edits_survive_the_analyzers_running_again(case: str) -> None:
     )  # fmt: skip
     assert split.exit_code == 0, split.output
     assert "1 mentions of PER 陈全国 moved to PER 另一个陈全国" in split.stderr
-    added = run("entities", "alias", "--case", case, "陈全国", "Secretary Chen")
+    added = run("entities", "--case", case, "alias", "陈全国", "Secretary Chen")  # --case first
     assert added.exit_code == 0, added.output
 
     def state() -> dict[str, tuple[int, int]]:

@@ -166,3 +166,13 @@ def test_a_split_of_the_speaker_s_mention_moves_the_quote(
     place = (ONE, 1, speaker.speaker_start, speaker.speaker_end)
     store.entities.add_edit("split", "PER", "陈全国", target=("PER", "另一陈"), mentions=[place])
     assert [q.entity for q in store.entities.quotations(speaker="另一陈")] == ["另一陈"]
+
+
+def test_a_case_without_the_tables_reads_as_empty(analysed: Analysed) -> None:
+    """A case from before steps 2 and 7, opened read-only, is read, not written to."""
+    store, _one, _two = analysed
+    store.conn.executescript("DROP TABLE entity_split_mentions; DROP TABLE entity_edits;")
+    assert store.entities.edits() == [] and not store.entities.remove_edit(1)
+    assert len(store.entities.entities()) == 4  # the findings, no edits
+    store.conn.executescript("DROP TABLE findings;")
+    assert store.entities.entities() == [] and list(store.entities.quotations()) == []

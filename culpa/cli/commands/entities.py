@@ -47,7 +47,14 @@ csv_option = click.option("--csv", "as_csv", is_flag=True, help="CSV with a head
 
 @contextmanager
 def case_store(case_dir: str | None) -> Iterator[CaseStore]:
-    """The store of the case named by ``--case`` (or ``$CULPA_CASE``), closed after."""
+    """The store of the case named by ``--case`` (or ``$CULPA_CASE``), closed after.
+
+    A subcommand takes ``--case`` given before its name too (``culpa entities --case
+    DIR merge A B``).
+    """
+    context = click.get_current_context(silent=True)
+    if case_dir is None and context is not None and context.parent is not None:
+        case_dir = context.parent.params.get("case_dir")
     store = open_case(case_dir).store()
     try:
         yield store
