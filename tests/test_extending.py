@@ -93,5 +93,5 @@ def test_a_toy_format_and_a_toy_analyzer_run_end_to_end(tmp_path: Path, toys: An
     assert all(text[start:end] == word for _, start, end, _, text in findings)
     assert {json.loads(value) for *_, value, _ in findings} == {word}
     db.close()
-    again = json.loads(run("analyze", "--case", case, "--json").stdout)
+    again = json.loads(run("analyze", "--case", case, "--only", name, "--json").stdout)
     assert again["analyses"] == 0

@@ -16,7 +16,11 @@ from culpa.analysis.base import AnyAnalyzer
 from culpa.errors import UsageError
 
 #: Built-in analyzer modules, imported on first use; each registers its analyzers.
-ANALYZER_MODULES: tuple[str, ...] = ("culpa.analysis.language", "culpa.analysis.threads")
+ANALYZER_MODULES: tuple[str, ...] = (
+    "culpa.analysis.language",
+    "culpa.analysis.threads",
+    "culpa.analysis.entities.analyzer",
+)
 
 _registered: list[AnyAnalyzer] = []
 _lock = threading.RLock()

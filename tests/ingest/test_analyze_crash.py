@@ -1,4 +1,9 @@
-"""kill -9 in the middle of culpa analyze loses nothing, and a re-run finishes the job."""
+"""kill -9 in the middle of culpa analyze loses nothing, and a re-run finishes the job.
+
+Every registered analyzer runs: the toy word finder (slowed, so that a run can be
+killed midway) and the built-ins, among them the entities analyzer with its real
+recognisers, on notes that name people and places.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 from culpa.ingest.runner import IngestOptions, ingest
@@ -56,6 +62,8 @@ def test_kill_mid_analysis_then_rerun_equals_an_uninterrupted_run(tmp_path: Path
     trove.mkdir()
     for number in range(120):
         body = f"note {number}\n" + f"the {WORD} centre\n" * (number % 4)
+        if number % 10 == 0:
+            body += "Chen Quanguo met officials in Urumqi.\n自治区党委书记陈全国在喀什调研。\n"
         (trove / f"note-{number:03d}.txt").write_text(body, encoding="utf-8")
     reference = init_case(tmp_path / "reference")
     ingest(reference, [trove], IngestOptions(workers=2, ocr=False))
@@ -65,7 +73,10 @@ def test_kill_mid_analysis_then_rerun_equals_an_uninterrupted_run(tmp_path: Path
     done = subprocess.run(_culpa("analyze", "--case", str(reference.root)), cwd=REPO)
     assert done.returncode == 0
     expected = _state(reference)
-    assert len(expected[0]) == 120 and len(expected[1]) == 30 * (0 + 1 + 2 + 3)
+    analyzers = Counter(analyzer for _sha, analyzer, *_rest in expected[0])
+    assert analyzers["toy_words"] == analyzers["entities"] == 120
+    found = Counter(analyzer for _sha, analyzer, *_rest in expected[1])
+    assert found["toy_words"] == 30 * (0 + 1 + 2 + 3) and found["entities"] >= 12
 
     rng = random.Random(5)
     kills = 0
@@ -86,7 +97,7 @@ def test_kill_mid_analysis_then_rerun_equals_an_uninterrupted_run(tmp_path: Path
             time.sleep(0.005)
         process.wait()
     assert kills >= 1, "the analysis finished before it could be killed"
-    assert _runs(crashed.db_path) < 120
+    assert _runs(crashed.db_path) < len(expected[0])
     finish = subprocess.run(_culpa("analyze", "--case", str(crashed.root)), cwd=REPO)
     assert finish.returncode == 0
     assert _state(crashed) == expected
