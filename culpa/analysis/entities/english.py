@@ -49,6 +49,18 @@ _ARTICLES = ("the ", "The ", "THE ")
 FREQUENCIES: Final = frozenset(
     {"daily", "weekly", "monthly", "yearly", "annually", "quarterly", "nightly", "hourly"}
 )
+# What a date has: a month, a day of the week, a season, a unit of time, a relative word,
+# a year (1000-2199, or the '90s), or numbers joined as dates are (30/6/2017, 2017-06-30).
+_DATE_WORDS = re.compile(
+    r"\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b"
+    r"|\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day)?\b"
+    r"|\b(?:spring|summer|autumn|fall|winter|christmas|easter)\b"
+    r"|\b(?:day|week|fortnight|month|quarter|year|decade|century|centuries|millenni)[a-z]*"
+    r"|\b(?:today|tonight|yesterday|tomorrow|ago|now|recent|past|last|next|annual)\b"
+    r"|\b(?:1\d|2[01])\d\d(?:s|'s)?\b|(?<!\d)\d0s\b|\b\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}\b",
+    re.IGNORECASE,
+)
 _FOOTNOTE = re.compile(r"\[\d*\]?$")
 _POSSESSIVE = re.compile(r"['’]s$")
 _TITLE = re.compile(r"(?:Mr|Mrs|Ms|Miss|Dr|Prof|Professor|Sir|Madam|Justice|Judge)\.?\s+")
@@ -86,9 +98,14 @@ def _mentions(text: str, doc: Any) -> Iterator[Mention]:
             start += 1
         while end > start and text[end - 1] in _EDGE:
             end -= 1
-        if end <= start or (label == "DATE" and text[start:end].lower() in FREQUENCIES):
+        if end <= start or (label == "DATE" and not _is_date(text[start:end])):
             continue
         yield Mention(start, end, text[start:end], label)
+
+
+def _is_date(words: str) -> bool:
+    """Whether a DATE of the model names a date or period (not "weekly", "the 1st", "1741205")."""
+    return words.lower() not in FREQUENCIES and _DATE_WORDS.search(words) is not None
 
 
 def _trim_name(text: str, start: int, end: int, label: Label) -> tuple[int, int]:
@@ -99,4 +116,6 @@ def _trim_name(text: str, start: int, end: int, label: Label) -> tuple[int, int]
         end = possessive.start()
     if label == "PER" and (title := _TITLE.match(text, start, end)) is not None:
         start = title.end()
+    if (bracket := text.find("(", start, end)) >= 0 and text.find(")", bracket, end) < 0:
+        end = bracket  # "Plaintiff(s" of "Plaintiff(s)"
     return start, end

