@@ -113,6 +113,11 @@ def test_mentions_as_json_lines_point_at_the_page_text(case: str) -> None:
     assert titled["entity"] == "陈全国" and titled["role"] == "自治区党委书记"
     people = rows(run("entities", "--case", case, "--mentions", "--csv", "--label", "PER"))
     assert tuple(people[0]) == MENTION_COLUMNS and len(people) == 5
+    chen = lines(run("entities", "--case", case, "--mentions", "--json", "--name", "陳全國"))
+    assert sorted(m["text"] for m in chen) == ["自治区党委书记陳全國", "陈全国", "陈全国同志"]
+    assert {m["entity"] for m in chen} == {"陈全国"}
+    alone = lines(run("entities", "--case", case, "--json", "--name", "陈全国同志"))  # an alias
+    assert [(e["name"], e["mentions"]) for e in alone] == [("陈全国", 3)]
 
 
 def test_quotes_and_a_speaker_in_traditional_script(case: str) -> None:
@@ -180,6 +185,7 @@ def test_edits_survive_the_analyzers_running_again(case: str) -> None:
     [
         ("entities", "--json", "--csv"),
         ("entities", "--label", "PEOPLE"),
+        ("entities", "--name", "Wang Lequan"),
         ("entities", "--label", "PER", "merge", "a", "b"),
         ("entities", "merge", "Wang Lequan", "陈全国"),
         ("entities", "merge", "陈全国", "陳全國"),

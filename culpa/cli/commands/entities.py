@@ -79,6 +79,10 @@ def emit_records(
     return count - 1  # the header
 
 
+def _hint(count: int) -> str:
+    return "" if count else " (none stored yet? `culpa analyze` finds them)"
+
+
 def _one_format(as_json: bool, as_csv: bool) -> None:
     if as_json and as_csv:
         raise UsageError("give --json or --csv, not both")
@@ -127,6 +131,12 @@ def need_entity(store: CaseStore, name: str, label: str | None) -> StoredEntity:
     is_flag=True,
     help="List every mention (document, page, span, text, label, entity) instead.",
 )
+@click.option(
+    "--name",
+    default=None,
+    metavar="NAME",
+    help="Only the entity NAME (canonical name or alias, either script), or its mentions.",
+)
 @jsonl_option
 @csv_option
 @click.pass_context
@@ -136,6 +146,7 @@ def entities(
     case_dir: str | None,
     label: str | None,
     list_mentions: bool,
+    name: str | None,
     as_json: bool,
     as_csv: bool,
 ) -> None:
@@ -148,16 +159,19 @@ def entities(
     and still apply when the analyzers run again (`culpa entities edits`, `undo`).
     """
     if ctx.invoked_subcommand is not None:
-        if label or list_mentions or as_json or as_csv:
+        if label or list_mentions or name or as_json or as_csv:
             raise UsageError(
-                f"--label, --mentions, --json and --csv list entities; give them to "
+                f"--label, --mentions, --name, --json and --csv list entities; give them to "
                 f"`culpa entities`, not with `{ctx.invoked_subcommand}`"
             )
         return
     _one_format(as_json, as_csv)
     with case_store(case_dir) as store:
+        one = need_entity(store, name, label) if name is not None else None
         if list_mentions:
-            found = store.entities.mentions(label)
+            found = store.entities.mentions(one.label if one else label)
+            if one is not None:
+                found = (m for m in found if m.entity == one.name)
             if as_json or as_csv:
                 count = emit_records((m.as_dict() for m in found), MENTION_COLUMNS, as_json, as_csv)
             else:
@@ -169,9 +183,9 @@ def entities(
                         f"[{m.span.start}:{m.span.end}]\t{m.label}\t{printable(m.entity)}\t"
                         f"{printable(m.text)}"
                     )
-            click.echo(f"{count} mentions", err=True)
+            click.echo(f"{count} mentions{_hint(count)}", err=True)
             return
-        listed = store.entities.entities(label)
+        listed = [one] if one is not None else store.entities.entities(label)
     if as_json or as_csv:
         emit_records((e.as_dict() for e in listed), ENTITY_COLUMNS, as_json, as_csv)
     else:
@@ -181,7 +195,7 @@ def entities(
                 f"{e.label}\t{printable(e.name)}\t{e.mentions} mentions\t{e.documents} documents"
                 + (f"\t{aliases}" if aliases else "")
             )
-    click.echo(f"{len(listed)} entities", err=True)
+    click.echo(f"{len(listed)} entities{_hint(len(listed))}", err=True)
 
 
 @entities.command()
@@ -399,4 +413,4 @@ def quotes(case_dir: str | None, speaker: str | None, as_json: bool, as_csv: boo
                     f"doc {q.document_id} {q.span.sha256[:12]} p.{q.span.page} "
                     f"[{q.span.start}:{q.span.end}]\t{who}\t“{printable(q.text)}”"
                 )
-    click.echo(f"{count} quotations", err=True)
+    click.echo(f"{count} quotations{_hint(count)}", err=True)
