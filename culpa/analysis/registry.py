@@ -20,6 +20,7 @@ ANALYZER_MODULES: tuple[str, ...] = (
     "culpa.analysis.language",
     "culpa.analysis.threads",
     "culpa.analysis.entities.analyzer",
+    "culpa.analysis.entities.quotations.analyzer",
 )
 
 _registered: list[AnyAnalyzer] = []
@@ -58,10 +59,19 @@ def _load() -> None:
 
 
 def registered() -> tuple[AnyAnalyzer, ...]:
-    """Every registered analyzer, built-ins first, in registration order."""
+    """Every registered analyzer: built-ins first in ANALYZER_MODULES order, then the others.
+
+    Ordered here rather than by registration: a test (or a plugin) that imports a
+    built-in's module before the registry loads would otherwise move it first.
+    """
     _load()
     with _lock:
-        return tuple(_registered)
+        return tuple(sorted(_registered, key=_builtin_rank))
+
+
+def _builtin_rank(analyzer: AnyAnalyzer) -> int:
+    module = type(analyzer).__module__
+    return ANALYZER_MODULES.index(module) if module in ANALYZER_MODULES else len(ANALYZER_MODULES)
 
 
 def by_name(name: str) -> AnyAnalyzer:
