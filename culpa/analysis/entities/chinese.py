@@ -20,9 +20,10 @@ culpa splits such a span into its DATE part and its TIME part. A few corrections
 follow the labelling guide of ``bench/data/entities/GUIDE.md``, each seen in
 LAC's errors on it: a Uyghur name's two halves around its dot are one person
 (布茹玛汗·毛勒朵); vague words (现在, 未来, 新时代) and anniversaries are no dates;
-a period takes its 这/近 and 来/以来 (这五年, 一年来); a five-year plan's period is a
-date (“十四五”时期); a name followed by 思想 (an ideology), a place followed by 式 or
-特色 (an adjective) and a date followed by 规划 are dropped.
+a period takes its 这/近 and 来/以来 (这五年, 一年来), and a date the units a PDF's
+text spaces from their numbers (2011 年 3 月); a five-year plan's period is a date
+(“十四五”时期); a lone numeral (三、), a name followed by 思想 (an ideology), a place
+followed by 式 or 特色 (an adjective) and a date followed by 规划 are dropped.
 """
 
 from __future__ import annotations
@@ -75,8 +76,13 @@ VAGUE_TIMES: Final = frozenset(
 _ANNIVERSARY = re.compile(r"周年$")
 # A period's words on either side that LAC leaves out: 这五年, 近三年, 一年来, 两年以来.
 _PERIOD_BEFORE = re.compile(r"(?:这|近)$")
-_PERIOD_AFTER = re.compile(r"(?:以来|来)")
+_PERIOD_AFTER = re.compile(r"(?:以来|来)(?=[，,。；;、\s]|$)")
 _PERIOD_END = re.compile(r"[年月天日周]$")
+# Text extracted from PDFs often spaces a date's numbers from their units (2011 年 3 月).
+_SPACED_UNIT = re.compile(
+    r"(?:[ \t\u3000]*[0-9０-９〇零一二三四五六七八九十]+)?[ \t\u3000]*(?:年度|年|月|日|号)"
+)
+_DATE_CHARS: Final = frozenset("0123456789０１２３４５６７８９〇零一二三四五六七八九十年月")
 # What, right after a mention, shows it is no name: an ideology (毛泽东思想), an adjective
 # (中国式现代化, 中国特色), a plan (五年规划).
 _NOT_A_NAME_AFTER: Final[dict[str, re.Pattern[str]]] = {
@@ -224,7 +230,9 @@ def _mentions(text: str) -> Iterator[Mention]:
             words = tagged[start:end]
             if words in VAGUE_TIMES or _ANNIVERSARY.search(words):
                 continue
-            yield from _time_mentions(text, *_period(tagged, start, end))
+            start, end = _period(tagged, *_spaced_date(tagged, start, end))
+            if end - start > 1:  # a lone numeral is an enumeration (三、), not a date
+                yield from _time_mentions(text, start, end)
         else:
             yield Mention(start, end, text[start:end], label)
 
@@ -234,6 +242,13 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
         start += 1
     while end > start and text[end - 1] in _EDGE:
         end -= 1
+    return start, end
+
+
+def _spaced_date(text: str, start: int, end: int) -> tuple[int, int]:
+    """A date widened over the spaced units LAC stops at: 2011 年 3 月, 100 年度."""
+    while (tail := _SPACED_UNIT.match(text, end)) is not None and text[end - 1] in _DATE_CHARS:
+        end = tail.end()
     return start, end
 
 

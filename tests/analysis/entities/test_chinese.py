@@ -69,6 +69,8 @@ def test_the_model_loads_once_per_process() -> None:
         ("高举毛泽东思想伟大旗帜，推进中国式现代化。", None, ("毛泽东", "PER")),
         ("推进中国式现代化。", None, ("中国", "LOC")),
         ("自治区成立70周年庆祝活动现在开始。", None, ("70周年", "DATE")),
+        ("他于2011 年 3 月 5 日来到北京。", ("2011 年 3 月 5 日", "DATE"), ("2011", "DATE")),
+        ("三、2025年工作安排", ("2025年", "DATE"), ("三", "DATE")),
     ],
 )
 def test_corrections_after_lac(
