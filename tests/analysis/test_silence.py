@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from culpa.analysis import registry
+from culpa.analysis.entities.mentions import ENTITIES_ANALYZER
+from culpa.analysis.onnx import TELEMETRY_ENV
 from culpa.ingest.analyze import AnalyzeOptions, analyze
 from culpa.ingest.network_guard import AUDIT_ENV
 from culpa.ingest.runner import IngestOptions, ingest
@@ -118,3 +120,27 @@ def test_recognising_entities_is_silent(tmp_path: Path) -> None:
     assert result["written"] == []
     assert [str(path) for path in home.rglob("*")] == []  # no ~/.cache/Microsoft/...
     assert list(work.iterdir()) == [] and list(scratch.iterdir()) == []
+
+
+def test_culpa_analyze_recognises_entities_in_silence(
+    case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The entities analyzer in real workers: names found, nothing refused, HOME untouched."""
+    trove = tmp_path / "trove"
+    trove.mkdir()
+    (trove / "names.txt").write_text(
+        "自治区党委书记陈全国在乌鲁木齐市公安局讲话。\n"
+        "Chen Quanguo told officials in Urumqi on June 30, 2017.\n",
+        encoding="utf-8",
+    )
+    ingest(case, [trove], IngestOptions(workers=1, ocr=False))
+    home = Path(os.environ["HOME"])  # an empty folder of the test's own (tests/conftest.py)
+    before = sorted(home.rglob("*"))
+    log = tmp_path / "network.log"
+    monkeypatch.setenv(AUDIT_ENV, str(log))
+    monkeypatch.delenv(TELEMETRY_ENV, raising=False)  # culpa must set it in the worker itself
+    summary = analyze(case, AnalyzeOptions(only=(ENTITIES_ANALYZER,), workers=1))
+    assert summary.failed == 0
+    assert summary.analyzers[ENTITIES_ANALYZER].findings >= 3
+    assert not log.exists() or log.read_text(encoding="utf-8") == ""
+    assert sorted(home.rglob("*")) == before  # no ~/.cache/Microsoft/DeveloperTools
