@@ -7,7 +7,10 @@ mention it returns becomes a finding whose span is the mention's place on the
 page, whose label is the mention's (PER, ORG, LOC, DATE, TIME), and whose value
 is the JSON fixed in :mod:`culpa.analysis.entities.mentions`: the mention as
 written, its canonical name and the title split off it
-(:mod:`culpa.analysis.entities.canonical`).
+(:mod:`culpa.analysis.entities.canonical`). The recognisers cut a person's name
+without its title (新疆维吾尔自治区党委书记 | 陈全国), so a person's role is also read
+beside the mention (:func:`~culpa.analysis.entities.canonical.context_role`):
+the span stays the name's, the role is the title written next to it.
 
 The analyzer is ``slow``: recognising names costs far more than an ingest's
 other steps, so it runs on ``culpa analyze``, not after every ingest. The
@@ -21,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 
 from culpa.analysis.base import Speed
-from culpa.analysis.entities.canonical import canonical_name
+from culpa.analysis.entities.canonical import canonical_name, context_role
 from culpa.analysis.entities.mentions import ENTITIES_ANALYZER, LABELS, Mention
 from culpa.analysis.entities.recognize import recognize
 from culpa.analysis.registry import register
@@ -63,13 +66,20 @@ class EntityAnalyzer:
             if mention.label not in LABELS:
                 raise ValueError(f"recogniser gave an unknown label {mention.label!r}")
             places.add((mention.start, mention.end, mention.label))
+        organisations = sorted(
+            ((start, end) for start, end, label in places if label in ("ORG", "LOC")),
+            key=lambda place: place[1],
+        )
         findings = []
         for start, end, label in sorted(places):
             text = page.text[start:end]
             canonical = canonical_name(text, label)
             if not canonical.name:
                 continue  # only quotes or punctuation: nothing to count
-            value = {"text": text, "name": canonical.name, "role": canonical.role}
+            role = canonical.role
+            if label == "PER" and role is None:
+                role = context_role(page.text, start, end, organisations)
+            value = {"text": text, "name": canonical.name, "role": role}
             span = Span(sha256, page.number, start, end)
             findings.append(Finding(ENTITIES_ANALYZER, label, value, span))
         return findings

@@ -34,14 +34,17 @@ rules are documented in docs/entities.md.
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import opencc
+
+from culpa.analysis.language import simplified_chars
 
 #: Names longer than this (a recogniser's runaway span) are only normalised: no titles split.
 MAX_NAME_CHARS = 200
@@ -84,14 +87,14 @@ _TITLES_ZH = (
     "董事长", "董事", "总裁", "总经理", "经理", "教授", "博士", "院士", "研究员", "律师",
     "记者", "主编", "阿訇", "伊玛目",
 )  # fmt: skip
-# Organisation words that may come between a name and its title (陈全国自治区党委书记).
-# Only words of two characters or more: a single 省 or 区 could be the end of a name.
+# Organisation words that compose with a title into a role (自治区党委书记). Only words
+# of two characters or more: a single 省 or 区 could be the end of a name.
 _ORG_WORDS_ZH = (
     "中共中央", "中共", "中央", "党中央", "国家", "国务院", "全国人大", "全国政协", "人大",
     "政协", "常委会", "自治区", "自治州", "自治县", "地区", "地委", "省委", "市委", "县委",
     "州委", "区委", "党委", "党组", "政府", "纪委", "监委", "政法委", "组织部", "宣传部",
     "统战部", "公安厅", "公安局", "公安", "司法厅", "教育厅", "兵团", "军区", "军委",
-    "外交部", "派出所", "办公厅", "办公室", "新疆", "维吾尔", "新闻",
+    "外交部", "派出所", "办公厅", "办公室", "新疆", "维吾尔", "新闻", "委员会", "中央军委",
 )  # fmt: skip
 # The organs a place has (喀什地委, 和田县政府): a mention of a place's organ and a title
 # is a role, whatever the place is called.
@@ -120,6 +123,12 @@ _ONE_ROLE_ZH = f"{_ORGS_ZH}*{_RANKS_ZH}{_TITLE_ZH}"
 _BARE_ROLE_ZH = f"(?:国家|中央)?{_RANKS_ZH}{_TITLE_ZH}"
 _SUFFIX_ROLE_ZH = re.compile(f"{_BARE_ROLE_ZH}(?:[、和及]{_BARE_ROLE_ZH})*")
 _TITLE_AT_ZH = re.compile(_TITLE_ZH)
+#: A role written just before a name: known organisation words and titles only (the
+#: place in front comes from the recogniser's own mention of it, see context_role).
+_ROLE_BEFORE_ZH = re.compile(f"(?:{_ONE_ROLE_ZH}[、和及])*{_ONE_ROLE_ZH}[ \u3000]*$")
+_ROLE_AFTER_ZH = re.compile(f"[ \u3000]*(?P<role>{_SUFFIX_ROLE_ZH.pattern})")
+#: Characters looked at on each side of a name for a title written next to it.
+CONTEXT_CHARS = 60
 # A mention that is only a role is kept whole: organisation words and a title, with
 # any place in front (喀什地委书记, 国家主席, 总书记), or a place's own head (和田县县长).
 _PLACE_HEAD_ZH = f"[{_HAN}]{{1,12}}?(?P<unit>[省市县州区乡镇村旗盟])(?P=unit)长"
@@ -143,6 +152,16 @@ _TITLES_EN = _words(
     """
 )
 _ARTICLES_EN = frozenset({"the", "a", "an"})
+# Words that qualify a title in front of a name ("Former Vice Premier", "party secretary").
+_QUALIFIERS_EN = _words(
+    """
+    vice deputy acting former executive first prime foreign state party communist chinese
+    regional provincial national local county city municipal district senior assistant
+    associate under permanent political public security defense defence interior justice
+    finance trade commerce education health propaganda united front affairs general chief
+    """
+)
+_WORD_BEFORE_EN = re.compile(r"([A-Za-z][\w.'’\-]*)\s+$")
 # Words after a name that are no name of their own: "Martin Luther King Jr." keeps King.
 _GENERATIONS = frozenset({"jr", "sr", "ii", "iii", "iv"})
 
@@ -234,6 +253,73 @@ def _prefix_role(name: str) -> tuple[str, str] | None:
         if rest and not _WHOLE_ROLE_ZH.fullmatch(rest) and _TITLE_AT_ZH.match(rest) is None:
             best = (name[: match.end()], rest)
     return best
+
+
+def context_role(
+    text: str, start: int, end: int, places: Sequence[tuple[int, int]] = ()
+) -> str | None:
+    """The title written next to the person named at ``text[start:end]``, or None.
+
+    Recognisers cut the name alone (会议由新疆维吾尔自治区党委书记陈全国主持 gives
+    陈全国; "Chinese President Xi Jinping" gives Xi Jinping), so the role is read
+    beside it: Chinese organisation words and titles ending where the name
+    starts (新疆维吾尔自治区党委书记, 中共中央总书记、国家主席), stretched back over
+    the organisation or place the recogniser found just before them (喀什地委 in
+    喀什地委副书记), else a bare title right after the name (习近平总书记); English
+    words ending with a title word just before the name, stretched back over
+    qualifiers and recognised organisations and places ("Xinjiang Party
+    Secretary", "Foreign Minister"). ``places``: ``(start, end)`` of the
+    organisations and places the recogniser found on the page, sorted by end.
+    """
+    window_start = max(0, start - CONTEXT_CHARS)
+    if _HAN_CHAR.search(text, start, end):
+        # Matched on Simplified characters, one for one, so offsets hold in ``text``.
+        match = _ROLE_BEFORE_ZH.search(simplified_chars(text[window_start:start]))
+        if match is not None:
+            role_start = _stretch(window_start + match.start(), start, places)
+            return normalize(text[role_start:start])
+        after = _ROLE_AFTER_ZH.match(simplified_chars(text[end : end + CONTEXT_CHARS]))
+        return normalize(after.group("role")) if after is not None else None
+    return _english_role_before(text, window_start, start, places)
+
+
+def _places_ending_from(places: Sequence[tuple[int, int]], at: int) -> Sequence[tuple[int, int]]:
+    """The few places (sorted by end) that end at or after ``at``: one or two contain it."""
+    first = bisect.bisect_left(places, at, key=lambda place: place[1])
+    return places[first : first + 3]
+
+
+def _stretch(role_start: int, limit: int, places: Sequence[tuple[int, int]]) -> int:
+    """Where a role starts once the organisation or place it begins inside, or after, is added."""
+    for place_start, place_end in _places_ending_from(places, role_start):
+        if place_start < role_start <= place_end <= limit:
+            return place_start
+    return role_start
+
+
+def _english_role_before(
+    text: str, window_start: int, start: int, places: Sequence[tuple[int, int]]
+) -> str | None:
+    cut = start
+    words: list[str] = []
+    while cut > window_start and len(words) < 6:
+        match = _WORD_BEFORE_EN.search(text, window_start, cut)
+        if match is None:
+            break
+        word = _fold_token(match.group(1))
+        if not words and word not in _TITLES_EN:
+            return None  # the word before the name is no title
+        inside = any(
+            place_start <= match.start() and match.end(1) <= place_end
+            for place_start, place_end in _places_ending_from(places, match.end(1))
+        )
+        if word not in _TITLES_EN and word not in _QUALIFIERS_EN and not inside:
+            break
+        words.insert(0, match.group(1))
+        cut = match.start()
+    while words and _fold_token(words[0]) in _ARTICLES_EN:
+        words.pop(0)
+    return normalize(" ".join(words)) if words else None
 
 
 def _fold_token(token: str) -> str:

@@ -7,6 +7,7 @@ import pytest
 from culpa.analysis.entities.canonical import (
     Canonical,
     canonical_name,
+    context_role,
     fold_names,
     match_key,
     normalize,
@@ -176,3 +177,59 @@ def test_fold_names_picks_the_most_mentioned_spelling() -> None:
     folded = fold_names({"Chen Quanguo": 1, "CHEN QUANGUO": 3})
     assert folded == {"Chen Quanguo": "CHEN QUANGUO", "CHEN QUANGUO": "CHEN QUANGUO"}
     assert fold_names({"新疆": 2, "Xinjiang": 5}, "LOC") == {"新疆": "新疆", "Xinjiang": "新疆"}
+
+
+def _role(text: str, name: str, places: tuple[str, ...] = ()) -> str | None:
+    """context_role of ``name`` in ``text``, the recogniser having found ``places`` too."""
+    start = text.index(name)
+    spans = sorted(((text.index(p), text.index(p) + len(p)) for p in places), key=lambda s: s[1])
+    return context_role(text, start, start + len(name), spans)
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "places", "role"),
+    [
+        (
+            "会议由新疆维吾尔自治区党委书记陈全国主持。",
+            "陈全国",
+            ("新疆维吾尔自治区党委",),
+            "新疆维吾尔自治区党委书记",
+        ),
+        (
+            "中共中央总书记、国家主席、中央军委主席习近平指出",
+            "习近平",
+            (),
+            "中共中央总书记、国家主席、中央军委主席",
+        ),
+        ("喀什地委副书记王明山说", "王明山", ("喀什地委",), "喀什地委副书记"),
+        ("和田地区公安局局长张三说", "张三", ("和田",), "和田地区公安局局长"),
+        ("自治區黨委書記陳全國說", "陳全國", (), "自治区党委书记"),
+        ("习近平总书记指出", "习近平", (), "总书记"),
+        ("王毅外长表示", "王毅", (), "外长"),
+        ("陈全国同志强调", "陈全国", (), None),
+        ("会议由陈全国主持", "陈全国", (), None),
+        ("他对秘书长说，陈全国来了", "陈全国", (), None),
+        (
+            "Xinjiang Party Secretary Chen Quanguo met",
+            "Chen Quanguo",
+            ("Xinjiang",),
+            "Xinjiang Party Secretary",
+        ),
+        ("met Chinese President Xi Jinping and", "Xi Jinping", (), "Chinese President"),
+        ("and Foreign Minister Wang Yi in", "Wang Yi", (), "Foreign Minister"),
+        (
+            "The former party secretary Zhu Hailun agreed",
+            "Zhu Hailun",
+            (),
+            "former party secretary",
+        ),
+        ("In a speech, President Xi said", "Xi", (), "President"),
+        ("Yesterday Chen Quanguo said", "Chen Quanguo", (), None),
+        ("said Mr. Chen", "Chen", (), None),
+        ("research by Adrian Zenz shows", "Adrian Zenz", (), None),
+    ],
+)
+def test_context_role_reads_the_title_written_beside_the_name(
+    text: str, name: str, places: tuple[str, ...], role: str | None
+) -> None:
+    assert _role(text, name, places) == role
