@@ -16,7 +16,11 @@ import pytest
 
 from culpa.analysis import registry
 from culpa.analysis.entities.mentions import QUOTE_LABEL, QUOTES_ANALYZER, Mention
-from culpa.analysis.entities.quotations.analyzer import CONTEXT_CHARS, QuotesAnalyzer
+from culpa.analysis.entities.quotations.analyzer import (
+    LOOKBACK_CHARS,
+    SNAP_CHARS,
+    QuotesAnalyzer,
+)
 from culpa.analysis.entities.recognize import recognize
 from culpa.ingest.analyze import AnalyzeOptions, analyze
 from culpa.ingest.runner import IngestOptions, ingest
@@ -71,19 +75,26 @@ def test_pronoun_speakers_resolved_with_names_found_just_before_them() -> None:
     GIVEN.clear()
     [finding] = list(QuotesAnalyzer(listing_recognize).analyze(document(text)))
     assert values([finding]) == [(1, "Never let them out,", "Zhu Hailun", "Zhu Hailun")]
-    assert (
-        finding.span is not None
-        and text[finding.span.start : finding.span.end] == "Never let them out,"
-    )
+    assert finding.span is not None
+    assert text[finding.span.start : finding.span.end] == "Never let them out,"
     assert isinstance(finding.value, dict)
     start, end = finding.value["speaker_start"], finding.value["speaker_end"]
     assert text[start:end] == "Zhu Hailun"
-    # Only the stretch before the pronoun was read, not the page.
+    # Only the sentences just before the pronoun were read, not the page.
     [window] = GIVEN
-    assert len(window) == CONTEXT_CHARS and text.index("he said") - CONTEXT_CHARS == text.index(
-        window
-    )
-    assert "Chen Quanguo" not in window
+    pronoun = text.index("he said")
+    assert text[pronoun - len(window) : pronoun] == window
+    assert LOOKBACK_CHARS[0] <= len(window) <= LOOKBACK_CHARS[0] + SNAP_CHARS
+
+
+def test_a_person_named_further_back_is_looked_for_in_a_second_window() -> None:
+    filler = "The meeting went on. " * 15
+    text = f'Zhu Hailun spoke. {filler}"Never let them out," he said. {filler}'
+    GIVEN.clear()
+    [finding] = list(QuotesAnalyzer(listing_recognize).analyze(document(text)))
+    assert values([finding]) == [(1, "Never let them out,", "Zhu Hailun", "Zhu Hailun")]
+    assert len(GIVEN) == 2 and "Zhu Hailun" in GIVEN[1] and "Zhu Hailun" not in GIVEN[0]
+    assert sum(map(len, GIVEN)) <= LOOKBACK_CHARS[-1] + 2 * SNAP_CHARS
 
 
 def test_named_speakers_need_no_recogniser_and_roles_keep_no_name() -> None:
