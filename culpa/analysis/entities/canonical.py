@@ -213,15 +213,23 @@ def canonical_name(text: str, label: str) -> Canonical:
 
 
 def _split_chinese(name: str) -> Canonical:
-    """陈全国书记 → 陈全国 (书记); 自治区党委书记陈全国同志 → 陈全国 (自治区党委书记)."""
+    """陈全国书记 → 陈全国 (书记); 自治区党委书记陈全国同志 → 陈全国 (自治区党委书记).
+
+    A surname alone is no name: where only one character would be left, the
+    mention is how the person is addressed and stays whole (毛主席, 陈先生, 王局长).
+    """
     if _WHOLE_ROLE_ZH.fullmatch(name):
         return Canonical(name)
+    whole = name
     changed = True
-    while changed:  # 习近平同志, 陈先生
+    while changed:  # 习近平同志
         changed = False
         for honorific in _HONORIFICS_ZH:
             if name.endswith(honorific) and len(name) > len(honorific):
                 name, changed = name[: -len(honorific)].rstrip(" ·、"), True
+    if len(name) < 2:
+        return Canonical(whole)
+    addressed = name
     roles: list[str] = []
     suffix = _suffix_role(name)
     if suffix is not None:
@@ -231,6 +239,8 @@ def _split_chinese(name: str) -> Canonical:
     if prefix is not None:
         role, name = prefix
         roles.insert(0, role)
+    if len(name) < 2:
+        return Canonical(addressed)
     return Canonical(name, "、".join(roles) or None)
 
 

@@ -46,6 +46,11 @@ from culpa.analysis.entities.canonical import (
         ("陈全国书记", "陈全国", "书记"),
         ("朱海仑副书记", "朱海仑", "副书记"),
         ("习近平国家主席", "习近平", "国家主席"),
+        # a surname alone is no name: how the person is addressed stays whole
+        ("毛主席", "毛主席", None),
+        ("陈书记", "陈书记", None),
+        ("陈先生", "陈先生", None),
+        ("毛主席同志", "毛主席", None),
         # honorifics are dropped
         ("习近平同志", "习近平", None),
         ("王君正同志", "王君正", None),
