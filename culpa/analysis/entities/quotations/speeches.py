@@ -41,8 +41,10 @@ _SPEECH_NOUN: Final = (
     r"(?:重要|主旨|总结|總結|开幕|開幕|闭幕|閉幕)?"
     r"(?:[讲講][话話](?:提纲|提綱|要点|要點)?|发言|發言|报告|報告|致辞|致詞)"
 )
+# A title that opens with these is about a speech (学习…的讲话), not the speech.
+_ABOUT: Final = r"学习|學習|关于|關於|贯彻|貫徹|传达|傳達|认真|認真|深入|领会|領會|解读|解讀"
 _NAMED_ZH: Final = re.compile(
-    rf"^[ \t\u3000]*(?![在於于])(?P<speaker>[{_HAN}·]{{2,20}}?)(?:同志)?"
+    rf"^[ \t\u3000]*(?![在於于]|{_ABOUT})(?P<speaker>[{_HAN}·]{{2,20}}?)(?:同志)?"
     rf"(?:[在於于][^\n。]{{2,60}}?[上中时時])?的{_SPEECH_NOUN}{_TITLE_END}",
     re.M,
 )
@@ -57,6 +59,9 @@ _NAMED_EN: Final = re.compile(
     r"(?=\s+(?:at|on|to|before|during|in|for)\s|\s*[,(;:\n]|\s*$)",
     re.M | re.I,
 )
+#: Words a speaker named in an English title may have ("H.E. President Xi Jinping").
+MAX_NAME_WORDS: Final = 8
+_NAME_PARTICLES: Final = frozenset(words("the of and for de van von al bin"))
 _BYLINE: Final = re.compile(rf"^[（(]?(?P<name>[{_HAN}·]{{2,4}})(?:同志)?[）)]?$")
 _NOT_BYLINES: Final = frozenset(
     words(
@@ -74,8 +79,11 @@ def speech_speaker(title: str, first_page: str) -> str | None:
     for candidate in (title, head, *_wrapped_titles(head)):
         if not candidate:
             continue
-        named = _NAMED_ZH.search(candidate) or _NAMED_EN.search(candidate)
+        named = _NAMED_ZH.search(candidate)
         if named is not None:
+            return named.group("speaker").strip()
+        named = _NAMED_EN.search(candidate)
+        if named is not None and _is_english_name(named.group("speaker")):
             return named.group("speaker").strip()
         unnamed = _UNNAMED_ZH.search(candidate)
         if unnamed is not None:
@@ -130,6 +138,16 @@ def _after_heading(text: str, end: int, right: int) -> int:
             break
         left = next_end  # a date or a byline under the title
     return left
+
+
+def _is_english_name(phrase: str) -> bool:
+    """Whether ``phrase`` reads as a name with its title, not a sentence ("Mr. X were met")."""
+    words = phrase.split()
+    if not words or len(words) > MAX_NAME_WORDS:
+        return False
+    return all(word[0].isupper() or word in _NAME_PARTICLES for word in words) and any(
+        word[0].isupper() for word in words
+    )
 
 
 def _wrapped_titles(head: str) -> list[str]:
