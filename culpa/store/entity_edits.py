@@ -7,6 +7,11 @@ analyzer's findings are replaced whenever it runs again, so the reporter's edits
 applied when the case is read, here: they are keyed by names and by mentions'
 places (document SHA-256, page, span), which a re-run finds again, never by rows.
 
+Beneath the edits lies the folding of the case's names
+(:func:`culpa.analysis.entities.canonical.fold_names`, given by the store): an English
+spelling counts as the one Chinese name it is the pinyin of. An edit of a name itself
+comes first, so a merge can take a wrongly folded spelling back out.
+
 Edits apply in the order they were made. A merge sends every mention of an entity
 to another one; an alias is a name of an entity that mentions whose canonical
 name or written text is that name (a recogniser's other spelling, "Chen Quanguo"
@@ -19,7 +24,7 @@ accents), so 陳全國 finds 陈全国.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -69,7 +74,12 @@ class _Tally:
 class Canon:
     """The edits, ready to say which entity a mention or a speaker belongs to."""
 
-    def __init__(self, edits: Iterable[EntityEdit]) -> None:
+    def __init__(
+        self, edits: Iterable[EntityEdit], folds: Mapping[EntityKey, str] | None = None
+    ) -> None:
+        #: (label, canonical name) → the name it folds into across the case (another
+        #: script's spelling of one name: "Chen Quanguo" → 陈全国), before any edit.
+        self._folds = dict(folds or {})
         self._to: dict[_Folded, EntityKey] = {}
         self._splits: dict[int, EntityKey] = {}
         self._aliases: list[tuple[EntityKey, str]] = []
@@ -116,12 +126,18 @@ class Canon:
         return _key(label, name) in self._to
 
     def entity(self, label: str, name: str, text: str, split: int | None = None) -> EntityKey:
-        """The entity of a mention: its split, else its canonical name's, else its text's."""
+        """The entity of a mention: its split; else an edit of its canonical name or of its
+        text; else the entity its canonical name folds into across the case, after edits.
+
+        An edit of the name itself comes before the case's folding, so a reporter can
+        take a spelling folded into the wrong person back out with a merge.
+        """
         if split is not None and split in self._splits:
             return self.resolve(*self._splits[split])
-        if not self.redirected(label, name) and self.redirected(label, text):
-            return self.resolve(label, text)
-        return self.resolve(label, name)
+        for written in (name, text):
+            if self.redirected(label, written):
+                return self.resolve(label, written)
+        return self.resolve(label, self._folds.get((label, name), name))
 
     def speaker(
         self, name: str | None, speaker: str | None, split: int | None = None
@@ -139,7 +155,10 @@ class Canon:
                 if self.redirected(label, written):
                     return self.resolve(label, written)[1]
             if written == name:
-                return name
+                for label in SPEAKER_LABELS:
+                    if (label, name) in self._folds:
+                        return self.resolve(label, self._folds[(label, name)])[1]
+                return self.resolve(SPEAKER_LABELS[0], name)[1]
         return None
 
     def added_aliases(self) -> dict[EntityKey, list[str]]:

@@ -133,18 +133,18 @@ def test_quotes_and_a_speaker_in_traditional_script(case: str) -> None:
     assert PAGE_ONE[first["speaker_start"] : first["speaker_end"]] == "陈全国同志"
     by = lines(run("quotes", "--case", case, "--json", "--speaker", "陳全國"))
     assert [q["text"] for q in by] == ["要严打。"]
-    table = rows(run("quotes", "--case", case, "--csv", "--speaker", "chen quanguo"))
+    table = rows(run("quotes", "--case", case, "--csv", "--speaker", "zhu hailun"))
     assert [(q["text"], q["speaker"], q["entity"]) for q in table] == [
-        ("Round them up.", "Chen Quanguo", "Chen Quanguo")
+        ("Round them up.", "Zhu Hailun", "Zhu Hailun")
     ]
     text = run("quotes", "--case", case)
     assert "陈全国 (as 陈全国同志)\t“要严打。”" in text.stdout and "2 quotations" in text.stderr
 
 
 def test_edits_survive_the_analyzers_running_again(case: str) -> None:
-    merged = run("entities", "merge", "--case", case, "Chen Quanguo", "陳全國")
+    merged = run("entities", "merge", "--case", case, "Zhu Hailun", "陳全國")
     assert merged.exit_code == 0, merged.output
-    assert "edit 1: PER Chen Quanguo merged into PER 陈全国" in merged.stderr
+    assert "edit 1: PER Zhu Hailun merged into PER 陈全国" in merged.stderr
     store = open_case(case).store()
     one, _two = stored(store)
     store.close()
@@ -177,7 +177,13 @@ def test_edits_survive_the_analyzers_running_again(case: str) -> None:
     assert run("entities", "undo", "--case", case, "2").exit_code == 0
     assert state() == {"陈全国": (5, 2)}
     assert run("entities", "undo", "--case", case, "1").exit_code == 0
-    assert state() == {"陈全国": (3, 2), "Chen Quanguo": (2, 2)}
+    assert state() == {"陈全国": (3, 2), "Zhu Hailun": (2, 2)}
+    # An alias (here a written form) as NAME moves only the mentions so written.
+    written = run("entities", "merge", "--case", case, "陈全国同志", "陈某")
+    assert "PER 陈全国同志 (mentions so called, from 陈全国) moved to a new entity PER 陈某" in (
+        written.stderr
+    )
+    assert state() == {"陈全国": (2, 2), "Zhu Hailun": (2, 2), "陈某": (1, 1)}
 
 
 @pytest.mark.parametrize(
@@ -220,7 +226,7 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised(case: str) -> No
     formula = '=HYPERLINK("http://x")'
     assert run("entities", "merge", "--case", case, "陈全国", formula).exit_code == 0
     listed = rows(run("entities", "--case", case, "--csv", "--label", "PER"))
-    assert [e["name"] for e in listed] == ["'" + formula, "Chen Quanguo"]
+    assert [e["name"] for e in listed] == ["'" + formula, "Zhu Hailun"]
     assert listed[0]["aliases"] == "自治区党委书记陳全國; 陈全国; 陈全国同志"
     as_json = lines(run("entities", "--case", case, "--json", "--label", "PER"))
     assert as_json[0]["name"] == formula

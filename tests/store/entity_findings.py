@@ -25,8 +25,8 @@ class Said:
     role: str | None = None
 
 
-PAGE_ONE = "自治区党委书记陳全國在喀什说。陈全国同志强调：“要严打。” Chen Quanguo visited Kashgar."
-PAGE_TWO = "陈全国会见了兵团干部。Chen Quanguo said: “Round them up.”"
+PAGE_ONE = "自治区党委书记陳全國在喀什说。陈全国同志强调：“要严打。” Zhu Hailun visited Kashgar."
+PAGE_TWO = "陈全国会见了兵团干部。Zhu Hailun said: “Round them up.”"
 
 
 def mentions(sha256: str, page_text: str, said: Sequence[Said]) -> list[Finding]:
@@ -66,19 +66,19 @@ def analyze(store: CaseStore, one: Stored, two: Stored) -> None:
                 Said("PER", "自治区党委书记陳全國", "陈全国", "自治区党委书记"),
                 Said("LOC", "喀什", "喀什"),
                 Said("PER", "陈全国同志", "陈全国"),
-                Said("PER", "Chen Quanguo", "Chen Quanguo"),
+                Said("PER", "Zhu Hailun", "Zhu Hailun"),
                 Said("LOC", "Kashgar", "Kashgar"),
             ],
         ),
         second: mentions(
             TWO,
             PAGE_TWO,
-            [Said("PER", "陈全国", "陈全国"), Said("PER", "Chen Quanguo", "Chen Quanguo")],
+            [Said("PER", "陈全国", "陈全国"), Said("PER", "Zhu Hailun", "Zhu Hailun")],
         ),
     }
     quotes = {
         first: [quote(ONE, PAGE_ONE, "要严打。", "陈全国同志", "陈全国")],
-        second: [quote(TWO, PAGE_TWO, "Round them up.", "Chen Quanguo", "Chen Quanguo")],
+        second: [quote(TWO, PAGE_TWO, "Round them up.", "Zhu Hailun", "Zhu Hailun")],
     }
     for document_id, sha256 in ((first, ONE), (second, TWO)):
         store.analysis.record_document(

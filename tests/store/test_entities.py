@@ -10,10 +10,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from culpa.analysis.entities.mentions import ENTITIES_ANALYZER, QUOTES_ANALYZER
 from culpa.store.api import CaseStore
 from culpa.store.case import Case
-from culpa.store.records import NewDocument
-from tests.store.entity_findings import PAGE_ONE, Stored, analyze, rerun
+from culpa.store.records import NewDocument, finding_rows
+from tests.store.entity_findings import PAGE_ONE, Said, Stored, analyze, mentions, quote, rerun
 
 ONE, TWO = "a" * 64, "b" * 64
 Analysed = tuple[CaseStore, Stored, Stored]
@@ -55,7 +56,7 @@ def test_entities_fold_mentions_by_canonical_name(analysed: Analysed) -> None:
     store, _one, _two = analysed
     assert table(store) == {
         ("PER", "陈全国"): (3, 2),
-        ("PER", "Chen Quanguo"): (2, 2),
+        ("PER", "Zhu Hailun"): (2, 2),
         ("LOC", "喀什"): (1, 1),
         ("LOC", "Kashgar"): (1, 1),
     }
@@ -72,7 +73,7 @@ def test_mentions_carry_their_span_and_entity(analysed: Analysed) -> None:
         "自治区党委书记陳全國",
         "喀什",
         "陈全国同志",
-        "Chen Quanguo",
+        "Zhu Hailun",
         "Kashgar",
     ]
     for mention in found:
@@ -83,15 +84,15 @@ def test_mentions_carry_their_span_and_entity(analysed: Analysed) -> None:
 
 def test_a_merge_survives_a_rerun_and_can_be_undone(analysed: Analysed) -> None:
     store, one, two = analysed
-    edit = store.entities.add_edit("merge", "PER", "Chen Quanguo", target=("PER", "陈全国"))
+    edit = store.entities.add_edit("merge", "PER", "Zhu Hailun", target=("PER", "陈全国"))
     merged = {("PER", "陈全国"): (5, 2), ("LOC", "喀什"): (1, 1), ("LOC", "Kashgar"): (1, 1)}
     assert table(store) == merged
-    assert "Chen Quanguo" in store.entities.entities("PER")[0].aliases
+    assert "Zhu Hailun" in store.entities.entities("PER")[0].aliases
     rerun(store, one, two)
     assert table(store) == merged
     assert {q.entity for q in store.entities.quotations()} == {"陈全国"}
     assert store.entities.remove_edit(edit.id) and not store.entities.remove_edit(edit.id)
-    assert table(store)[("PER", "Chen Quanguo")] == (2, 2)
+    assert table(store)[("PER", "Zhu Hailun")] == (2, 2)
 
 
 def test_a_merge_across_labels_and_the_latest_of_a_loop_wins(
@@ -128,12 +129,12 @@ def test_an_alias_joins_mentions_of_that_name_and_finds_quotes(
     analysed: Analysed,
 ) -> None:
     store, one, two = analysed
-    store.entities.add_edit("alias", "PER", "陈全国", alias="chen quanguo")
+    store.entities.add_edit("alias", "PER", "陈全国", alias="zhu hailun")
     store.entities.add_edit("alias", "PER", "陈全国", alias="Secretary Chen")
     rerun(store, one, two)
     chen = store.entities.entities("PER")
     assert [(e.name, e.mentions, e.documents) for e in chen] == [("陈全国", 5, 2)]
-    assert {"Chen Quanguo", "Secretary Chen", "chen quanguo"} <= set(chen[0].aliases)
+    assert {"Zhu Hailun", "Secretary Chen", "zhu hailun"} <= set(chen[0].aliases)
     by_secretary = list(store.entities.quotations(speaker="SECRETARY CHEN"))
     assert [q.text for q in by_secretary] == ["要严打。", "Round them up."]
     assert all(q.entity == "陈全国" for q in by_secretary)
@@ -146,14 +147,14 @@ def test_quotations_by_a_speaker_in_traditional_script(
     every = list(store.entities.quotations())
     assert [(q.text, q.speaker, q.entity) for q in every] == [
         ("要严打。", "陈全国同志", "陈全国"),
-        ("Round them up.", "Chen Quanguo", "Chen Quanguo"),
+        ("Round them up.", "Zhu Hailun", "Zhu Hailun"),
     ]
     first = every[0]
     assert PAGE_ONE[first.span.start : first.span.end] == first.text
     assert first.speaker_start is not None and first.speaker_end is not None
     assert PAGE_ONE[first.speaker_start : first.speaker_end] == "陈全国同志"
     assert [q.text for q in store.entities.quotations(speaker="陳全國")] == ["要严打。"]
-    assert [q.text for q in store.entities.quotations(speaker="chen quanguo")] == ["Round them up."]
+    assert [q.text for q in store.entities.quotations(speaker="zhu hailun")] == ["Round them up."]
     assert list(store.entities.quotations(speaker="Wang Lequan")) == []
 
 
@@ -176,3 +177,37 @@ def test_a_case_without_the_tables_reads_as_empty(analysed: Analysed) -> None:
     assert len(store.entities.entities()) == 4  # the findings, no edits
     store.conn.executescript("DROP TABLE findings;")
     assert store.entities.entities() == [] and list(store.entities.quotations()) == []
+
+
+def test_an_english_spelling_folds_into_its_chinese_name_until_taken_out(
+    analysed: Analysed,
+) -> None:
+    """fold_names across the case: "Chen Quanguo" is the pinyin of the one 陈全国."""
+    store, _one, _two = analysed
+    sha256 = "c" * 64
+    third = add_document(store, sha256)
+    text = "Chen Quanguo said: “No mercy.” CHEN QUANGUO left."
+    said = [
+        Said("PER", "Chen Quanguo", "Chen Quanguo"),
+        Said("PER", "CHEN QUANGUO", "CHEN Quanguo"),
+    ]
+    found = mentions(sha256, text, said)
+    quoted = [quote(sha256, text, "No mercy.", "Chen Quanguo", "Chen Quanguo")]
+    store.analysis.record_document(third, ENTITIES_ANALYZER, 1, finding_rows(found, sha256))
+    store.analysis.record_document(third, QUOTES_ANALYZER, 1, finding_rows(quoted, sha256))
+    assert table(store, "PER") == {("PER", "陈全国"): (5, 3), ("PER", "Zhu Hailun"): (2, 2)}
+    chen = store.entities.entities("PER")[0]
+    assert {"Chen Quanguo", "CHEN QUANGUO", "CHEN Quanguo"} <= set(chen.aliases)
+    by_chen = list(store.entities.quotations(speaker="陳全國"))
+    assert [(q.text, q.entity) for q in by_chen] == [
+        ("要严打。", "陈全国"),
+        ("No mercy.", "陈全国"),
+    ]
+    # The reporter knows this Chen Quanguo is someone else: a merge of the spelling.
+    store.entities.add_edit("merge", "PER", "chen quanguo", target=("PER", "Chen Quanguo (2)"))
+    assert table(store, "PER") == {
+        ("PER", "陈全国"): (3, 2),
+        ("PER", "Zhu Hailun"): (2, 2),
+        ("PER", "Chen Quanguo (2)"): (2, 1),
+    }
+    assert [q.entity for q in store.entities.quotations(speaker="陈全国")] == ["陈全国"]

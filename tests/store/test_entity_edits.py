@@ -65,3 +65,17 @@ def test_entities_count_documents_once_and_list_aliases() -> None:
     assert (chen.label, chen.name, chen.mentions, chen.documents) == ("PER", "陈全国", 6, 2)
     assert chen.aliases == ("Chen Quanguo", "陳全國", "陈全国同志", "Secretary Chen")
     assert (kashgar.name, kashgar.aliases) == ("喀什", ())
+
+
+def test_the_case_s_folding_comes_after_edits_of_the_name_itself() -> None:
+    folds = {("PER", "Chen Quanguo"): "陈全国"}
+    canon = Canon([], folds)
+    assert canon.entity("PER", "Chen Quanguo", "Chen Quanguo") == ("PER", "陈全国")
+    assert canon.entity("LOC", "Chen Quanguo", "Chen Quanguo") == ("LOC", "Chen Quanguo")
+    assert canon.speaker("Chen Quanguo", "he") == "陈全国"
+    moved = Canon([merge(1, "陈全国", "陈全国 (XUAR)")], folds)
+    assert moved.entity("PER", "Chen Quanguo", "Chen Quanguo") == ("PER", "陈全国 (XUAR)")
+    assert moved.speaker("Chen Quanguo", "he") == "陈全国 (XUAR)"
+    out = Canon([merge(1, "Chen Quanguo", "Chen Quanguo (2)")], folds)
+    assert out.entity("PER", "Chen Quanguo", "Chen Quanguo") == ("PER", "Chen Quanguo (2)")
+    assert out.speaker("Chen Quanguo", "he") == "Chen Quanguo (2)"

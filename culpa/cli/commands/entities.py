@@ -216,18 +216,27 @@ def merge(
     """Merge entity NAME into entity INTO: its mentions become INTO's.
 
     INTO that is no entity yet renames NAME. Names match in either script
-    (陳全國 = 陈全国) and by alias.
+    (陳全國 = 陈全国) and by alias. NAME that is only an alias of an entity (a
+    spelling folded into it, or the way some mentions are written) moves just
+    the mentions called or written so: the way to take "Chen Quanguo" out of
+    陈全国 when that pinyin names someone else.
     """
     with case_store(case_dir) as store:
-        source = need_entity(store, name, label)
+        entity = need_entity(store, name, label)
+        whole = folded(name) == folded(entity.name)
+        source = (entity.label, entity.name if whole else name)
         target = find_entity(store, into, into_label)
-        target_key = (target.label, target.name) if target else (into_label or source.label, into)
-        if target_key == (source.label, source.name):
+        target_key = (target.label, target.name) if target else (into_label or entity.label, into)
+        if whole and target_key == (entity.label, entity.name):
             raise UsageError(f"{printable(name)} and {printable(into)} are one entity already")
-        edit = store.entities.add_edit("merge", source.label, source.name, target=target_key)
-    said = "merged into" if target else "renamed to (no entity of that name yet)"
+        edit = store.entities.add_edit("merge", *source, target=target_key)
+    if target:
+        said = "merged into"
+    else:
+        said = "renamed to (no entity of that name yet)" if whole else "moved to a new entity"
+    what = "" if whole else f" (mentions so called, from {printable(entity.name)})"
     click.echo(
-        f"edit {edit.id}: {source.label} {printable(source.name)} {said} "
+        f"edit {edit.id}: {source[0]} {printable(source[1])}{what} {said} "
         f"{target_key[0]} {printable(target_key[1])}",
         err=True,
     )

@@ -16,7 +16,13 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
-from culpa.analysis.entities.mentions import ENTITIES_ANALYZER, LABELS, QUOTE_LABEL, QUOTES_ANALYZER
+from culpa.analysis.entities.mentions import (
+    ENTITIES_ANALYZER,
+    LABELS,
+    NAMED_LABELS,
+    QUOTE_LABEL,
+    QUOTES_ANALYZER,
+)
 from culpa.models import Span
 from culpa.store.entity_edits import Canon, MentionGroup, folded, matching_names
 from culpa.store.records import (
@@ -33,6 +39,7 @@ _SPLIT = (
     "AND s.page = f.page AND s.span_start = {start} AND s.span_end = {end})"
 )
 _LABELS = "(" + ", ".join(f"'{label}'" for label in LABELS) + ")"
+_NAMED_LABELS = "(" + ", ".join(f"'{label}'" for label in NAMED_LABELS) + ")"
 _NAME = "coalesce(json_extract(f.value, '$.name'), json_extract(f.value, '$.text'), '')"
 _TEXT = "coalesce(json_extract(f.value, '$.text'), json_extract(f.value, '$.name'), '')"
 _SPEAKER_START = "json_extract(f.value, '$.speaker_start')"
@@ -143,8 +150,35 @@ class SqliteEntities:
         return removed.rowcount > 0
 
     def canon(self) -> Canon:
-        """The edits, ready to apply."""
-        return Canon(self.edits())
+        """The edits, ready to apply, over the folding of the case's names."""
+        return Canon(self.edits(), self._folds())
+
+    def _folds(self) -> dict[tuple[str, str], str]:
+        """(label, canonical name) → the name it folds into across the case, where another.
+
+        :func:`culpa.analysis.entities.canonical.fold_names` needs every name of a
+        label with its count (one spelling folds into the most mentioned; an English
+        one into the one Chinese name it is the pinyin of), so it is applied here,
+        where the case is read, not by the analyzer, which sees one document.
+        """
+        if not self._has("findings"):
+            return {}
+        # Imported here: pypinyin and the title lists load only when entities are read.
+        from culpa.analysis.entities.canonical import fold_names
+
+        counts: dict[str, dict[str, int]] = {}
+        for label, name, count in self.conn.execute(
+            f"SELECT f.label, {_NAME}, count(*) FROM findings f WHERE f.analyzer = ? "
+            f"AND f.label IN {_NAMED_LABELS} GROUP BY 1, 2",
+            (ENTITIES_ANALYZER,),
+        ):
+            counts.setdefault(label, {})[name] = count
+        return {
+            (label, name): into
+            for label, named in counts.items()
+            for name, into in fold_names(named, label).items()
+            if into != name
+        }
 
     def _groups(self) -> Iterator[MentionGroup]:
         if not self._has("findings"):
