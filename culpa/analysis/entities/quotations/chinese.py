@@ -67,7 +67,7 @@ _NAMING: Final = re.compile(
     r"(?:[被简統统俗堪号號昵通合并簡]称|[被簡統俗堪號]稱|[称稱](?:为|為|作|之为))$"
 )
 _BOUNDARY_BEFORE: Final = re.compile(r"[。！？；\n“”「」『』\"]")
-_SPEAKER_BREAK: Final = re.compile(r"[，,、：:（(；;]")
+_SPEAKER_BREAK: Final = re.compile(r"[，,、：:（(）)；;]")
 _AFTER_STOP: Final = re.compile(r"[，,。！？；：:“”「」『』\"\n.!?;]")
 _LEADING: Final = re.compile(
     r"(?:据|據|但|而|并|且|正如|如同|就像|对此|對此|随后|此外|另外|同时|其中|会上|会议上|會上|会中|"

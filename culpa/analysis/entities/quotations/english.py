@@ -51,7 +51,8 @@ _VERB_WORDS: Final = words(
     "remarked responded reads commented observed maintained reiterated exhorted "
     "cautioned answered shouted declared testified testifies provides provided taught"
 )
-_VERB: Final = re.compile(r"(?<![\w-])(?:" + "|".join(sorted(set(_VERB_WORDS))) + r")\b", re.I)
+# Lower case only: "State Farm", "Says Law" are names, and a verb opens a sentence rarely.
+_VERB: Final = re.compile(r"(?<![\w-])(?:" + "|".join(sorted(set(_VERB_WORDS))) + r")\b")
 _ACCORDING: Final = re.compile(r"\baccording to\b", re.I)
 # Any verb in the past before a colon introduces a quote: "Sofia Marin disagreed: '…'".
 _PAST_BEFORE_COLON: Final = re.compile(r"\b[a-z]{3,}ed\s*:\s*$")
@@ -272,7 +273,7 @@ def _phrase_before(text: str, begin: int, verb_start: int) -> Attribution | None
         number = tokens.pop()  # "Rule 608 provides", "Article 5 states"
     head = tokens[-1]
     word = head[2]
-    if not word[0].isalpha() or word.lower() in _NOT_HEADS:
+    if not word[0].isalpha() or word.lower() in _NOT_HEADS or word in _PREPOSITIONS:
         return None
     if word.lower() in _PRONOUNS:
         return Attribution(head[0], head[1], head[0], head[1])

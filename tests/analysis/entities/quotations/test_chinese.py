@@ -113,3 +113,10 @@ def test_a_verb_with_no_one_before_it_goes_on_from_the_quote_before() -> None:
     found = find_quotations(text, "zh-Hans")
     assert [(q.speaker, q.speaker_start) for q in found] == [("毛主席", 0), ("毛主席", 0)]
     assert quotes("还指出：“修正主义上台，也就是资产阶级上台。”") == []
+
+
+def test_a_citation_in_brackets_before_the_speaker_is_left_out() -> None:
+    text = (
+        "（《列宁全集》第九卷，第二六七页）列宁指出：“只有客观地考虑一切阶级相互关系的全部总和。”"
+    )
+    assert quotes(text) == [("只有客观地考虑一切阶级相互关系的全部总和。", "列宁")]

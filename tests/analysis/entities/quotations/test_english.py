@@ -150,3 +150,11 @@ def test_called_with_a_sentence_and_any_verb_before_a_colon() -> None:
     assert quotes(text) == [("a whitewash from start to finish.", "Senator James Whitaker")]
     text = "His colleague Sofia Marin disagreed: “Everyone received the draft.”"
     assert quotes(text) == [("Everyone received the draft.", "Sofia Marin")]
+
+
+def test_names_that_look_like_verbs_and_prepositions_are_no_speakers() -> None:
+    text = (
+        "losses resulting from State Farm’s addition of loads and “provide[s] the most "
+        "reasonable basis for measuring harm” in a case of this nature."
+    )
+    assert quotes(text) == []
