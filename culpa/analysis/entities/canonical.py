@@ -19,9 +19,11 @@ recogniser cut it from the page, into:
 
 Titles are composed, not listed: a Chinese role is any text before the last
 title word of a person's mention (喀什地委副书记, 自治区公安厅厅长), or a bare
-title after the name (书记, 副书记, 总书记); an English role is the words up to the last title word
-("Xinjiang Party Secretary"). A mention that is nothing but a role (总书记,
-国家主席, "the President") is kept whole as the name.
+title after the name (书记, 副书记, 总书记); an English role is the words up to
+the last title word ("Xinjiang Party Secretary"). A mention that is nothing
+but a role (总书记, 国家主席, "the President"), or a surname and a title (毛主席),
+is kept whole as the name. Recognisers mostly cut the name alone, so
+:func:`context_role` reads the title written beside it in the page.
 
 Two keys compare names. :func:`match_key` groups spellings of one script
 (case, accents, dots and hyphens aside). :func:`pinyin_key` is toneless pinyin
