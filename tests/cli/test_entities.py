@@ -248,3 +248,14 @@ def test_export_writes_entities_mentions_and_quotes(case: str, tmp_path: Path) -
     assert {d["pages"][0]["text"] for d in documents} == {PAGE_ONE, PAGE_TWO}
     refused = run("export", "--case", case, "--csv")
     assert refused.exit_code == 2 and "--records" in refused.stderr
+
+
+def test_control_characters_from_a_leak_never_reach_the_terminal_raw(case: str) -> None:
+    hostile = "陈\x1b[2J\u202e书记"
+    assert run("entities", "--case", case, "alias", "陈全国", hostile).exit_code == 0
+    text = run("entities", "--case", case, "--label", "PER")
+    assert "\x1b" not in text.stdout and "\u202e" not in text.stdout
+    assert "陈\\x1b[2J\\u202e书记" in text.stdout
+    as_json = run("entities", "--case", case, "--json", "--label", "PER")
+    assert "\x1b" not in as_json.stdout and "\u202e" not in as_json.stdout
+    assert hostile in lines(as_json)[0]["aliases"]  # the JSON still decodes to the text
