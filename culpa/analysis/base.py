@@ -69,12 +69,16 @@ AnyAnalyzer = Analyzer | CaseAnalyzer
 
 
 def ingested_version(analyzer: AnyAnalyzer) -> int | None:
-    """The version at which ingest does this analyzer's work itself, or None if it does not.
+    """The version a document stored by ingest without a run of this analyzer counts as done at.
 
-    An analyzer whose function ingest already runs (the language of each page)
-    declares ``ingested_version``: a document with no run of it counts as done
-    at that version, so ingest does not leave the same work for ``culpa
-    analyze``, while a higher ``version`` or ``--redo`` runs it everywhere.
+    None if ingest does not do the analyzer's work. An analyzer whose function
+    ingest already runs (the language of each page) declares
+    ``ingested_version``: ingest records no run of it while its ``version`` is
+    that one, so a case keeps no row per document for it, and does not leave the
+    same work for ``culpa analyze``. Once ``version`` is raised past it, ingest
+    records a run at ``version`` for every document it stores
+    (culpa.ingest.writer): only the documents stored before the change run
+    again, and ``--redo`` runs it everywhere.
     """
     version = getattr(analyzer, "ingested_version", None)
     return version if isinstance(version, int) else None

@@ -165,11 +165,12 @@ class LanguageAnalyzer:
 
     Ingest tags every page with :func:`page_language` as it stores it, so the
     analyzer's work on a new document is already done: a document without a
-    run of it counts as done at :attr:`ingested_version` (ingest records none,
-    so an ingested case's ``analysis_runs`` are the other analyzers' only).
-    A higher :attr:`version` (a better detector, a new rule such as
-    :data:`OCR_LANGUAGES`) re-tags every document once, those ingested after
-    the change too (ingest records no run): a rare change, re-tagging is cheap. Its
+    run of it counts as done at :attr:`ingested_version` (ingest records none
+    while :attr:`version` is that one, so an ingested case's ``analysis_runs``
+    are the other analyzers' only). A higher :attr:`version` (a better
+    detector, a new rule such as :data:`OCR_LANGUAGES`) re-tags once the
+    documents stored before the change; ingest then records a run at the new
+    version for each document it stores, so those are not re-tagged. Its
     findings are the pages whose tag changes, labelled
     :data:`culpa.models.PAGE_LANGUAGE`: the analysis store writes each into
     its page's ``language`` in the document's transaction rather than keeping
@@ -179,7 +180,8 @@ class LanguageAnalyzer:
     name = "language"
     version = 1
     speed: Speed = "fast"
-    #: The version ingest's own tagging had when documents were stored without a run.
+    #: The version ingest's own tagging had when documents were stored without a run
+    #: (kept as it is when :attr:`version` is raised; see ingested_version in base.py).
     ingested_version = 1
 
     def applies_to(self, document: StoredDocument) -> bool:

@@ -15,6 +15,8 @@ import contextlib
 from datetime import UTC, datetime
 from pathlib import Path
 
+from culpa.analysis import registry as analyzers
+from culpa.analysis.base import ingested_version
 from culpa.ingest.worker import WorkResult, read_page_spool
 from culpa.store.api import CaseStore
 from culpa.store.records import NewDocument
@@ -36,6 +38,15 @@ class CaseWriter:
         #: between other writes costs ten times more than indexing the batch at once.
         self._index_rows: list[tuple[int, str]] = []
         self._warnings = store.warnings
+        #: (name, version) of the analyzers whose work the workers do as they read a
+        #: file (the pages' language) at a version past the one a document stored
+        #: without a run counts as done at: each document stored gets a run at the
+        #: version ingest ran, so ``culpa analyze`` does not redo it.
+        self._ingested_runs = tuple(
+            (analyzer.name, analyzer.version)
+            for analyzer in analyzers.registered()
+            if ingested_version(analyzer) not in (None, analyzer.version)
+        )
 
     def lookup_top_level(self, path: str) -> tuple[int | None, int | None, bool] | None:
         """(size, mtime_ns, complete) recorded for a top-level provenance path."""
@@ -193,6 +204,9 @@ class CaseWriter:
             self._warnings.replace(doc_id, result.warnings)
         if result.error_kind:
             self._record_error(result.item.provenance, result.sha256, result)
+        if status != "error":
+            for name, version in self._ingested_runs:
+                store.analysis.record_ingested(doc_id, name, version)
         return doc_id
 
     def _store_spool(self, doc_id: int, spool: Path, table_ids: list[int]) -> None:

@@ -280,6 +280,11 @@ class Analysis(Protocol):
         """Drop a document's analysis (its pages are stored anew), in the open transaction."""
         ...
 
+    def record_ingested(self, document_id: int, analyzer: str, version: int) -> None:
+        """Mark a document being stored as done by ``analyzer`` at ``version``, in the open
+        transaction: ingest did the analyzer's work as it read the file."""
+        ...
+
     def document_findings(
         self, document_id: int, analyzer: str
     ) -> list[tuple[str, int | None, int | None, int | None, Any]]:

@@ -120,3 +120,27 @@ def test_findings_are_the_pages_whose_tag_changes() -> None:
     assert [(f.label, f.value, f.span and f.span.page) for f in found] == [(PAGE_LANGUAGE, "en", 2)]
     scan = Page(1, "the cotton report of the training centre, page one", method="ocr")
     assert page_language(scan) == "en"
+
+
+def test_documents_ingested_after_a_higher_version_are_not_tagged_again(
+    case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(LanguageAnalyzer, "version", 2)
+    later = tmp_path / "later"
+    later.mkdir()
+    for name, text in TEXTS.items():
+        (later / name).write_text(text + "\n2", encoding="utf-8")
+    ingested = run("ingest", "--case", str(case), "--no-ocr", "--analyze", "none", str(later))
+    assert ingested.exit_code == 0, ingested.output
+    # Ingest tagged the two new documents at version 2: only the two stored before run again.
+    result = run("analyze", "--case", str(case), "--only", "language", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["analyzers"]["language"]["documents"] == 2
+    conn = sqlite3.connect(case / "case.db")
+    versions = conn.execute(
+        "SELECT version, count(*) FROM analysis_runs WHERE analyzer = 'language' GROUP BY 1"
+    ).fetchall()
+    conn.close()
+    assert versions == [(2, 4)]
+    again = json.loads(run("analyze", "--case", str(case), "--only", "language", "--json").stdout)
+    assert again["analyses"] == 0

@@ -230,6 +230,15 @@ class SqliteAnalysis:
             self.conn.execute("DELETE FROM findings WHERE document_id = ?", (document_id,))
             self.conn.execute("DELETE FROM analysis_runs WHERE document_id = ?", (document_id,))
 
+    def record_ingested(self, document_id: int, analyzer: str, version: int) -> None:
+        """Mark a document being stored as done by ``analyzer`` at ``version`` (ingest did the
+        work as it read the file), in the caller's transaction."""
+        self.conn.execute(
+            "INSERT OR REPLACE INTO analysis_runs (document_id, analyzer, version, status, "
+            "done_at) VALUES (?, ?, ?, 'ok', ?)",
+            (document_id, analyzer, version, _now()),
+        )
+
     def document_findings(
         self, document_id: int, analyzer: str
     ) -> list[tuple[str, int | None, int | None, int | None, Any]]:
