@@ -66,6 +66,7 @@ _VERB_ONLY_AT_END: Final = re.compile(rf"((?:{_VERB_ALTERNATION})道?)$")
 _NAMING: Final = re.compile(
     r"(?:[被简統统俗堪号號昵通合并簡]称|[被簡統俗堪號]稱|[称稱](?:为|為|作|之为))$"
 )
+_COLON_AT_END: Final = re.compile(r"[：:][ \t\u3000]*$")
 _BOUNDARY_BEFORE: Final = re.compile(r"[。！？；\n“”「」『』\"]")
 _SPEAKER_BREAK: Final = re.compile(r"[，,、：:（(）)；;]")
 _AFTER_STOP: Final = re.compile(r"[，,。！？；：:“”「」『』\"\n.!?;]")
@@ -104,6 +105,8 @@ def _before(text: str, pair: QuotePair) -> Attribution | None:
     window_start = max(0, pair.open - BEFORE_CHARS)
     begin = window_start
     for match in _BOUNDARY_BEFORE.finditer(text, window_start, pair.open):
+        if match.group() == "\n" and _COLON_AT_END.search(text, window_start, match.start()):
+            continue  # 报告指出：⏎“…”: a colon at a line's end opens the quote below it
         begin = match.end()
     clause = text[begin : pair.open]
     verb = _VERB_AT_END.search(clause) or _VERB_OBJECT_COLON.search(clause)
@@ -130,6 +133,8 @@ def _after(text: str, pair: QuotePair) -> Attribution | None:
         return None  # “两个维护”作为根本要求: a term
     lead = re.match(r"[，,\s\u3000]*", text[start : start + AFTER_CHARS])
     begin = start + (lead.end() if lead else 0)
+    if "\n" in text[start:begin] and text[pair.start : pair.end].rstrip()[-1:] in "。！？…":
+        return None  # a quote that ends a sentence and a line ends its paragraph
     stop = _AFTER_STOP.search(text, begin, min(len(text), begin + AFTER_CHARS))
     if stop is None:
         if begin + AFTER_CHARS < len(text):

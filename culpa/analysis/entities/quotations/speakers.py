@@ -44,6 +44,11 @@ _ROLES_ZH: Final = frozenset(
         "司令员 委员"
     )
 )
+#: Papers that "say" things in Party documents: speakers, but no one's name.
+_PAPERS_ZH: Final = words(
+    "报告 報告 通知 文件 决定 決定 意见 意見 纪要 紀要 电报 電報 "
+    "条例 條例 规定 規定 会议 會議 讲话 講話 社论 社論 》"
+)
 _DEFINITE_ZH: Final = ("该", "这位", "那位", "此", "这名", "那名", "这个", "上述")
 
 
@@ -70,6 +75,8 @@ def names_someone(speaker: str) -> bool:
         return False
     if stripped[0].isascii():
         return stripped[0].isupper() and not lowered.startswith(_DESCRIPTIONS_EN)
+    if stripped.endswith(_PAPERS_ZH):
+        return False  # 报告指出, 《通知》要求: a paper speaks, not a person
     return not any(stripped.startswith(prefix) for prefix in _DEFINITE_ZH)
 
 

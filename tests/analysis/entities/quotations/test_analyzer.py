@@ -107,6 +107,11 @@ def test_named_speakers_need_no_recogniser_and_roles_keep_no_name() -> None:
         (1, "要应收尽收。", "自治区党委书记陈全国", "陈全国"),
         (1, "students must not be allowed to leave.", "The directive", None),
     ]
+    text = "《政府工作报告》指出：“这五年，我们坚定不移把维护社会稳定放在首位。”"
+    found = list(QuotesAnalyzer(refusing_recognize).analyze(document(text, language="zh-Hans")))
+    assert values(found) == [
+        (1, "这五年，我们坚定不移把维护社会稳定放在首位。", "《政府工作报告》", None)
+    ]
 
 
 def test_a_speech_gives_its_paragraphs_to_the_speaker_on_every_page() -> None:

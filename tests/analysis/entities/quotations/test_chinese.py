@@ -120,3 +120,15 @@ def test_a_citation_in_brackets_before_the_speaker_is_left_out() -> None:
         "（《列宁全集》第九卷，第二六七页）列宁指出：“只有客观地考虑一切阶级相互关系的全部总和。”"
     )
     assert quotes(text) == [("只有客观地考虑一切阶级相互关系的全部总和。", "列宁")]
+
+
+def test_a_colon_at_a_lines_end_and_a_paragraph_that_ends_at_a_quote() -> None:
+    # From the demo trove's minutes: two quoted paragraphs of a report, then the meeting.
+    text = (
+        "会议传达学习了《政府工作报告》。报告指出：\n“这五年，我们坚定不移把维护社会稳定放在首位。”\n"
+        "“加强社会治理，深化平安新疆建设。”\n会议要求，原培训中心已完成转型的，要坚持“一人一档”。"
+    )
+    assert quotes(text) == [
+        ("这五年，我们坚定不移把维护社会稳定放在首位。", "报告"),
+        ("加强社会治理，深化平安新疆建设。", "报告"),
+    ]
