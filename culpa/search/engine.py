@@ -178,6 +178,7 @@ def _prepare(
         years=q.years,
         tags=q.tags,
         starred=q.starred,
+        entities=q.entities,
     )
     return q, q.expr, filters
 
@@ -256,6 +257,17 @@ def matching_pages(
         raise ValueError("every must be >= 1")
     _, expr, filters = _prepare(query, types, languages, path_prefix)
     return store.index.matching_pages(expr, filters, every)
+
+
+def matching_page_ids(
+    store: CaseStore, query: str | Query, *, every: int = 1
+) -> list[tuple[int, int, str | None]]:
+    """``(page id, document id, page language)`` of every matching page, unranked
+    (``every`` as in :func:`matching_pages`)."""
+    if every < 1:
+        raise ValueError("every must be >= 1")
+    _, expr, filters = _prepare(query, (), (), None)
+    return store.index.matching_page_ids(expr, filters, every)
 
 
 def _hits(

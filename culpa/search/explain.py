@@ -9,10 +9,12 @@ run after an empty result, so its scans cost nothing on a search that finds.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
 from culpa.search.query import Query, parse
 from culpa.store.api import CaseStore, Catalog
+from culpa.store.entity_filter import ENTITY_FIELDS, SPEAKER_FIELD, named_entities
 
 #: Values shown per list; the rest are counted.
 MAX_LISTED = 12
@@ -112,6 +114,40 @@ def _years(catalog: Catalog, wanted: Sequence[str]) -> list[str]:
     ]
 
 
+#: How an empty result names each kind of entity filter: (one, several).
+_ENTITY_NOUNS = {
+    "person": ("person", "people"),
+    "org": ("organisation", "organisations"),
+    "place": ("place", "places"),
+}
+
+
+def _entities(store: CaseStore, wanted: Sequence[tuple[str, str]]) -> list[str]:
+    """``person:`` ``org:`` ``place:`` ``speaker:`` values that name no one in the case."""
+    if not wanted:
+        return []
+    found = store.entities.entities()
+    out = []
+    for field, value in dict.fromkeys(wanted):
+        if field == SPEAKER_FIELD:
+            if next(iter(store.entities.quotations(speaker=value)), None) is None:
+                speakers = Counter(q.entity for q in store.entities.quotations() if q.entity)
+                listed = _listing(speakers.most_common(), "quotation")
+                out.append(f"no quotation by {value}; speakers here: {listed}{_ANALYZE}")
+            continue
+        label = ENTITY_FIELDS[field]
+        if named_entities(found, value, label):
+            continue
+        named = [e for e in found if e.label == label]
+        one, several = _ENTITY_NOUNS[field]
+        listed = _listing([(e.name, e.mentions) for e in named], "mention")
+        out.append(f"no {one} named {value}; {several} here: {listed}{_ANALYZE}")
+    return out
+
+
+_ANALYZE = " (culpa analyze finds them; culpa entities lists them)"
+
+
 def explain_empty(
     store: CaseStore,
     query: str | Query,
@@ -131,4 +167,5 @@ def explain_empty(
         *_paths(catalog, paths),
         *_fields(catalog, q.fields),
         *_years(catalog, q.years),
+        *_entities(store, q.entities),
     ]

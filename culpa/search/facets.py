@@ -19,6 +19,13 @@ the index takes 10 ms. So:
   then it is counted exactly, which is slower (~0.4 s on 144,000 matches, about
   what the search itself costs with such a filter).
 
+The people, organisations, places and speakers on the matching pages (the
+findings of ``culpa analyze``, after the reporter's merges and aliases) are
+facets too, each value the number of matching pages naming it (on the same
+sample), and a click adds ``person:NAME`` (``org:``, ``place:``, ``speaker:``).
+``org:`` and ``place:`` match a part of a name, so a click on 公安厅 may keep
+more pages than counted: those of 新疆维吾尔自治区公安厅 as well.
+
 Results of recent queries are kept (:class:`FacetCache`), so paging through
 results or coming back from a document does not count again; the key holds
 the case's last page id and a counter bumped by every star, tag and note, so
@@ -33,9 +40,10 @@ import threading
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, replace
 
-from culpa.search.engine import count, matching_pages
+from culpa.search.engine import count, matching_page_ids
 from culpa.search.query import Query
 from culpa.store.api import CaseStore
+from culpa.store.entity_filter import FILTER_FIELDS
 
 #: Above this many matching pages, facets are counted on a spread sample of about this size.
 FACET_SAMPLE_PAGES = 1000
@@ -51,6 +59,13 @@ MAX_VALUES = 12
 MAX_FOLDER_DEPTH = 8
 #: Queries whose facets are kept.
 FACET_CACHE_SIZE = 128
+#: The titles of the facets of who is named on the matching pages (issue 12).
+ENTITY_TITLES = {
+    "person": "People",
+    "org": "Organisations",
+    "place": "Places",
+    "speaker": "Speakers",
+}
 
 _PATH_PARTS = re.compile(r"(!/|/)")
 _PLAIN_VALUE = re.compile(r"[^\s\"“”「」『』()（）:]+")
@@ -161,7 +176,16 @@ def _unfiltered(query: Query) -> Query:
         tags=(),
         starred=None,
         years=(),
+        entities=(),
     )
+
+
+def _named(store: CaseStore, page_ids: list[int]) -> dict[str, Counter[str]]:
+    """Pages naming each person, organisation, place and speaker, by filter field."""
+    named: dict[str, Counter[str]] = {field: Counter() for field in FILTER_FIELDS}
+    for _, field, name in store.index.page_entities(page_ids) if page_ids else ():
+        named[field][name] += 1
+    return named
 
 
 def _stride(total: int) -> int:
@@ -181,32 +205,32 @@ def compute(store: CaseStore, query: Query) -> Facets:
     total_exact = True
     if query.expr is None:  # filters alone: documents by their first pages
         total = count(store, query)
-        rows = matching_pages(store, query, every=_stride(total)) if total else []
+        rows = matching_page_ids(store, query, every=_stride(total)) if total else []
     else:
         words = count(store, _unfiltered(query))
         if words == 0 or _unfiltered(query) == query:
             total = words
-            rows = matching_pages(store, query, every=_stride(total)) if total else []
+            rows = matching_page_ids(store, query, every=_stride(total)) if total else []
         elif words <= EXACT_COUNT_PAGES:
-            rows = matching_pages(store, query)
+            rows = matching_page_ids(store, query)
             total = len(rows)
             rows = rows[:: _stride(total)]
         else:
             every = _stride(words)
-            rows = matching_pages(store, query, every=every)
+            rows = matching_page_ids(store, query, every=every)
             if len(rows) < MIN_SAMPLE_MATCHES and every >= 2 * SAMPLE_WIDENING:
                 every //= SAMPLE_WIDENING  # a selective filter: a wider sample
-                rows = matching_pages(store, query, every=every)
+                rows = matching_page_ids(store, query, every=every)
             if len(rows) >= MIN_SAMPLE_MATCHES:
                 total, total_exact = _round(len(rows) * every), False
             else:
-                rows = matching_pages(store, query)
+                rows = matching_page_ids(store, query)
                 total = len(rows)
                 rows = rows[:: _stride(total)]
     approximate = len(rows) < total
     scale = total / len(rows) if approximate and rows else 1.0
-    per_doc: Counter[int] = Counter(doc_id for doc_id, _ in rows)
-    languages: Counter[str] = Counter(lang for _, lang in rows if lang)
+    per_doc: Counter[int] = Counter(doc_id for _, doc_id, _ in rows)
+    languages: Counter[str] = Counter(lang for _, _, lang in rows if lang)
     ids = list(per_doc)
     types: Counter[str] = Counter()
     years: Counter[str] = Counter()
@@ -225,6 +249,7 @@ def compute(store: CaseStore, query: Query) -> Facets:
             tags[tag] += per_doc[doc_id]
         for doc_id in marks.starred:
             starred["yes"] += per_doc[doc_id]
+    named = _named(store, [page_id for page_id, _, _ in rows])
     facets: list[Facet] = []
     for name, title, counter, field in (
         ("type", "File type", types, "type"),
@@ -233,6 +258,7 @@ def compute(store: CaseStore, query: Query) -> Facets:
         ("year", "Year", years, "year"),
         ("tag", "Tag", tags, "tag"),
         ("starred", "Starred", starred, "starred"),
+        *((field, ENTITY_TITLES[field], named[field], field) for field in FILTER_FIELDS),
     ):
         values, more = _top(counter, scale, field)
         if name == "year":

@@ -17,9 +17,10 @@ from unicodedata import category
 
 from culpa.errors import QueryError
 from culpa.index.expression import Term
+from culpa.store.entity_filter import FILTER_FIELDS
 
 #: Filter fields and the keyword each fills in :class:`culpa.search.query.Query`.
-FIELDS = ("type", "lang", "path", "tag", "starred", "year", "ocr")
+FIELDS = ("type", "lang", "path", "tag", "starred", "year", "ocr", *FILTER_FIELDS)
 #: Metadata keys that work as filters by name (``author:李``); any key works as ``meta:k=v``.
 METADATA_FIELDS = (
     "author",

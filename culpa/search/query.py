@@ -22,6 +22,17 @@ How a page's text was read filters too: ``ocr:yes`` (OCR'd pages), ``ocr:no``
 :data:`culpa.analysis.ocr.quality.LOW_PAGE_CONFIDENCE`), so a reporter can
 find the pages whose text most needs checking against the image.
 
+Who is named filters too (issue 12, from the findings of ``culpa analyze``):
+``person:陈全国``, ``org:公安厅``, ``place:喀什`` keep the pages that mention such a
+person, organisation or place, and ``speaker:习近平`` the pages holding a quotation
+by that speaker. A value is the entity's canonical name or an alias, in either
+script (``person:陳全國``), after the reporter's merges and aliases; ``org:`` and
+``place:`` match a part of a name too (``org:公安厅`` keeps 新疆维吾尔自治区公安厅),
+``person:`` and ``speaker:`` a whole name only (:mod:`culpa.store.entity_filter`).
+Unlike the other filters, repeated entity filters must all hold (``person:A
+person:B``: pages naming both), since a facet click narrows what it counted. A
+mention is a page's, so these filters alone list every page they keep.
+
 The tokens of this syntax are read by :mod:`culpa.search.lexer`; the nodes a query
 parses into are in :mod:`culpa.index.expression`, and the case's full-text index
 takes them as they are (the SQLite store writes them as an FTS5 MATCH string, every
@@ -56,6 +67,7 @@ from culpa.errors import QueryError
 from culpa.index.expression import And, Near, Node, Not, Or, Term, ending
 from culpa.index.tokens import has_token_chars, normalize
 from culpa.search.lexer import FIELDS, Token, tokenize
+from culpa.store.entity_filter import FILTER_FIELDS
 
 #: Values of ``starred:``.
 STARRED_VALUES = {"yes": True, "true": True, "1": True, "no": False, "false": False, "0": False}
@@ -88,6 +100,8 @@ class Query:
     years: tuple[str, ...] = ()
     #: Values of ``ocr:`` (see :data:`OCR_VALUES`); several are alternatives.
     ocr: tuple[str, ...] = ()
+    #: ``(field, value)`` of ``person:``, ``org:``, ``place:``, ``speaker:``; all must hold.
+    entities: tuple[tuple[str, str], ...] = ()
 
 
 # -- parser ------------------------------------------------------------------
@@ -312,4 +326,9 @@ def parse(source: str) -> Query:
         starred=starred,
         years=tuple(f["year"]),
         ocr=tuple(dict.fromkeys(v.lower() for v in f["ocr"])),
+        entities=tuple(
+            dict.fromkeys(
+                (field, " ".join(value.split())) for field in FILTER_FIELDS for value in f[field]
+            )
+        ),
     )

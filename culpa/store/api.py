@@ -462,7 +462,7 @@ class TextIndex(Protocol):
     :mod:`culpa.store.sqlite.fts`), matching each term by its index tokens
     (:func:`culpa.index.expression.term_tokens`). None means filters alone (each
     matching document once, by its first page; every matching page under an
-    ``ocr`` filter). An expression the index refuses raises
+    ``ocr`` filter or an entity filter). An expression the index refuses raises
     :class:`culpa.errors.QueryError`.
     """
 
@@ -518,6 +518,19 @@ class TextIndex(Protocol):
         With ``every`` > 1 about one page in ``every``, chosen by a hash of the
         page id: a sample spread over the whole case.
         """
+        ...
+
+    def matching_page_ids(
+        self, expr: Node | None, filters: PageFilters, every: int = 1
+    ) -> list[tuple[int, int, str | None]]:
+        """``(page id, document id, page language)`` of the matching pages, unranked
+        (``every`` as in :meth:`matching_pages`)."""
+        ...
+
+    def page_entities(self, page_ids: Sequence[int]) -> list[tuple[int, str, str]]:
+        """``(page id, filter field, name)`` of the people, organisations, places
+        (``person``, ``org``, ``place``) and speakers (``speaker``) on these pages, each
+        once per page, as entities after the reporter's edits."""
         ...
 
     def page_numbers(self, document_id: int, expr: Node) -> list[int]:

@@ -251,7 +251,9 @@ class PageFilters:
     Every group in ``types``, ``languages`` and ``paths`` must hold (a query's
     ``type:`` and a ``--type`` option are two groups); within a group, and
     within ``ocr``, ``tags`` and ``years``, any one value will do. ``fields``
-    are ``(key, substring)``: each key must hold one of its substrings.
+    are ``(key, substring)``: each key must hold one of its substrings. Every one
+    of ``entities`` must hold: a page naming both people is what two ``person:``
+    filters ask for.
     """
 
     #: Document types, lowercase.
@@ -268,6 +270,9 @@ class PageFilters:
     tags: tuple[str, ...] = ()
     #: Only starred (True) or only unstarred (False) documents.
     starred: bool | None = None
+    #: ``(field, value)`` of ``person:``, ``org:``, ``place:`` and ``speaker:``
+    #: (:mod:`culpa.store.entity_filter`): each must hold on the page itself.
+    entities: tuple[tuple[str, str], ...] = ()
 
     @property
     def path_prefixes(self) -> tuple[str, ...]:

@@ -33,17 +33,18 @@ from culpa.store.records import (
     StoredQuotation,
 )
 
+# SQL fragments over a finding f (and its document d), shared with entity_pages.py.
 #: The latest split that moved the mention at f's span (s: entity_split_mentions).
-_SPLIT = (
+SPLIT_SQL = (
     "(SELECT max(s.edit_id) FROM entity_split_mentions s WHERE s.sha256 = d.sha256 "
     "AND s.page = f.page AND s.span_start = {start} AND s.span_end = {end})"
 )
 _LABELS = "(" + ", ".join(f"'{label}'" for label in LABELS) + ")"
-_NAMED_LABELS = "(" + ", ".join(f"'{label}'" for label in NAMED_LABELS) + ")"
-_NAME = "coalesce(json_extract(f.value, '$.name'), json_extract(f.value, '$.text'), '')"
-_TEXT = "coalesce(json_extract(f.value, '$.text'), json_extract(f.value, '$.name'), '')"
-_SPEAKER_START = "json_extract(f.value, '$.speaker_start')"
-_SPEAKER_END = "json_extract(f.value, '$.speaker_end')"
+NAMED_LABELS_SQL = "(" + ", ".join(f"'{label}'" for label in NAMED_LABELS) + ")"
+NAME_SQL = "coalesce(json_extract(f.value, '$.name'), json_extract(f.value, '$.text'), '')"
+TEXT_SQL = "coalesce(json_extract(f.value, '$.text'), json_extract(f.value, '$.name'), '')"
+SPEAKER_START_SQL = "json_extract(f.value, '$.speaker_start')"
+SPEAKER_END_SQL = "json_extract(f.value, '$.speaker_end')"
 
 
 class SqliteEntities:
@@ -62,7 +63,7 @@ class SqliteEntities:
 
     def _split(self, start: str, end: str) -> str:
         if self._has("entity_split_mentions"):
-            return _SPLIT.format(start=start, end=end)
+            return SPLIT_SQL.format(start=start, end=end)
         return "NULL"
 
     def edits(self) -> list[EntityEdit]:
@@ -168,8 +169,8 @@ class SqliteEntities:
 
         counts: dict[str, dict[str, int]] = {}
         for label, name, count in self.conn.execute(
-            f"SELECT f.label, {_NAME}, count(*) FROM findings f WHERE f.analyzer = ? "
-            f"AND f.label IN {_NAMED_LABELS} GROUP BY 1, 2",
+            f"SELECT f.label, {NAME_SQL}, count(*) FROM findings f WHERE f.analyzer = ? "
+            f"AND f.label IN {NAMED_LABELS_SQL} GROUP BY 1, 2",
             (ENTITIES_ANALYZER,),
         ):
             counts.setdefault(label, {})[name] = count
@@ -184,7 +185,7 @@ class SqliteEntities:
         if not self._has("findings"):
             return
         for row in self.conn.execute(
-            f"SELECT f.label, {_NAME}, {_TEXT}, {self._split('f.span_start', 'f.span_end')}, "
+            f"SELECT f.label, {NAME_SQL}, {TEXT_SQL}, {self._split('f.span_start', 'f.span_end')}, "
             "f.document_id, count(*) FROM findings f JOIN documents d ON d.id = f.document_id "
             f"WHERE f.analyzer = ? AND f.label IN {_LABELS} GROUP BY 1, 2, 3, 4, 5",
             (ENTITIES_ANALYZER,),
@@ -205,7 +206,7 @@ class SqliteEntities:
         canon = self.canon()
         sql = (
             f"SELECT f.document_id, d.sha256, f.page, f.span_start, f.span_end, f.label, "
-            f"{_NAME}, {_TEXT}, json_extract(f.value, '$.role'), "
+            f"{NAME_SQL}, {TEXT_SQL}, json_extract(f.value, '$.role'), "
             f"{self._split('f.span_start', 'f.span_end')} "
             "FROM findings f JOIN documents d ON d.id = f.document_id "
             f"WHERE f.analyzer = ? AND f.label IN {_LABELS} AND f.page IS NOT NULL"
@@ -245,7 +246,7 @@ class SqliteEntities:
         wanted = {folded(n) for n in names}
         for row in self.conn.execute(
             "SELECT f.document_id, d.sha256, f.page, f.span_start, f.span_end, f.value, "
-            f"{self._split(_SPEAKER_START, _SPEAKER_END)} "
+            f"{self._split(SPEAKER_START_SQL, SPEAKER_END_SQL)} "
             "FROM findings f JOIN documents d ON d.id = f.document_id "
             "WHERE f.analyzer = ? AND f.label = ? AND f.page IS NOT NULL "
             "ORDER BY f.document_id, f.page, f.span_start, f.id",

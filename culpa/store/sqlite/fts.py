@@ -36,6 +36,7 @@ from culpa.index.tokens import index_text
 from culpa.store.records import HitPage, PageFilters
 from culpa.store.sqlite.annotations import has_tables as has_annotations
 from culpa.store.sqlite.catalog import YEAR_SQL, path_range
+from culpa.store.sqlite.entity_pages import EntityPages
 from culpa.store.sqlite.tables import SqliteTables
 from culpa.store.sqlite.words import page_words
 
@@ -147,6 +148,7 @@ class _Filters:
             self.path_prefixes(paths)
         self.metadata(filters.fields)
         self.annotations(conn, filters)
+        self.entities(conn, filters.entities)
 
     def types(self, values: Sequence[str]) -> None:
         if values:
@@ -232,16 +234,30 @@ class _Filters:
                 + "EXISTS (SELECT 1 FROM stars s WHERE s.document_id = p.document_id)"
             )
 
+    def entities(self, conn: sqlite3.Connection, wanted: Sequence[tuple[str, str]]) -> None:
+        """``person:`` ``org:`` ``place:`` ``speaker:``: each must hold on the page
+        (:mod:`culpa.store.sqlite.entity_pages`)."""
+        if not wanted:
+            return
+        self.page_level = True
+        pages = EntityPages(conn)
+        for field, value in dict.fromkeys(wanted):
+            sql, params = pages.condition(field, value)
+            self.sql.append(sql)
+            self.params.extend(params)
+
 
 def _from_where(
     match: str | None, filters: PageFilters, f: _Filters, *, join: bool = False
 ) -> tuple[str, list[object]]:
     if match is None:
         # Filters alone: each matching document once, by its first page; but OCR
-        # quality is a page's, so ocr: alone lists every page it keeps.
+        # quality and a mention are a page's, so ocr: and person: (org:, place:,
+        # speaker:) alone list every page they keep.
+        every_page = filters.ocr or filters.entities
         sql = (
             "FROM pages p JOIN documents d ON d.id = p.document_id "
-            f"WHERE {'1' if filters.ocr else 'p.number = 1'} AND " + " AND ".join(f.sql or ["1"])
+            f"WHERE {'1' if every_page else 'p.number = 1'} AND " + " AND ".join(f.sql or ["1"])
         )
         return sql, list(f.params)
     if f.sql or join:
@@ -428,6 +444,13 @@ class SqliteTextIndex:
     def matching_pages(
         self, expr: Node | None, filters: PageFilters, every: int = 1
     ) -> list[tuple[int, str | None]]:
+        return [
+            (doc, language) for _, doc, language in self.matching_page_ids(expr, filters, every)
+        ]
+
+    def matching_page_ids(
+        self, expr: Node | None, filters: PageFilters, every: int = 1
+    ) -> list[tuple[int, int, str | None]]:
         match = _match(expr)
         f = _Filters(self.conn, filters)
         from_where, params = _from_where(match, filters, f, join=True)
@@ -436,8 +459,11 @@ class SqliteTextIndex:
             rowid = "page_index.rowid" if match is not None else "p.id"
             from_where += f" AND (({rowid} * {_HASH_MULTIPLIER}) & {_HASH_MASK}) < ?"
             params.append((_HASH_MASK + 1) // every)
-        rows = self.conn.execute(f"SELECT p.document_id, p.language {from_where}", params)
-        return [(int(r[0]), r[1]) for r in rows.fetchall()]
+        rows = self.conn.execute(f"SELECT p.id, p.document_id, p.language {from_where}", params)
+        return [(int(r[0]), int(r[1]), r[2]) for r in rows.fetchall()]
+
+    def page_entities(self, page_ids: Sequence[int]) -> list[tuple[int, str, str]]:
+        return EntityPages(self.conn).on_pages(page_ids)
 
     def page_numbers(self, document_id: int, expr: Node) -> list[int]:
         # Bounded by the document's own range of page rowids, so the index is asked
