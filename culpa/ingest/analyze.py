@@ -293,16 +293,19 @@ def _run_documents(
                 if deaths[key] <= MAX_WORKER_DEATHS:
                     retry.append(event.task)  # perhaps not this document's doing
                     return
-            record(event.task, ([], _lost_error(analyzer.name, event.failure, limits)))
+            record(event.task, ([], _lost_error(analyzer.name, event, limits)))
 
     drive(start, next_task, on_event, max(1, options.workers) * IN_FLIGHT_PER_WORKER)
     return done
 
 
-def _lost_error(name: str, failure: Failure, limits: FileLimits) -> tuple[str, str]:
+def _lost_error(name: str, lost: Lost, limits: FileLimits) -> tuple[str, str]:
     """The error recorded for a document whose analyzer's worker was stopped or died."""
-    if failure is Failure.CRASHED:
-        return str(ErrorKind.INTERNAL), f"{name}: the worker process died on this document"
+    failure = lost.failure
+    if failure is Failure.CRASHED:  # the executor's words say how: "(signal 9)"
+        return str(ErrorKind.INTERNAL), f"{name}: {lost.detail} on this document"
+    if failure is Failure.STARVED:  # the machine, not the analyzer: said as it was
+        return str(ErrorKind.TIMEOUT), f"{name}: {lost.detail} on this document"
     if failure is Failure.TOO_LARGE:
         return (
             str(ErrorKind.TOO_LARGE),

@@ -331,9 +331,9 @@ class _Run:
             elif isinstance(event, Lost):
                 item = event.task.payload
                 if event.failure is Failure.CRASHED:
-                    self._on_crash(item, event.detail, retry)
+                    self._on_crash(item, _lost_message(event), retry)
                 else:
-                    self._handle(_failed(item, _lost_kind(event), event.detail))
+                    self._handle(_failed(item, _lost_kind(event), _lost_message(event)))
 
         try:
             limit = self.options.workers * IN_FLIGHT_PER_WORKER
@@ -531,6 +531,20 @@ def _lost_kind(lost: Lost) -> ErrorKind:
     if lost.failure is Failure.STARVED:
         return ErrorKind.ENVIRONMENT  # the load, not the file
     return ErrorKind.TIMEOUT
+
+
+#: What the executor's words for a lost task (Lost.detail) get for a file, by failure.
+_FILE_HINTS: dict[Failure, str] = {
+    Failure.CRASHED: " while reading this file",
+    Failure.TOO_LARGE: " (raise --memory-limit to allow more)",
+    Failure.STARVED: ", and read again by the next run",
+    Failure.TIMED_OUT: " (a parser hang or a very slow file; raise --file-timeout to allow more)",
+}
+
+
+def _lost_message(lost: Lost) -> str:
+    """The error message recorded for a file its worker was stopped on or died on."""
+    return lost.detail + _FILE_HINTS.get(lost.failure, "")
 
 
 def _failed(item: WorkItem, kind: ErrorKind, message: str) -> WorkResult:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import shutil
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from culpa.analysis import registry
 from culpa.errors import CaseError, UsageError
-from culpa.ingest.analyze import AnalyzeOptions, analyze
+from culpa.ingest.analyze import AnalyzeOptions, _lost_error, analyze
+from culpa.ingest.executors.base import Failure, FileLimits, Lost, Task
 from culpa.ingest.runner import IngestOptions, ingest
 from culpa.store.case import Case, init_case, open_case
 from culpa.store.lock import CaseLock
@@ -214,3 +216,18 @@ def test_a_page_read_again_is_analysed_again(case: Case, toys: None) -> None:
     ).fetchall()
     conn.close()
     assert spans == [(1, 0, len(WORD))]
+
+
+def test_a_lost_task_is_worded_for_the_analyzer_and_its_document() -> None:
+    # The executor says what it saw in words for any stage; analysis names the analyzer.
+    lost = Lost(Task("analyze", None), Failure.CRASHED, "the worker process died (signal 9)")
+    limits = FileLimits(timeout=5.0, memory_bytes=256 * 2**20)
+    said = "toy: the worker process died (signal 9) on this document"
+    assert _lost_error("toy", lost, limits) == ("internal", said)
+    starved = replace(lost, failure=Failure.STARVED, detail="no progress for 9 s while …")
+    assert (
+        _lost_error("toy", starved, limits)[1]
+        == "toy: no progress for 9 s while … on this document"
+    )
+    timed_out = replace(lost, failure=Failure.TIMED_OUT, detail="")
+    assert _lost_error("toy", timed_out, limits)[1] == "toy took more than 5 s on this document"

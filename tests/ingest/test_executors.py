@@ -117,3 +117,5 @@ def test_the_local_executor_runs_any_stage_with_limits_per_task() -> None:
         )
     lost = [(e.task.payload, e.failure) for e in events if isinstance(e, Lost)]
     assert lost == [(-1, Failure.TIMED_OUT)]
+    # Said in words that fit any stage's task: no file, no option of culpa ingest.
+    assert [e.detail for e in events if isinstance(e, Lost)] == ["no progress for 1 s: stopped"]

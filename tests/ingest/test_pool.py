@@ -75,6 +75,10 @@ def test_hang_crash_and_balloon_are_recorded_and_the_rest_is_read(
     assert "MiB" in errors["balloon.txt"][1]
     assert errors["crash.txt"][0] == "internal"
     assert "signal 11" in errors["crash.txt"][1]
+    # The executor's words for a lost task, worded by the ingest for a file.
+    assert errors["crash.txt"][1].endswith("died (signal 11) while reading this file")
+    assert "raise --file-timeout to allow more" in errors["hang.txt"][1]
+    assert errors["balloon.txt"][1].endswith("(raise --memory-limit to allow more)")
     assert set(errors) == {"hang.txt", "orphan.txt", "balloon.txt", "crash.txt"}
     assert summary.errors == {"timeout": 2, "too_large": 1, "internal": 1}
     # A slow file that keeps making progress is not stopped; every good file is read.

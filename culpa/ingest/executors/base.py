@@ -148,8 +148,10 @@ class Output:
 class Lost:
     """A task has no result because its worker was stopped or died.
 
-    ``detail`` says why, in the words of an ingest (a file, ``--file-timeout``,
-    ``--memory-limit``); other stages word their own message from ``failure``.
+    ``detail`` says what the executor saw (how the worker died, the memory it
+    took, how long it made no progress) in words that fit any stage's task;
+    each stage words its message from ``failure`` and ``detail`` (an ingest
+    adds "while reading this file" or the option that allows more).
     """
 
     task: Task

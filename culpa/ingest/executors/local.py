@@ -269,7 +269,7 @@ class LocalExecutor:
             return None
         code = worker.process.exitcode
         reason = f"signal {-code}" if code is not None and code < 0 else f"exit status {code}"
-        return Failure.CRASHED, f"the extraction process died ({reason}) while reading this file"
+        return Failure.CRASHED, f"the worker process died ({reason})"
 
     def _check_limits(
         self, worker: _Worker, now: float, processes: dict[int, list[int]]
@@ -281,8 +281,8 @@ class LocalExecutor:
         if rss > limits.memory_bytes:
             return (
                 Failure.TOO_LARGE,
-                f"reading it took {rss / 2**20:.0f} MiB of memory, over the "
-                f"{limits.memory_bytes / 2**20:.0f} MiB limit (--memory-limit): stopped",
+                f"its worker took {rss / 2**20:.0f} MiB of memory, over the "
+                f"{limits.memory_bytes / 2**20:.0f} MiB limit: stopped",
             )
         stalled = now - worker.progress_at
         if stalled > limits.timeout:
@@ -291,14 +291,9 @@ class LocalExecutor:
                 return (
                     Failure.STARVED,
                     f"no progress for {stalled:.0f} s while the machine was overloaded (the "
-                    f"worker waited {waited:.0f} s of them for a CPU): stopped, and read "
-                    "again by the next run",
+                    f"worker waited {waited:.0f} s of them for a CPU): stopped",
                 )
-            return (
-                Failure.TIMED_OUT,
-                f"no progress for {limits.timeout:.0f} s: stopped "
-                "(a parser hang or a very slow file; raise --file-timeout to allow more)",
-            )
+            return Failure.TIMED_OUT, f"no progress for {limits.timeout:.0f} s: stopped"
         return None
 
     def _stop(self, worker: _Worker) -> None:
