@@ -132,6 +132,8 @@ def _continued(
         if start > end:
             return None
         gap = text[start:end]
-        if _CONTINUING_GAP.fullmatch(gap) is None or re.search(r"\n[ \t\u3000]*\n", gap):
+        if re.search(r"\n[ \t\u3000]*\n", gap):
+            return None
+        if _CONTINUING_GAP.fullmatch(gap) is None and not rules.goes_on(gap):
             return None
     return attribution

@@ -42,6 +42,10 @@ class Rules(Protocol):
         """The attribution of the quote at ``pair``, or None for a term or an unattributed quote."""
         ...
 
+    def goes_on(self, words: str) -> bool:
+        """Whether ``words`` between two quotes only go on with the same speaker (", adding:")."""
+        ...
+
     def is_substantive(self, quoted: str) -> bool:
         """Whether ``quoted`` reads as words said (a sentence) rather than a term or a title."""
         ...

@@ -61,6 +61,11 @@ _VERB_OBJECT_COLON: Final = re.compile(
     rf"((?:{_VERB_ALTERNATION})道?)了?{_WORDS}{{1,16}}{_PAUSE}([：:]){_PAUSE}$"
 )
 _ADDRESSED: Final = re.compile(rf"({'|'.join(_ADDRESSING)}){_WORDS}{{1,4}}{_PAUSE}$")
+# Words that only go on with the speaker of the quote before: ，并指出：, 又说.
+_GOING_ON: Final = re.compile(
+    rf"[，,\s\u3000]*(?:并且|並且|并|並|还|還|又|同时|同時|接着|接著|随后|隨後|然后|然後)?"
+    rf"(?:(?:{_VERB_ALTERNATION})道?)?[：:，,]?[\s\u3000]*"
+)
 _VERB_ONLY_AT_END: Final = re.compile(rf"((?:{_VERB_ALTERNATION})道?)$")
 # 称 that names rather than says: 被称为, 简称, 俗称, 号称.
 _NAMING: Final = re.compile(
@@ -91,6 +96,11 @@ def is_substantive(quoted: str) -> bool:
     """Whether ``quoted`` reads as words said: a clause with punctuation, or a long phrase."""
     stripped = quoted.strip()
     return len(stripped) >= MIN_SAID_CHARS or bool(_SENTENCE_PUNCTUATION.search(stripped))
+
+
+def goes_on(words: str) -> bool:
+    """Whether ``words`` between two quotes only go on with the same speaker (，并指出：)."""
+    return _GOING_ON.fullmatch(words) is not None
 
 
 def attribute(text: str, pair: QuotePair) -> Attribution | None:

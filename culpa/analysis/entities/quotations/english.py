@@ -54,6 +54,12 @@ _VERB_WORDS: Final = words(
 # Lower case only: "State Farm", "Says Law" are names, and a verb opens a sentence rarely.
 _VERB: Final = re.compile(r"(?<![\w-])(?:" + "|".join(sorted(set(_VERB_WORDS))) + r")\b")
 _ACCORDING: Final = re.compile(r"\baccording to\b", re.I)
+# A clause that only goes on from the quote before it: ", adding:", ", and added that".
+_GOING_ON: Final = re.compile(
+    r"[\s,;—–-]*(?:(?:and|then|but|also|later)\s+)*(?:adding|noting|continuing|warning|"
+    r"explaining|insisting|stressing|arguing|asking|added|continued|warned|went on)"
+    r"(?:\s+(?:that|to\s+say))?\s*[,:]?\s*"
+)
 # Any verb in the past before a colon introduces a quote: "Sofia Marin disagreed: '…'".
 _PAST_BEFORE_COLON: Final = re.compile(r"\b[a-z]{3,}ed\s*:\s*$")
 #: Verbs whose passive makes the subject the one spoken to: "Dr. Schubert was asked: '…'".
@@ -117,6 +123,11 @@ def is_substantive(quoted: str) -> bool:
     if not stripped:
         return False
     return len(stripped.split()) >= MIN_SAID_WORDS or stripped[-1] in ".?!,…"
+
+
+def goes_on(words: str) -> bool:
+    """Whether ``words`` between two quotes only go on with the same speaker (", adding:")."""
+    return _GOING_ON.fullmatch(words) is not None
 
 
 def attribute(text: str, pair: QuotePair) -> Attribution | None:
@@ -206,6 +217,9 @@ def _before(text: str, pair: QuotePair) -> Attribution | None:
             return Attribution(
                 phrase.speaker_start, phrase.speaker_end, begin + last.start(), pair.open
             )
+    if _GOING_ON.fullmatch(clause):
+        # '"…," he said, adding: "…"' and ', and added: "…"': the quote before's speaker.
+        return Attribution(pair.open, pair.open, pair.open, pair.open)
     verbs = list(_VERB.finditer(clause)) or list(_PAST_BEFORE_COLON.finditer(clause))
     for verb in reversed(verbs):
         gap = clause[verb.end() :]
@@ -273,7 +287,12 @@ def _phrase_before(text: str, begin: int, verb_start: int) -> Attribution | None
         number = tokens.pop()  # "Rule 608 provides", "Article 5 states"
     head = tokens[-1]
     word = head[2]
-    if not word[0].isalpha() or word.lower() in _NOT_HEADS or word in _PREPOSITIONS:
+    if (
+        not word[0].isalpha()
+        or word.lower() in _NOT_HEADS
+        or word in _PREPOSITIONS
+        or word in _VERB_WORDS
+    ):
         return None
     if word.lower() in _PRONOUNS:
         return Attribution(head[0], head[1], head[0], head[1])

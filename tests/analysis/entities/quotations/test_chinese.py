@@ -132,3 +132,8 @@ def test_a_colon_at_a_lines_end_and_a_paragraph_that_ends_at_a_quote() -> None:
         ("这五年，我们坚定不移把维护社会稳定放在首位。", "报告"),
         ("加强社会治理，深化平安新疆建设。", "报告"),
     ]
+
+
+def test_and_went_on_to_say_keeps_the_speaker() -> None:
+    text = "“这是一场持久战，”陈全国说，并指出：“必须坚持不懈。”"
+    assert quotes(text) == [("这是一场持久战，", "陈全国"), ("必须坚持不懈。", "陈全国")]

@@ -158,3 +158,14 @@ def test_names_that_look_like_verbs_and_prepositions_are_no_speakers() -> None:
         "reasonable basis for measuring harm” in a case of this nature."
     )
     assert quotes(text) == []
+
+
+def test_a_participle_or_and_added_goes_on_with_the_same_speaker() -> None:
+    text = '"The camps are schools," Zhu Hailun said, adding: "Nobody may leave them."'
+    assert quotes(text) == [
+        ("The camps are schools,", "Zhu Hailun"),
+        ("Nobody may leave them.", "Zhu Hailun"),
+    ]
+    text = '"The camps are schools," he said, and added that "nobody may leave them."'
+    assert quotes(text) == [("The camps are schools,", "he"), ("nobody may leave them.", "he")]
+    assert quotes('Adding: "Nobody may leave them."') == []
