@@ -53,8 +53,11 @@ _PAUSE: Final = "[ \t\u3000]*"
 _WORDS: Final = r"[^，,。：:；;！!？?\s“”「」『』\"]"
 # A clause ending in a verb, and what may sit between the verb and the quote: 说：, 说的：,
 # 所指出的那样：, 说，, or nothing.
+# 强调，要“…”: a modal between verb and quote makes the quote what was said (应收尽收).
+_MODAL: Final = "要|必须|必須|务必|務必|应当|應當|一定要"
 _VERB_AT_END: Final = re.compile(
-    rf"((?:{_VERB_ALTERNATION})道?)(?:过|的那样|的)?{_PAUSE}([：:，,]{_PAUSE})?$"
+    rf"((?:{_VERB_ALTERNATION})道?)(?:过|的那样|的)?{_PAUSE}"
+    rf"([：:，,]{_PAUSE}(?:{_MODAL})?|(?:{_MODAL}))?$"
 )
 # A verb, its object and a colon: 要求各县：, 教导我们：, 指出了当时的变化：.
 _VERB_OBJECT_COLON: Final = re.compile(
@@ -83,7 +86,7 @@ _TRAILING: Final = re.compile(
     r"(?:也|还|還|曾|又|则|則|更|都|亦|就|便|即|早|所|再次|多次|反复|明确|进一步|特别|同时|一再|深刻|"
     r"郑重|严肃|公开|当时|随后|最后|首先|专门|接着|随即|当即|坚定|笑着|最近|近日|日前|一次|尖锐|"
     r"曾经|已经|后来|此前|当天|今天|昨天|亲自|早就|一针见血|语重心长|明確|進一步|嚴肅|當時|隨後|"
-    r"專門|接著|隨即|當即|堅定|[\u4e00-\u9fff]{1,2}地)$"
+    r"專門|接著|隨即|當即|堅定|就是|總是|总是|[\u4e00-\u9fff]{1,4}地)$"
 )
 # Where an occasion (在会上), an addressee (对记者) or a source (据) starts inside the phrase.
 _OCCASION: Final = re.compile(r"[在对對向跟给給于於]")

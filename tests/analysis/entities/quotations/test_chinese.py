@@ -137,3 +137,14 @@ def test_a_colon_at_a_lines_end_and_a_paragraph_that_ends_at_a_quote() -> None:
 def test_and_went_on_to_say_keeps_the_speaker() -> None:
     text = "“这是一场持久战，”陈全国说，并指出：“必须坚持不懈。”"
     assert quotes(text) == [("这是一场持久战，", "陈全国"), ("必须坚持不懈。", "陈全国")]
+
+
+def test_a_modal_between_verb_and_quote() -> None:
+    assert quotes("他还说，要“应收尽收”。") == [("应收尽收", "他")]
+    text = "习近平强调，要“向新疆各族群众讲清楚”。"
+    assert quotes(text) == [("向新疆各族群众讲清楚", "习近平")]
+
+
+def test_a_four_character_adverb_before_the_verb_is_left_out() -> None:
+    text = "林彪就是咬牙切齿地叫喊：“克己复礼，复辟资本主义。”"
+    assert quotes(text) == [("克己复礼，复辟资本主义。", "林彪")]

@@ -169,3 +169,8 @@ def test_a_participle_or_and_added_goes_on_with_the_same_speaker() -> None:
     text = '"The camps are schools," he said, and added that "nobody may leave them."'
     assert quotes(text) == [("The camps are schools,", "he"), ("nobody may leave them.", "he")]
     assert quotes('Adding: "Nobody may leave them."') == []
+
+
+def test_a_short_partial_quote_after_told_to() -> None:
+    text = 'In speeches, Mr. Xi told officials to show "absolutely no mercy" to terrorists.'
+    assert quotes(text) == [("absolutely no mercy", "Mr. Xi")]
