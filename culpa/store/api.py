@@ -276,10 +276,6 @@ class Analysis(Protocol):
         """Drop results of ``analyzer`` at other versions."""
         ...
 
-    def forget_document(self, document_id: int) -> None:
-        """Drop a document's analysis (its pages are stored anew), in the open transaction."""
-        ...
-
     def record_ingested(self, document_id: int, analyzer: str, version: int) -> None:
         """Mark a document being stored as done by ``analyzer`` at ``version``, in the open
         transaction: ingest did the analyzer's work as it read the file."""

@@ -224,12 +224,6 @@ class SqliteAnalysis:
                 "DELETE FROM analysis_runs WHERE analyzer = ? AND version <> ?", (analyzer, version)
             )
 
-    def forget_document(self, document_id: int) -> None:
-        """Drop a document's analysis (its pages are stored anew), in the caller's transaction."""
-        if self._exist():
-            self.conn.execute("DELETE FROM findings WHERE document_id = ?", (document_id,))
-            self.conn.execute("DELETE FROM analysis_runs WHERE document_id = ?", (document_id,))
-
     def record_ingested(self, document_id: int, analyzer: str, version: int) -> None:
         """Mark a document being stored as done by ``analyzer`` at ``version`` (ingest did the
         work as it read the file), in the caller's transaction."""
