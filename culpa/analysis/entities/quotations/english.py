@@ -237,8 +237,8 @@ def _before(text: str, pair: QuotePair) -> Attribution | None:
         if _is_passive(clause, verb.start()):
             return None
         found = _phrase_before(text, begin, begin + verb.start())
-        if found is None:
-            found = _inverted(text, begin, begin + verb.end(), pair.open)
+        if found is None:  # "Asked about the camps, said the spokesman: '…'"
+            found = _phrase_after(text, begin, begin + verb.end(), pair.open)
         if found is not None:
             return Attribution(
                 found.speaker_start, found.speaker_end, begin + verb.start(), pair.open
@@ -259,11 +259,6 @@ def _is_passive(clause: str, verb_start: int) -> bool:
     while before and _is_adverb(before[-1]):
         before.pop()
     return bool(before) and before[-1] in _BE
-
-
-def _inverted(text: str, begin: int, verb_end: int, end: int) -> Attribution | None:
-    # "Said Chen: '…'" is rare, but "Asked about the camps, said the spokesman, …" is not.
-    return _phrase_after(text, begin, verb_end, end)
 
 
 def _phrase_before(text: str, begin: int, verb_start: int) -> Attribution | None:
