@@ -29,10 +29,10 @@ sys.path.insert(0, str(ROOT))
 
 from culpa.index.tokens import index_text  # noqa: E402
 from culpa.search.engine import count, search  # noqa: E402
-from culpa.store.migrations import schema_sql  # noqa: E402
 from culpa.store.sqlite import SqliteCaseStore  # noqa: E402
 from culpa.store.sqlite import fts as sqlite_fts  # noqa: E402
 from culpa.store.sqlite.fts import optimize  # noqa: E402
+from culpa.store.sqlite.migrations import schema_sql  # noqa: E402
 
 CORPUS = Path("/work/shared/corpus/cjk-official")
 OUT = ROOT / "bench" / "out"

@@ -38,9 +38,9 @@ sys.path.insert(0, str(ROOT))
 
 from bench import search_latency  # noqa: E402
 from culpa.search.engine import count, search  # noqa: E402
-from culpa.store import migrations  # noqa: E402
-from culpa.store.case import SCHEMA_VERSION, Case  # noqa: E402
-from culpa.store.sqlite import SqliteCaseStore  # noqa: E402
+from culpa.store.case import Case  # noqa: E402
+from culpa.store.sqlite import SqliteCaseStore, migrations  # noqa: E402
+from culpa.store.sqlite.connection import connect  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 CHINESE_COMMON = search_latency.CHINESE_COMMON
@@ -110,7 +110,7 @@ def build_case(pages: int) -> Path:
     conn.execute("BEGIN")
     conn.execute(
         "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)",
-        (str(SCHEMA_VERSION),),
+        (str(migrations.SCHEMA_VERSION),),
     )
     conn.execute(
         "UPDATE documents SET metadata = json_object('created', "
@@ -206,7 +206,7 @@ def main() -> None:
     args = parser.parse_args()
     case_dir = build_case(args.pages)
     shutil.rmtree(case_dir / "cache", ignore_errors=True)  # so first renders are first
-    conn = Case(case_dir).connect()
+    conn = connect(Case(case_dir).db_path)
     store = SqliteCaseStore(conn)
     pages = conn.execute("SELECT count(*) FROM pages").fetchone()[0]
     print(f"case {case_dir.name}: {pages} pages")

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from culpa.formats import registry as formats
-from culpa.store.case import Case, init_case, schema_sql
+from culpa.store.case import Case, init_case
+from culpa.store.sqlite.migrations import schema_sql
 
 #: The shared real-world corpus beside the repository, when present.
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"

@@ -8,7 +8,7 @@ from pathlib import Path
 from culpa.cli.main import cli
 from culpa.cli.reference import cli_reference
 from culpa.errors import ErrorKind, ExitCode
-from culpa.store.migrations import step_files
+from culpa.store.sqlite.migrations import step_files
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

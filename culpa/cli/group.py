@@ -25,7 +25,7 @@ from culpa.analysis.ocr.choices import DEFAULT_OCR_LANG, ENGINE_CHOICES
 from culpa.cli.terminal import json_safe
 from culpa.errors import CaseDamagedError, CulpaError, ExitCode, storage_errno, storage_message
 from culpa.store.api import CaseStore
-from culpa.store.case import CASE_ENV, Case, damaged_database, open_case
+from culpa.store.case import CASE_ENV, Case, open_case
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -88,6 +88,9 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
             if (code := storage_errno(exc)) is not None:  # the disk, not a bug (issue 10)
                 click.echo(f"culpa: {storage_message(code)} ({exc})", err=True)
                 sys.exit(int(ExitCode.STORAGE))
+            # Imported here: the SQLite store loads with it, and only a failed command asks.
+            from culpa.store.sqlite.connection import damaged_database
+
             if (damage := damaged_database(exc)) is not None:  # the file, not a bug
                 click.echo(f"culpa: {damage}{_hint(damage)}", err=True)
                 sys.exit(int(damage.exit_code))

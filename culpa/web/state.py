@@ -24,6 +24,7 @@ from culpa.search.facets import FacetCache
 from culpa.store.api import CaseStore
 from culpa.store.case import Case
 from culpa.store.sqlite import SqliteCaseStore
+from culpa.store.sqlite.connection import connect
 from culpa.web.marks import flat_quote
 from culpa.web.security import csrf_cookie_name
 
@@ -89,7 +90,7 @@ class WebState:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             # Kept for the thread's life (the pool's threads live as long as the server).
-            conn = self.case.connect()
+            conn = connect(self.case.db_path)
             self._local.conn = conn
         return conn
 

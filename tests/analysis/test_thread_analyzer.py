@@ -13,6 +13,7 @@ from culpa.ingest.runner import IngestOptions, ingest
 from culpa.models import Finding, StoredDocument
 from culpa.store.case import Case
 from culpa.store.sqlite import SqliteCaseStore
+from culpa.store.sqlite.connection import connect
 
 INGEST = IngestOptions(workers=2, ocr=False)
 
@@ -78,7 +79,7 @@ def test_threads_are_stored_and_read_back_as_they_were_rebuilt(case: Case, tmp_p
     summary = analyze(case)
     assert summary.analyzers["threads"].documents == 4
     assert summary.analyzers["threads"].findings == 4 + 2  # a thread each, two parents
-    conn = case.connect()
+    conn = connect(case.db_path)
     catalog = SqliteCaseStore(conn).catalog
     try:
         stored = dict(

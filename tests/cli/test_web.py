@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from culpa.cli.main import cli
 from culpa.store.case import Case
 from culpa.store.sqlite import annotations
+from culpa.store.sqlite.connection import connect
 from culpa.store.sqlite.fts import index_page
 
 #: Seconds the server may take to print its address.
@@ -22,7 +23,7 @@ START_SECONDS = 20
 
 
 def _doc(case: Case, path: str, text: str) -> int:
-    conn = case.connect()
+    conn = connect(case.db_path)
     try:
         n: int = conn.execute("SELECT count(*) FROM documents").fetchone()[0] + 1
         conn.execute(
@@ -45,7 +46,7 @@ def _doc(case: Case, path: str, text: str) -> int:
 def test_notes_and_tags_list_what_was_added(case: Case) -> None:
     first = _doc(case, "trove/a.txt", "关于新疆工作的通知")
     second = _doc(case, "trove/b.txt", "second")
-    conn = case.connect()
+    conn = connect(case.db_path)
     annotations.add_tag(conn, first, "xinjiang")
     annotations.add_tag(conn, second, "xinjiang")
     annotations.add_tag(conn, second, "later")

@@ -18,6 +18,7 @@ from culpa.ingest.runner import IngestOptions, ingest
 from culpa.store.case import Case, init_case, open_case
 from culpa.store.lock import CaseLock
 from culpa.store.sqlite import SqliteCaseStore
+from culpa.store.sqlite.connection import connect
 from tests.analysis.toy import WORD, Balloon, Failing, WordFinder
 
 INGEST = IngestOptions(workers=2, ocr=False)
@@ -176,7 +177,7 @@ def test_analysis_and_ingest_of_one_case_never_run_at_once(case: Case, tmp_path:
 
 
 def test_a_case_made_before_the_analysis_tables_gets_them(case: Case, tmp_path: Path) -> None:
-    conn = case.connect()
+    conn = connect(case.db_path)
     # As a case made before them: at step 1, which had no analysis tables.
     conn.executescript("DROP TABLE findings; DROP TABLE analysis_runs; PRAGMA user_version = 1;")
     store = SqliteCaseStore(conn)
@@ -186,7 +187,7 @@ def test_a_case_made_before_the_analysis_tables_gets_them(case: Case, tmp_path: 
     # The fast built-ins: the slow ones (entities) would run on the notes.
     summary = analyze(open_case(case.root), AnalyzeOptions(speeds=frozenset({"fast"})))
     assert summary.failed == 0
-    conn = case.connect()
+    conn = connect(case.db_path)
     assert conn.execute("SELECT count(*) FROM analysis_runs").fetchone()[0] == 0  # no mail
     conn.close()
 
@@ -194,7 +195,7 @@ def test_a_case_made_before_the_analysis_tables_gets_them(case: Case, tmp_path: 
 def test_a_page_read_again_is_analysed_again(case: Case, toys: None) -> None:
     registry.register(WordFinder())
     analyze(case, AnalyzeOptions(only=("toy_words",)))
-    conn = case.connect()
+    conn = connect(case.db_path)
     first, second = (
         row[0] for row in conn.execute("SELECT id FROM documents WHERE type = 'text' LIMIT 2")
     )
@@ -210,7 +211,7 @@ def test_a_page_read_again_is_analysed_again(case: Case, toys: None) -> None:
     conn.close()
     again = analyze(case, AnalyzeOptions(only=("toy_words",)))
     assert again.analyzers["toy_words"].documents == 2
-    conn = case.connect()
+    conn = connect(case.db_path)
     spans = conn.execute(
         "SELECT page, span_start, span_end FROM findings WHERE document_id = ?", (first,)
     ).fetchall()

@@ -34,6 +34,7 @@ from culpa.ingest.runner import IngestOptions, ingest
 from culpa.search.engine import search
 from culpa.store.case import Case
 from culpa.store.sqlite import SqliteCaseStore
+from culpa.store.sqlite.connection import connect
 from tests.ingest.test_ocr_stage import text_image
 
 #: Small pages: each still goes through rendering and OCR, but quickly.
@@ -102,7 +103,7 @@ def test_a_page_bomb_is_cut_at_its_blank_page_budget_and_the_rest_read_later(
     summary = ingest(case, [trove], _options(OcrBudget(0, 5, 0)))
     took = time.monotonic() - started
     assert summary.errors == {str(ErrorKind.OCR_BUDGET): 1}  # a warning: the script learns
-    conn = case.connect()
+    conn = connect(case.db_path)
     doc_id, sha256, status, kind, message, page_count, metadata = _document(conn, "dots.pdf")
     assert (status, kind, page_count) == ("partial", "ocr_budget", 40)
     methods = _methods(conn, doc_id)
@@ -142,14 +143,14 @@ def test_a_page_bomb_is_cut_at_its_blank_page_budget_and_the_rest_read_later(
         "--lang", "eng", "--engine", "tesseract",
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    conn = case.connect()
+    conn = connect(case.db_path)
     _, _, status, _, message, _, metadata = _document(conn, "dots.pdf")
     assert status == "partial" and json.loads(str(metadata))["ocr_not_read"] == f"{first + 3}-40"
     assert f"--pages {first + 3}-40" in str(message)
     conn.close()
     done = culpa(*command.split()[1:], "--case", str(case.root), "--lang", "eng")
     assert done.returncode == 0, done.stderr
-    conn = case.connect()
+    conn = connect(case.db_path)
     _, _, status, kind, message, _, metadata = _document(conn, "dots.pdf")
     assert (status, kind, message) == ("ok", None, None)
     assert "ocr_not_read" not in json.loads(str(metadata))
@@ -210,7 +211,7 @@ def test_an_archive_past_its_member_budget_is_kept_as_partial(case: Case, tmp_pa
     _zip(trove / "few.zip", 5)
     summary = ingest(case, [trove], IngestOptions(workers=1, ocr=False, member_budget=20))
     assert summary.errors == {"limit_exceeded": 1}
-    conn = case.connect()
+    conn = connect(case.db_path)
     _, _, status, kind, message, _, metadata = _document(conn, "many.zip")
     assert (status, kind) == ("partial", "limit_exceeded")
     assert "more than 20 members (--max-archive-members 20)" in str(message)
@@ -239,7 +240,7 @@ def test_an_archive_past_its_member_budget_is_kept_as_partial(case: Case, tmp_pa
     )
     again = ingest(case, [trove], retry)
     assert again.error_count == 0 and again.documents_added == 31  # 30 members, the zip anew
-    conn = case.connect()
+    conn = connect(case.db_path)
     doc_id, _, status, kind, message, _, _ = _document(conn, "many.zip")
     assert (status, kind, message) == ("ok", None, None)
     assert len(_members(conn, "trove/many.zip")) == 50
@@ -255,7 +256,7 @@ def test_the_run_stops_unpacking_at_its_unpack_budget(case: Case, tmp_path: Path
     _zip(trove / "a.zip", 10, size=1000)
     summary = ingest(case, [trove], IngestOptions(workers=1, ocr=False, max_unpack_bytes=5500))
     assert summary.errors == {"limit_exceeded": 1}
-    conn = case.connect()
+    conn = connect(case.db_path)
     _, _, status, kind, message, _, _ = _document(conn, "a.zip")
     assert (status, kind) == ("partial", "limit_exceeded")
     assert "unpack budget" in str(message) and "5 of its 10 members" in str(message)
@@ -278,7 +279,7 @@ def test_retry_errors_reads_a_partial_document_again_whole(case: Case, tmp_path:
     assert ingest(case, [trove], _options(OcrBudget(2, 0, 0))).errors == {"ocr_budget": 1}
     retry = _options(OcrBudget(0, 0, 0), retry_kinds=frozenset({"ocr_budget"}))
     assert ingest(case, [trove], retry).error_count == 0
-    conn = case.connect()
+    conn = connect(case.db_path)
     doc_id, _, status, kind, _, page_count, _ = _document(conn, "dots.pdf")
     assert (status, kind, page_count) == ("ok", None, 8)
     assert set(_methods(conn, doc_id).values()) == {"ocr"} and len(_methods(conn, doc_id)) == 8

@@ -20,6 +20,7 @@ from culpa.search.engine import search
 from culpa.store.case import Case, init_case
 from culpa.store.sqlite import SqliteCaseStore
 from culpa.store.sqlite.annotations import add_note, add_tag, all_notes, document_tags, set_star
+from culpa.store.sqlite.connection import connect
 from culpa.store.sqlite.fts import index_page, unindex_page
 from tests.ingest.test_ocr_stage import scanned_pdf
 
@@ -63,7 +64,7 @@ def test_reocr_replaces_text_and_index_and_keeps_tags_and_notes(case: Case, tmp_
     trove.mkdir()
     scanned_pdf(trove / "scan.pdf", ["Confidential report 2017"])
     _ingest(case, trove)
-    conn = case.connect()
+    conn = connect(case.db_path)
     doc = _doc_id(conn, "scan.pdf")
     _set_page_text(conn, doc, 1, "qqold Confidential zzgarbage")
     add_tag(conn, doc, "police")
@@ -111,7 +112,7 @@ def test_pages_forces_ocr_on_a_text_layer_page(case: Case, tmp_path: Path) -> No
         doc.new_page().insert_text((72, 72), line, fontsize=24)
     doc.save(trove / "born.pdf")
     _ingest(case, trove)
-    conn = case.connect()
+    conn = connect(case.db_path)
     doc_id = _doc_id(conn, "born.pdf")
     assert reocr(case, [doc_id], ENGLISH).documents == 0  # no OCR'd page: nothing by default
     options = ReocrOptions(languages=("eng",), engine="tesseract", pages=(2, 2))
@@ -150,7 +151,7 @@ def _runs(db: Path) -> int:
 
 
 def _state(case: Case) -> list[tuple[object, ...]]:
-    conn = case.connect()
+    conn = connect(case.db_path)
     rows = conn.execute(
         "SELECT p.number, p.text, p.method, p.ocr_engine, p.language, w.words FROM pages p "
         "JOIN page_words w ON w.page_id = p.id ORDER BY p.document_id, p.number"
@@ -168,7 +169,7 @@ def test_kill_mid_reocr_then_rerun_equals_an_uninterrupted_run(tmp_path: Path) -
     scanned_pdf(trove / "scan.pdf", lines * 2)
     base = init_case(tmp_path / "base")
     _ingest(base, trove)
-    conn = base.connect()
+    conn = connect(base.db_path)
     doc = _doc_id(conn, "scan.pdf")
     for number in range(1, 9):  # an earlier, bad reading of every page
         _set_page_text(conn, doc, number, f"oldjunk{number}")

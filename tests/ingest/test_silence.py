@@ -37,6 +37,7 @@ from culpa.formats.documents.xml import extract_xml
 from culpa.formats.email.eml import EmlExtractor
 from culpa.ingest.network_guard import AUDIT_ENV
 from culpa.store.case import Case, init_case
+from culpa.store.sqlite.connection import connect
 from tests.ingest import hostile
 from tests.ingest.trove import assert_same_case
 
@@ -198,7 +199,7 @@ def remote_run(server: CountingServer, tmp_path_factory: pytest.TempPathFactory)
 
 
 def _errors(case: Case) -> dict[str, str]:
-    conn = case.connect()
+    conn = connect(case.db_path)
     try:
         return dict(conn.execute("SELECT path, kind FROM errors"))
     finally:
@@ -206,7 +207,7 @@ def _errors(case: Case) -> dict[str, str]:
 
 
 def _page_text(case: Case) -> str:
-    conn = case.connect()
+    conn = connect(case.db_path)
     try:
         return "\n".join(text for (text,) in conn.execute("SELECT text FROM pages"))
     finally:
@@ -338,7 +339,7 @@ def test_network_is_refused_inside_real_workers(server: CountingServer, tmp_path
     assert done.returncode == 0, done.stderr
     assert server.connections == 0, server.requests
     assert _errors(case) == EXPECTED_ERRORS
-    conn = case.connect()
+    conn = connect(case.db_path)
     try:
         probe_text = conn.execute(
             "SELECT text FROM pages JOIN provenance p USING (document_id) WHERE p.path = ?",

@@ -10,6 +10,7 @@ import pytest
 from culpa.ingest.runner import IngestOptions, ingest
 from culpa.store.case import Case
 from culpa.store.sqlite import SqliteCaseStore
+from culpa.store.sqlite.connection import connect
 from culpa.store.sqlite.verify import verify_case
 
 OPTIONS = IngestOptions(workers=1, ocr=False)
@@ -26,7 +27,7 @@ def _csv(folder: Path, rows: int) -> Path:
 def test_a_csv_is_stored_with_its_table_and_row_numbers(case: Case, tmp_path: Path) -> None:
     _csv(tmp_path / "trove", 2500)
     ingest(case, [tmp_path / "trove"], OPTIONS)
-    conn = case.connect()
+    conn = connect(case.db_path)
     (doc_id, kind, pages), *_ = conn.execute("SELECT id, type, page_count FROM documents")
     assert (kind, pages) == ("csv", 3)
     ((name, columns),) = conn.execute(
@@ -52,7 +53,7 @@ def test_a_document_read_again_drops_its_table_rows(case: Case, tmp_path: Path) 
 
     _csv(tmp_path / "trove", 10)
     ingest(case, [tmp_path / "trove"], OPTIONS)
-    conn = case.connect()
+    conn = connect(case.db_path)
     doc_id = conn.execute("SELECT id FROM documents").fetchone()[0]
     conn.execute("BEGIN")
     CaseWriter(SqliteCaseStore(conn))._drop_pages(doc_id)
@@ -62,7 +63,7 @@ def test_a_document_read_again_drops_its_table_rows(case: Case, tmp_path: Path) 
 
 
 def _stored(case: Case) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
-    conn = case.connect()
+    conn = connect(case.db_path)
     pages = conn.execute(
         "SELECT p.number, p.text, p.language, tp.rows, tp.first_row, tp.last_row, t.name, "
         "t.columns, d.page_count, d.metadata FROM pages p JOIN documents d ON d.id = p.document_id "
@@ -100,7 +101,7 @@ def test_a_spooled_csv_is_stored_as_one_held_in_memory(
     )
     assert summary.pages_added == 6 and len(spools) == 1  # the spooled path was taken
     assert _stored(spooled) == _stored(held)
-    conn = spooled.connect()
+    conn = connect(spooled.db_path)
     (hit,) = search(SqliteCaseStore(conn), '"payee 4321"')
     assert (hit.page, hit.row, hit.table) == (5, 4323, "payments.csv")
     assert not list((spooled.root / "tmp").glob("*.pages"))  # the spool is gone

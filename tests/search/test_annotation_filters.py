@@ -50,7 +50,7 @@ def test_tag_star_and_year_filters(conn: sqlite3.Connection, add_doc: AddDoc) ->
 
 def test_a_case_without_annotation_tables_matches_no_tag(add_doc: AddDoc) -> None:
     bare = sqlite3.connect(":memory:")
-    from culpa.store.case import schema_sql
+    from culpa.store.sqlite.migrations import schema_sql
 
     sql = schema_sql()
     bare.executescript(sql[: sql.index(annotations.SCHEMA_MARKER)])

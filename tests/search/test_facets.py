@@ -11,9 +11,9 @@ import pytest
 from culpa.search import facets
 from culpa.search.engine import count
 from culpa.search.query import parse
-from culpa.store.case import schema_sql
 from culpa.store.sqlite import SqliteCaseStore, annotations
 from culpa.store.sqlite.fts import index_page
+from culpa.store.sqlite.migrations import schema_sql
 
 
 @pytest.fixture

@@ -7,10 +7,11 @@ import sqlite3
 import pytest
 
 from culpa.errors import UsageError
-from culpa.store.case import Case, schema_sql
-from culpa.store.migrations import upgrade
+from culpa.store.case import Case
 from culpa.store.sqlite import annotations as notes
+from culpa.store.sqlite.connection import connect
 from culpa.store.sqlite.fts import index_page
+from culpa.store.sqlite.migrations import schema_sql, upgrade
 
 
 def _add_doc(conn: sqlite3.Connection, text: str, path: str) -> int:
@@ -30,7 +31,7 @@ def _add_doc(conn: sqlite3.Connection, text: str, path: str) -> int:
 
 
 def test_annotations_survive_reopening_the_case(case: Case) -> None:
-    conn = case.connect()
+    conn = connect(case.db_path)
     doc = _add_doc(conn, "关于新疆工作的通知", "trove/通知.txt")
     notes.set_star(conn, doc, True)
     assert notes.add_tag(conn, doc, "  Xinjiang   camps ") == "Xinjiang camps"
@@ -38,7 +39,7 @@ def test_annotations_survive_reopening_the_case(case: Case) -> None:
     note = notes.add_note(conn, doc, "the key sentence", page=1, start=2, end=4)
     assert note.quote == "新疆" and note.path == "trove/通知.txt"
     conn.close()
-    again = case.connect()
+    again = connect(case.db_path)
     assert notes.is_starred(again, doc)
     assert notes.document_tags(again, doc) == ["Xinjiang camps"]
     assert notes.tag_counts(again) == [("Xinjiang camps", 1)]
@@ -66,7 +67,7 @@ def test_annotations_survive_reopening_the_case(case: Case) -> None:
 def test_bad_notes_are_refused(
     case: Case, body: str, page: int | None, start: int | None, end: int | None
 ) -> None:
-    conn = case.connect()
+    conn = connect(case.db_path)
     doc = _add_doc(conn, "短文", "a.txt")
     with pytest.raises(UsageError):
         notes.add_note(conn, doc, body, page=page, start=start, end=end)
@@ -74,7 +75,7 @@ def test_bad_notes_are_refused(
 
 
 def test_bad_tags_and_unknown_documents_are_refused(case: Case) -> None:
-    conn = case.connect()
+    conn = connect(case.db_path)
     doc = _add_doc(conn, "短文", "a.txt")
     for tag in ("", "   ", "x" * 101, "a\x00b", "a\u200eb"):
         with pytest.raises(UsageError):

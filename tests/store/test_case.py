@@ -7,6 +7,7 @@ import pytest
 
 from culpa.errors import CaseError
 from culpa.store.case import Case, init_case, open_case
+from culpa.store.sqlite.connection import connect
 
 
 def test_init_makes_a_wal_sqlite_case_any_tool_can_open(tmp_path: Path) -> None:
@@ -20,11 +21,13 @@ def test_init_makes_a_wal_sqlite_case_any_tool_can_open(tmp_path: Path) -> None:
 
 
 def test_init_twice_keeps_the_case(case: Case) -> None:
-    conn = case.connect()
+    conn = connect(case.db_path)
     conn.execute("INSERT INTO meta(key, value) VALUES ('note', 'kept')")
     conn.close()
     init_case(case.root)
-    assert case.connect().execute("SELECT value FROM meta WHERE key='note'").fetchone() == ("kept",)
+    assert connect(case.db_path).execute("SELECT value FROM meta WHERE key='note'").fetchone() == (
+        "kept",
+    )
 
 
 def test_init_refuses_a_folder_with_other_files(tmp_path: Path) -> None:

@@ -23,9 +23,9 @@ from culpa.cli.main import cli
 from culpa.errors import CaseError
 from culpa.index import tokens
 from culpa.search.engine import count
-from culpa.store import migrations
-from culpa.store.case import Case, backup_path, init_case, open_case
-from culpa.store.sqlite import SqliteCaseStore, annotations
+from culpa.store.case import Case, init_case, open_case
+from culpa.store.sqlite import SqliteCaseStore, annotations, migrations
+from culpa.store.sqlite.connection import connect
 from culpa.store.sqlite.fts import index_page
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -94,10 +94,10 @@ def test_a_case_from_the_last_release_is_upgraded_in_place(tmp_path: Path) -> No
     said: list[str] = []
     case = open_case(root, notify=said.append)
 
-    backup = backup_path(case.db_path, migrations.latest_version())
+    backup = migrations.backup_path(case.db_path, migrations.latest_version())
     assert backup.is_file()
     assert any(str(backup) in line and "step 0" in line for line in said), said
-    conn = case.connect()
+    conn = connect(case.db_path)
     assert migrations.schema_version(conn) == migrations.latest_version()
     assert migrations.tokens_version(conn) == tokens.TOKENS_VERSION
     assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("1",)
@@ -121,7 +121,7 @@ def test_a_case_from_the_last_release_is_upgraded_in_place(tmp_path: Path) -> No
 def test_a_case_from_a_newer_culpa_is_refused_naming_both_versions(tmp_path: Path) -> None:
     case = init_case(tmp_path / "case")
     newer = migrations.latest_version() + 1
-    conn = case.connect()
+    conn = connect(case.db_path)
     conn.execute(f"PRAGMA user_version = {newer}")
     conn.close()
     with pytest.raises(CaseError, match=rf"step {newer}.*up to {newer - 1}"):
@@ -129,12 +129,12 @@ def test_a_case_from_a_newer_culpa_is_refused_naming_both_versions(tmp_path: Pat
     result = CliRunner().invoke(cli, ["status", "--case", str(case.root)])
     assert result.exit_code == 2
     assert "newer culpa" in result.output and f"step {newer}" in result.output
-    assert not backup_path(case.db_path, newer).exists()
+    assert not migrations.backup_path(case.db_path, newer).exists()
 
 
 def test_a_search_index_from_newer_tokens_is_refused(tmp_path: Path) -> None:
     case = init_case(tmp_path / "case")
-    conn = case.connect()
+    conn = connect(case.db_path)
     conn.execute(
         "UPDATE meta SET value = ? WHERE key = 'tokens_version'", (str(tokens.TOKENS_VERSION + 1),)
     )
@@ -157,7 +157,7 @@ def test_older_tokens_get_the_index_rebuilt(
     said: list[str] = []
     case = open_case(root, notify=said.append)
     assert any("rebuilding the search index" in line for line in said), said
-    conn = case.connect()
+    conn = connect(case.db_path)
     assert migrations.tokens_version(conn) == tokens.TOKENS_VERSION
     assert count(SqliteCaseStore(conn), "cotton") == 1 and count(SqliteCaseStore(conn), "新疆") == 1
     conn.close()
@@ -168,7 +168,7 @@ def test_opening_twice_upgrades_once(tmp_path: Path) -> None:
     first: list[str] = []
     second: list[str] = []
     case = open_case(root, notify=first.append)
-    backup = backup_path(case.db_path, migrations.latest_version())
+    backup = migrations.backup_path(case.db_path, migrations.latest_version())
     made = backup.stat().st_mtime_ns
     open_case(root, notify=second.append)
     assert first and second == []
@@ -183,7 +183,7 @@ def _slow_step(conn: sqlite3.Connection) -> None:
 SLOW_UPGRADE = """
 import sys, time
 from pathlib import Path
-from culpa.store import migrations
+from culpa.store.sqlite import migrations
 from culpa.store.case import open_case
 
 def slow(conn):
@@ -226,7 +226,7 @@ def test_a_kill_during_an_upgrade_leaves_a_case_the_next_open_upgrades(
     step = migrations.Migration(latest + 1, "slow", _slow_step)
     monkeypatch.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS, step))
     case = open_case(root, notify=lambda _: None)
-    conn = case.connect()
+    conn = connect(case.db_path)
     assert migrations.schema_version(conn) == latest + 1
     assert conn.execute("SELECT count(*) FROM slow_step").fetchone() == (0,)
     assert count(SqliteCaseStore(conn), "cotton") == 1
@@ -276,7 +276,7 @@ def test_a_read_only_old_case_is_read_as_it_is_or_says_why_not(
     said: list[str] = []
     case = open_case(view / "old", notify=said.append)
     assert len(said) == 1 and "read-only" in said[0] and "without upgrading" in said[0]
-    conn = case.connect()
+    conn = connect(case.db_path)
     assert migrations.schema_version(conn) == 0  # not upgraded
     assert count(SqliteCaseStore(conn), "cotton") == 1
     assert annotations.tag_counts(conn) == [("cotton", 1)]
@@ -291,7 +291,7 @@ def test_a_read_only_old_case_is_read_as_it_is_or_says_why_not(
 
 
 def test_a_new_case_is_made_by_every_step(case: Case) -> None:
-    conn = case.connect()
+    conn = connect(case.db_path)
     assert migrations.schema_version(conn) == migrations.latest_version()
     assert migrations.tokens_version(conn) == tokens.TOKENS_VERSION
     conn.close()

@@ -22,6 +22,7 @@ from culpa.ingest.writer import CaseWriter
 from culpa.models import PartialFailure
 from culpa.store.case import Case, open_case
 from culpa.store.sqlite import SqliteCaseStore
+from culpa.store.sqlite.connection import connect
 from culpa.store.sqlite.warnings import SqliteWarnings
 
 LOCKED = PartialFailure(ErrorKind.ENCRYPTED, "locked by a password", member="秘密/a.txt")
@@ -47,7 +48,7 @@ def _result(sha: str, *warnings: PartialFailure, error: str | None = None) -> Wo
 
 
 def _store(case: Case, result: WorkResult) -> int:
-    conn = case.connect()
+    conn = connect(case.db_path)
     try:
         writer = CaseWriter(SqliteCaseStore(conn))
         doc_id, _new, _awaiting = writer.add(result)
@@ -65,7 +66,7 @@ def test_warnings_are_stored_listed_counted_and_replaced_with_their_document(
     # Stored as failed first (say, encrypted), then read again with a password: the
     # document is stored anew, its warnings with it.
     doc_id = _store(case, _result(sha, LOCKED, error=str(ErrorKind.ENCRYPTED)))
-    conn = case.connect()
+    conn = connect(case.db_path)
     assert [w.member for w in SqliteWarnings(conn).listed()] == ["秘密/a.txt"]
     conn.close()
     assert _store(case, _result(sha, BROKEN)) == doc_id
@@ -100,7 +101,7 @@ def test_warnings_are_stored_listed_counted_and_replaced_with_their_document(
 
 def test_a_page_read_again_replaces_its_ocr_warning(case: Case) -> None:
     doc_id = _store(case, _result("cd" * 32))
-    conn = case.connect()
+    conn = connect(case.db_path)
     store = SqliteCaseStore(conn)
     try:
         _record_failure(store, doc_id, 2, "tesseract died")
@@ -128,7 +129,7 @@ def test_a_case_ingested_before_warnings_gets_them_from_its_metadata(case: Case)
         "encrypted_members": "电报/秘密.txt",
         "members": "3",
     }
-    conn = case.connect()
+    conn = connect(case.db_path)
     conn.execute(
         "INSERT INTO documents (sha256, size, mime, type, status, metadata, page_count, "
         "complete, ingested_at) VALUES (?, 1, 'application/zip', 'zip', 'ok', ?, 0, 1, '')",
@@ -139,7 +140,7 @@ def test_a_case_ingested_before_warnings_gets_them_from_its_metadata(case: Case)
     conn.executescript("DROP TABLE warnings; PRAGMA user_version = 4;")
     conn.close()
 
-    conn = open_case(case.root).connect()
+    conn = connect(open_case(case.root).db_path)
     try:
         listed = [(w.kind, w.page, w.member, w.message) for w in SqliteWarnings(conn).listed()]
         assert listed == [

@@ -1,17 +1,21 @@
 """The SQLite implementation of :class:`culpa.store.api.CaseStore`: all of culpa's SQL.
 
 A case is one ``case.db`` file (WAL), openable by any SQLite tool; its schema
-is built by :mod:`culpa.store.migrations`. Each module here implements one
-area of the store protocol over one shared connection.
+is built by the numbered steps of :mod:`culpa.store.sqlite.migrations`, and
+every process opens it with the settings of :mod:`culpa.store.sqlite.connection`.
+Each other module here implements one area of the store protocol over one
+shared connection.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 from culpa.store.sqlite.analysis import SqliteAnalysis
 from culpa.store.sqlite.annotations import SqliteAnnotations
 from culpa.store.sqlite.catalog import SqliteCatalog
+from culpa.store.sqlite.connection import connect
 from culpa.store.sqlite.documents import SqliteDocuments
 from culpa.store.sqlite.entities import SqliteEntities
 from culpa.store.sqlite.errors import SqliteErrors
@@ -40,6 +44,11 @@ class SqliteCaseStore:
         self.tables = SqliteTables(conn)
         self.analysis = SqliteAnalysis(conn)
         self.entities = SqliteEntities(conn)
+
+    @classmethod
+    def open(cls, db_path: Path) -> SqliteCaseStore:
+        """The store over a new connection to ``db_path``, with culpa's settings."""
+        return cls(connect(db_path))
 
     @property
     def in_transaction(self) -> bool:

@@ -3,7 +3,7 @@
 They live in ``case.db`` beside the documents (tables ``stars``, ``tags`` and
 ``notes``, the last section of migration step 1), so they travel with the case
 and survive restarts. An ingest never touches them. A case made before these
-tables existed gets them when it is opened (:mod:`culpa.store.migrations`); the
+tables existed gets them when it is opened (:mod:`culpa.store.sqlite.migrations`); the
 read functions here answer "nothing" on such a case opened read-only rather
 than write to it.
 """

@@ -24,7 +24,8 @@ from enum import StrEnum
 from pathlib import Path
 
 from culpa.store.blobs import sha256_file
-from culpa.store.case import Case, connect_read_only
+from culpa.store.case import Case
+from culpa.store.sqlite.connection import connect_read_only
 
 #: Problems listed per check of the database (SQLite stops at 100 by default too).
 MAX_DATABASE_MESSAGES = 100

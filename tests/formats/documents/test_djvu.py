@@ -20,6 +20,7 @@ from culpa.ingest.runner import IngestOptions, ingest
 from culpa.search.engine import search
 from culpa.store.case import Case
 from culpa.store.sqlite import SqliteCaseStore
+from culpa.store.sqlite.connection import connect
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 #: The first page's hidden text: one line of three words (boxes in pixels, y up).
@@ -100,7 +101,7 @@ def test_ingest_makes_both_pages_searchable(case: Case, tmp_path: Path) -> None:
     djvu_document(trove / "book.djvu", tmp_path / "work")
     options = IngestOptions(workers=1, ocr_languages=("eng",), ocr_engine="tesseract")
     assert ingest(case, [trove], options).error_count == 0
-    conn = case.connect()
+    conn = connect(case.db_path)
     assert {(hit.page) for hit in search(SqliteCaseStore(conn), "新疆")} == {1}
     assert {(hit.page) for hit in search(SqliteCaseStore(conn), "quarterly")} == {2}
     # culpa ocr reads the OCR'd page again, rendered the same way.

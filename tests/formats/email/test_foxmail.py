@@ -17,6 +17,7 @@ from culpa.ingest.runner import IngestOptions, ingest
 from culpa.search.engine import search
 from culpa.store.case import Case
 from culpa.store.sqlite import SqliteCaseStore
+from culpa.store.sqlite.connection import connect
 
 #: What Foxmail writes before every message of a .box file.
 MARKER = b"\x10" * 7 + b"\x11" * 6 + b"S\r\n"
@@ -185,7 +186,7 @@ def test_ingest_makes_foxmail_subjects_bodies_and_attachments_searchable(
     foxmail_box(trove / "mail" / "zhangsan" / "in.box")
     summary = ingest(case, [trove], IngestOptions(workers=1, ocr=False))
     assert summary.error_count == 0
-    conn = case.connect()
+    conn = connect(case.db_path)
     paths = {row[0] for row in conn.execute("SELECT path FROM provenance")}
     assert "trove/mail/zhangsan/in.box!/0003 名单附件.eml!/名单.txt" in paths
     found = {

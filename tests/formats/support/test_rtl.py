@@ -13,6 +13,7 @@ from culpa.ingest.runner import IngestOptions, ingest
 from culpa.search.engine import search
 from culpa.store.case import Case
 from culpa.store.sqlite import SqliteCaseStore
+from culpa.store.sqlite.connection import connect
 from tests.conftest import CORPUS
 from tests.formats.tagging import tagged
 
@@ -110,7 +111,7 @@ def test_search_typed_in_logical_order_finds_both(case: Case, tmp_path: Path) ->
     logical_order_pdf(trove / "logical.pdf")
     visual_order_pdf(trove / "shaped.pdf", (SHAPED,))
     assert ingest(case, [trove], IngestOptions(workers=1, ocr=False)).error_count == 0
-    conn = case.connect()
+    conn = connect(case.db_path)
     for query in ("ئۇيغۇر", "ئەدەبىياتى", '"ئۇيغۇر تىلى"'):
         hits = {
             conn.execute(

@@ -11,7 +11,6 @@ import pytest
 
 from culpa.index.expression import And, Near, Node, Not, Or, Term
 from culpa.store.api import TextIndex
-from culpa.store.case import schema_sql
 from culpa.store.records import PageFilters
 from culpa.store.sqlite.fts import (
     SqliteTextIndex,
@@ -21,6 +20,7 @@ from culpa.store.sqlite.fts import (
     reindex_all,
     unindex_page,
 )
+from culpa.store.sqlite.migrations import schema_sql
 
 
 def _ids(conn: sqlite3.Connection, match: str) -> list[int]:

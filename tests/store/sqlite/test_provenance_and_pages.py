@@ -13,6 +13,7 @@ from culpa.index.expression import And, Not, Term
 from culpa.store.api import CaseStore
 from culpa.store.case import Case
 from culpa.store.records import StoredMember
+from culpa.store.sqlite.connection import connect
 
 
 def _document(conn: sqlite3.Connection, paths: list[tuple[str, str | None]], pages: int) -> int:
@@ -46,7 +47,7 @@ def store(case: Case) -> Iterator[CaseStore]:
 
 
 def test_members_containers_and_stored_children(case: Case, store: CaseStore) -> None:
-    conn = case.connect()
+    conn = connect(case.db_path)
     archive = _document(conn, [("trove/a.zip", None), ("copy/a.zip", None)], 0)
     first = _document(conn, [("trove/a.zip!/b.txt", "trove/a.zip")], 1)
     second = _document(conn, [("copy/a.zip!/a.txt", "copy/a.zip")], 1)
@@ -68,7 +69,7 @@ def test_members_containers_and_stored_children(case: Case, store: CaseStore) ->
 
 
 def test_matching_pages_and_their_texts(case: Case, store: CaseStore) -> None:
-    conn = case.connect()
+    conn = connect(case.db_path)
     _document(conn, [("trove/one.txt", None)], 2)
     doc = _document(conn, [("trove/two.txt", None)], 5)
     conn.close()

@@ -13,12 +13,16 @@ never between. After the steps, a case whose ``page_index`` was built with an
 older :data:`culpa.index.tokens.TOKENS_VERSION` (``meta.tokens_version``) has
 it rebuilt, in one transaction with the new number.
 
-:func:`upgrade` works on a connection; the backup copy and the messages of an
-upgrade on open are in :mod:`culpa.store.case`.
+:func:`upgrade` works on a connection. :func:`create` makes the database of a
+new case and :func:`open_existing` checks and upgrades one as it is opened
+(:func:`culpa.store.case.init_case` and :func:`~culpa.store.case.open_case`):
+a copy of the database first, messages on what is done, a newer case refused,
+a read-only older case opened as it is.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from collections.abc import Callable
@@ -28,11 +32,19 @@ from pathlib import Path
 
 from culpa.errors import CaseError
 from culpa.index import tokens
+from culpa.store.sqlite.connection import connect, damaged_database, writable
+from culpa.store.sqlite.fts import reindex_all
 
 #: The name of a step's file: m0001_initial.sql is step 1.
 _STEP_FILE = re.compile(r"^m(\d{4})_(\w+)\.sql$")
 
 Notify = Callable[[str], None]
+
+#: ``meta.schema_version``: the case format that culpa before numbered migrations checks
+#: (it refuses a higher one). The step of the schema is ``PRAGMA user_version``.
+SCHEMA_VERSION = 1
+#: The backup copy made before an upgrade: ``case.db.before-v<step it upgrades to>``.
+BACKUP_SUFFIX = ".before-v"
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,10 +200,6 @@ def upgrade(conn: sqlite3.Connection, notify: Notify | None = None) -> list[str]
                 f"rebuilding the search index (tokens version {built} → "
                 f"{tokens.TOKENS_VERSION}); search gives the same answers as a new case after"
             )
-        # Imported here: the store's areas load with it, and every process that opens
-        # a case (an ingest's workers too) imports this module, rarely to re-index.
-        from culpa.store.sqlite.fts import reindex_all
-
         pages = reindex_all(conn)
         conn.execute(
             "UPDATE meta SET value = ? WHERE key = 'tokens_version'", (str(tokens.TOKENS_VERSION),)
@@ -218,3 +226,105 @@ def backup_copy(conn: sqlite3.Connection, target: Path) -> None:
     finally:
         copy.close()
     partial.replace(target)
+
+
+def create(db_path: Path, notify: Notify, created_by: str) -> None:
+    """Make the database of a new case (every step from 0), or check and upgrade an existing
+    one as :func:`open_existing` does; ``created_by`` is recorded for a new one."""
+    conn = connect(db_path)
+    try:
+        if _has_meta(conn):  # an existing case: checked and upgraded as on open
+            _check_and_upgrade(conn, db_path, notify)
+        else:  # a new case takes the path an old one takes: every step from 0
+            upgrade(conn)
+        conn.execute(
+            "INSERT OR IGNORE INTO meta(key, value) VALUES ('created_by', ?)",
+            (json.dumps({"culpa": created_by}),),
+        )
+    finally:
+        conn.close()
+
+
+def open_existing(db_path: Path, notify: Notify) -> None:
+    """Check an existing case database as it is opened, and upgrade it if it is older.
+
+    A case made by an older culpa is upgraded in place (a backup copy first), one
+    made by a newer culpa is refused; a read-only older case is opened as it is. A
+    damaged file raises :class:`culpa.errors.CaseDamagedError`.
+    """
+    try:
+        conn = connect(db_path)
+        try:
+            _check_and_upgrade(conn, db_path, notify)
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        if (damage := damaged_database(exc, db_path)) is not None:
+            raise damage from exc
+        raise
+
+
+def _has_meta(conn: sqlite3.Connection) -> bool:
+    row = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'")
+    return row.fetchone() is not None
+
+
+def _check_and_upgrade(conn: sqlite3.Connection, db_path: Path, notify: Notify) -> None:
+    """Refuse a newer case, upgrade an older one, and open a read-only older one as it is."""
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    where = db_path.parent
+    if row is not None and int(row[0]) > SCHEMA_VERSION:
+        raise CaseError(
+            f"{where} was made by a newer culpa (case format {row[0]}, this culpa reads "
+            f"format {SCHEMA_VERSION}); upgrade culpa to open it"
+        )
+    check_not_newer(conn, where)
+    if not needs_upgrade(conn):
+        return
+    if writable(db_path):
+        _upgrade_with_backup(conn, db_path, notify)
+        return
+    at, latest = schema_version(conn), latest_version()
+    if row is None:
+        # Not even step 1's record: a culpa case that was never fully made.
+        raise CaseError(
+            f"{where} is read-only and its case.db was never fully set up (no schema "
+            "version), so it cannot be read without upgrading it: copy the case folder "
+            "to a disk you can write and open the copy"
+        )
+    message = (
+        f"{where} is read-only and was made by an older culpa"
+        + (
+            f" (schema step {at}; this culpa upgrades cases to step {latest})"
+            if at < latest
+            else ""
+        )
+        + ": opened for reading as it is, without upgrading; to upgrade it, copy the case "
+        "folder to a disk you can write and open the copy"
+    )
+    built = tokens_version(conn)
+    if built is not None and built < tokens.TOKENS_VERSION:
+        message += (
+            f". Its search index was built with tokens version {built} (this culpa: "
+            f"{tokens.TOKENS_VERSION}), so searches may miss pages until it is upgraded"
+        )
+    notify(message)
+
+
+def backup_path(db_path: Path, version: int) -> Path:
+    """Where the copy of ``db_path`` made before upgrading it to step ``version`` goes."""
+    return db_path.with_name(f"{db_path.name}{BACKUP_SUFFIX}{version}")
+
+
+def _upgrade_with_backup(conn: sqlite3.Connection, db_path: Path, notify: Notify) -> None:
+    """Copy the case database aside, then run the pending steps, saying so on stderr."""
+    at, latest = schema_version(conn), latest_version()
+    backup = backup_path(db_path, latest)
+    before = f"schema step {at}" + (", from before steps were numbered" if at == 0 else "")
+    notify(
+        f"{db_path.parent} was made by an older culpa ({before}); upgrading it to "
+        f"step {latest}. A copy of case.db as it was is kept at {backup}"
+    )
+    backup_copy(conn, backup)
+    done = upgrade(conn, notify)
+    notify(f"upgraded: {', '.join(done) if done else 'nothing left to do'}")
