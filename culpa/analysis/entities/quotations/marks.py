@@ -18,8 +18,12 @@ the marks are paired with a stack instead, each character looked at once:
   quotation); the pairs inside a dropped opener are promoted, so one stray
   mark loses no quotation.
 
-Single quotes (‘ ’ ') are not quotation marks here: in English the same
-character is the apostrophe, and in Chinese ‘…’ only nests inside “…”.
+Curly single quotes (British style: ‘We must act,’ he said) are marks too,
+with care, since ’ is also the apostrophe: ‘ opens only after a space or an
+opening mark, and ’ closes only an open ‘ and only where no letter follows it
+(don’t, Xinjiang’s are words). The straight ' is never a mark: it is far more
+often an apostrophe. In Chinese, ‘…’ only nests inside “…”, where it is part
+of the outer quotation either way.
 """
 
 from __future__ import annotations
@@ -33,12 +37,11 @@ from typing import Final
 #: mark: the longest quoted passages in the Xinjiang papers are a few hundred characters.
 MAX_QUOTE_CHARS: Final = 3000
 
-_PAIRS: Final = {"“": "”", "「": "」", "『": "』", '"': '"'}
 #: What may stand before a straight mark that opens a quote.
 _OPENING_CONTEXT: Final = "([{“‘「『—–-:：，,"
-_CLOSERS: Final = {"”": "“", "」": "「", "』": "『"}
+_CLOSERS: Final = {"”": "“", "」": "「", "』": "『", "’": "‘"}
 # Marks and blank lines: the only places the scanner stops.
-_STOPS: Final = re.compile(r'[“”「」『』"]|\n[ \t\u3000\r]*\n')
+_STOPS: Final = re.compile(r'[“”「」『』"‘’]|\n[ \t\u3000\r]*\n')
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +99,8 @@ def quote_pairs(text: str) -> list[QuotePair]:
         if len(mark) > 1:  # a blank line
             drop_to(0)
             continue
+        if mark in "‘’" and not _single_mark(text, at):
+            continue  # an apostrophe, or a ‘ that opens no quote
         opener = _CLOSERS.get(mark)
         if mark == '"' and _closes(text, at, straight_open > 0):
             opener = '"'
@@ -127,6 +132,15 @@ def _closes(text: str, at: int, one_is_open: bool) -> bool:
         return True
     after = text[at + 1] if at + 1 < len(text) else " "
     return one_is_open and (after.isspace() or after in ",.;:!?")
+
+
+def _single_mark(text: str, at: int) -> bool:
+    """Whether the curly single quote at ``at`` is a quotation mark, not an apostrophe."""
+    after = text[at + 1] if at + 1 < len(text) else " "
+    if text[at] == "’":
+        return not after.isalnum()
+    before = text[at - 1] if at > 0 else " "
+    return (before.isspace() or before in _OPENING_CONTEXT) and not after.isspace()
 
 
 def _last_open(stack: deque[_Open], mark: str) -> int | None:

@@ -174,3 +174,11 @@ def test_a_participle_or_and_added_goes_on_with_the_same_speaker() -> None:
 def test_a_short_partial_quote_after_told_to() -> None:
     text = 'In speeches, Mr. Xi told officials to show "absolutely no mercy" to terrorists.'
     assert quotes(text) == [("absolutely no mercy", "Mr. Xi")]
+
+
+def test_british_single_quotes() -> None:
+    text = "‘We don’t know what happens in the camps,’ said Nury Turkel. ‘Nobody does.’"
+    assert quotes(text) == [
+        ("We don’t know what happens in the camps,", "Nury Turkel"),
+        ("Nobody does.", "Nury Turkel"),
+    ]

@@ -37,6 +37,15 @@ def test_quotes_end_at_a_blank_line_and_a_length_bound() -> None:
     assert quoted(long) == ["短句。"]
 
 
+def test_curly_single_quotes_but_not_apostrophes() -> None:
+    assert quoted("‘We don’t know Xinjiang’s plans,’ he said. ‘Ask them.’") == [
+        "We don’t know Xinjiang’s plans,",
+        "Ask them.",
+    ]
+    assert quoted("It’s the officials’ view, not the ’90s view.") == []
+    assert quoted("他说：“要把‘三股势力’消灭。”") == ["要把‘三股势力’消灭。"]
+
+
 def test_pairs_are_offsets_of_the_marks() -> None:
     assert quote_pairs("ab“cd”") == [QuotePair(2, 5)]
 
@@ -51,8 +60,18 @@ def test_pairs_are_offsets_of_the_marks() -> None:
         ('he said, "' + "x" * 30 + " ") * 5_000,
         "「『“" * 20_000 + "”』」" * 20_000,
         "说：“" + "字。" * 100_000,
+        " ‘x" * 60_000 + "’ " * 60_000,
     ],
-    ids=["openers", "straight", "verb-openers", "unclosed-zh", "unclosed-en", "deep", "long"],
+    ids=[
+        "openers",
+        "straight",
+        "verb-openers",
+        "unclosed-zh",
+        "unclosed-en",
+        "deep",
+        "long",
+        "singles",
+    ],
 )
 def test_hostile_pages_take_a_bounded_number_of_steps(
     page: str, monkeypatch: pytest.MonkeyPatch
