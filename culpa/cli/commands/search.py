@@ -73,7 +73,9 @@ def search(
     Simplified and traditional Chinese match each other. surveil* finds words
     that begin so; "mass surveillance"~3 or NEAR(新疆 棉花, 5) finds words at
     most 3 (5) apart (characters in Chinese). Filters can also be written in
-    the query: type:pdf lang:zh path:leak.zip!/2017 ocr:low year:1992. On
+    the query: type:pdf lang:zh path:leak.zip!/2017 ocr:low year:1992, and
+    who is named (after culpa analyze): person:陈全国 org:公安厅 place:喀什
+    speaker:习近平 keep the pages naming them or quoting the speaker. On
     OCR'd pages a hit says "OCR 71%" ("low" when doubtful), and words the OCR
     was unsure of are marked [?like this?] in the snippet. How many pages and
     documents match goes to stderr; when none do, it says which filter values

@@ -134,7 +134,12 @@ def _escape_like(value: str) -> str:
 class _Filters:
     """SQL conditions on pages ``p`` / documents ``d`` for :class:`PageFilters`."""
 
-    def __init__(self, conn: sqlite3.Connection, filters: PageFilters) -> None:
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        filters: PageFilters,
+        entity_pages: EntityPages | None = None,
+    ) -> None:
         self.sql: list[str] = []
         self.params: list[object] = []
         #: True when a condition is on pages (language, OCR), not only on documents.
@@ -148,7 +153,7 @@ class _Filters:
             self.path_prefixes(paths)
         self.metadata(filters.fields)
         self.annotations(conn, filters)
-        self.entities(conn, filters.entities)
+        self.entities(entity_pages or EntityPages(conn), filters.entities)
 
     def types(self, values: Sequence[str]) -> None:
         if values:
@@ -234,13 +239,12 @@ class _Filters:
                 + "EXISTS (SELECT 1 FROM stars s WHERE s.document_id = p.document_id)"
             )
 
-    def entities(self, conn: sqlite3.Connection, wanted: Sequence[tuple[str, str]]) -> None:
+    def entities(self, pages: EntityPages, wanted: Sequence[tuple[str, str]]) -> None:
         """``person:`` ``org:`` ``place:`` ``speaker:``: each must hold on the page
         (:mod:`culpa.store.sqlite.entity_pages`)."""
         if not wanted:
             return
         self.page_level = True
-        pages = EntityPages(conn)
         for field, value in dict.fromkeys(wanted):
             sql, params = pages.condition(field, value)
             self.sql.append(sql)
@@ -328,7 +332,12 @@ def _ranked_in_documents(
 
 
 def _ranked(
-    conn: sqlite3.Connection, match: str | None, filters: PageFilters, limit: int, offset: int
+    conn: sqlite3.Connection,
+    match: str | None,
+    filters: PageFilters,
+    limit: int,
+    offset: int,
+    entity_pages: EntityPages | None = None,
 ) -> list[tuple[int, float]]:
     """``(page id, bm25)`` of the wanted result rows, best first.
 
@@ -342,7 +351,7 @@ def _ranked(
     in exact bm25 order, so paging neither repeats nor skips a page.
     Measured in bench/search_latency.py.
     """
-    f = _Filters(conn, filters)
+    f = _Filters(conn, filters, entity_pages)
     from_where, params = _from_where(match, filters, f)
     if match is None:
         return _run(
@@ -398,6 +407,25 @@ class SqliteTextIndex:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+        #: The entity findings as last read, and the database version they were read at.
+        self._entities: tuple[tuple[int, int], EntityPages] | None = None
+
+    def _entity_pages(self, filters: PageFilters | None = None) -> EntityPages | None:
+        """The entity findings, read again only after the case changed.
+
+        Resolving names through the edits costs a few hundred milliseconds on a case
+        of 100,000 mentions, and a search asks for them three or four times (ranking,
+        counting, facets); any commit, by this connection or another, reads them anew.
+        """
+        if filters is not None and not filters.entities:
+            return None
+        version = (
+            int(self.conn.execute("PRAGMA data_version").fetchone()[0]),
+            self.conn.total_changes,
+        )
+        if self._entities is None or self._entities[0] != version:
+            self._entities = (version, EntityPages(self.conn))
+        return self._entities[1]
 
     def index_page(self, page_id: int, text: str) -> None:
         index_page(self.conn, page_id, text)
@@ -420,11 +448,11 @@ class SqliteTextIndex:
     def ranked(
         self, expr: Node | None, filters: PageFilters, limit: int, offset: int
     ) -> list[tuple[int, float]]:
-        return _ranked(self.conn, _match(expr), filters, limit, offset)
+        return _ranked(self.conn, _match(expr), filters, limit, offset, self._entity_pages(filters))
 
     def count(self, expr: Node | None, filters: PageFilters) -> int:
         match = _match(expr)
-        f = _Filters(self.conn, filters)
+        f = _Filters(self.conn, filters, self._entity_pages(filters))
         if match is not None and (documents := _selective_documents(self.conn, f)) is not None:
             rows = _ranked_in_documents(self.conn, match, documents)
             if rows is not None:
@@ -434,7 +462,7 @@ class SqliteTextIndex:
         return int(rows[0][0])
 
     def totals(self, expr: Node | None, filters: PageFilters) -> tuple[int, int]:
-        f = _Filters(self.conn, filters)
+        f = _Filters(self.conn, filters, self._entity_pages(filters))
         from_where, params = _from_where(_match(expr), filters, f, join=True)
         row = _run(
             self.conn, f"SELECT count(*), count(DISTINCT p.document_id) {from_where}", params
@@ -452,7 +480,7 @@ class SqliteTextIndex:
         self, expr: Node | None, filters: PageFilters, every: int = 1
     ) -> list[tuple[int, int, str | None]]:
         match = _match(expr)
-        f = _Filters(self.conn, filters)
+        f = _Filters(self.conn, filters, self._entity_pages(filters))
         from_where, params = _from_where(match, filters, f, join=True)
         if every > 1:
             # On the index's rowid, so skipped pages are never read from the pages table.
@@ -463,7 +491,9 @@ class SqliteTextIndex:
         return [(int(r[0]), int(r[1]), r[2]) for r in rows.fetchall()]
 
     def page_entities(self, page_ids: Sequence[int]) -> list[tuple[int, str, str]]:
-        return EntityPages(self.conn).on_pages(page_ids)
+        pages = self._entity_pages()
+        assert pages is not None
+        return pages.on_pages(page_ids)
 
     def page_numbers(self, document_id: int, expr: Node) -> list[int]:
         # Bounded by the document's own range of page rowids, so the index is asked

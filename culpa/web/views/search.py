@@ -8,6 +8,7 @@ and editable in the search box.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -89,10 +90,13 @@ def viewer_url(doc_id: int, q: str, page: int) -> str:
 
 
 def _with_token(q: str, token: str) -> tuple[str, bool]:
-    """The query narrowed by ``token``, or widened again when it is already there."""
-    words = q.split(" ")
-    if token in words:
-        return " ".join(w for w in words if w != token).strip(), True
+    """The query narrowed by ``token``, or widened again when it is already there.
+
+    A token may hold spaces (``person:"Zhu Hailun"``): it is found whole, between spaces.
+    """
+    standing = re.compile(rf"(?:^|(?<=\s)){re.escape(token)}(?=\s|$)")
+    if standing.search(q):
+        return " ".join(standing.sub(" ", q).split()), True
     return f"{q} {token}".strip(), False
 
 
