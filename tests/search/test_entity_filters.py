@@ -8,6 +8,7 @@ edits go through ``store.entities``, as ``culpa entities merge|split|alias`` doe
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -16,7 +17,9 @@ from culpa.search.engine import count, search, totals
 from culpa.search.explain import explain_empty
 from culpa.search.facets import compute
 from culpa.search.query import parse
+from culpa.store.case import init_case
 from culpa.store.sqlite import SqliteCaseStore
+from culpa.store.sqlite.connection import connect
 from tests.search.entity_case import ZH, build
 
 Page = tuple[int, int]
@@ -193,3 +196,19 @@ def test_facets_follow_the_edits(store: SqliteCaseStore) -> None:
     facets = {facet.name: facet for facet in compute(store, parse("Round")).facets}
     assert [v.label for v in facets["speaker"].values] == ["朱海伦"]
     assert "朱海伦" in [v.label for v in facets["person"].values]
+
+
+def test_an_edit_made_on_another_connection_is_seen(tmp_path: Path) -> None:
+    """The findings are kept per connection until the database changes, whoever changed it."""
+    case = init_case(tmp_path / "case")
+    first, second = connect(case.db_path), connect(case.db_path)
+    try:
+        store = build(first)
+        assert pages(store, "person:陈全国") == [ZH1, ZH2, EN1]
+        SqliteCaseStore(second).entities.add_edit("alias", "PER", "陈全国", alias="Chen")
+        assert pages(store, "person:陈全国") == [ZH1, ZH2, EN1, EN3]
+        facets = {facet.name: facet for facet in compute(store, parse("spoke")).facets}
+        assert [v.label for v in facets["person"].values] == ["陈全国"]
+    finally:
+        first.close()
+        second.close()
