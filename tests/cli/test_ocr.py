@@ -88,11 +88,11 @@ def test_culpa_ocr_usage_errors(case: str) -> None:
 def test_notes_say_when_a_passage_changed(case: str, tmp_path: Path) -> None:
     import sqlite3
 
-    from culpa.store.sqlite.annotations import add_note
+    from culpa.store.sqlite.annotations import SqliteAnnotations
 
     conn = sqlite3.connect(Path(case) / "case.db", isolation_level=None)
     text = conn.execute("SELECT text FROM pages WHERE document_id = 1").fetchone()[0]
-    add_note(conn, 1, "check this", page=1, start=0, end=len(text))
+    SqliteAnnotations(conn).add_note(1, "check this", page=1, start=0, end=len(text))
     conn.execute("UPDATE pages SET text = 'something else entirely' WHERE document_id = 1")
     conn.close()
     listed = run("notes", "--case", case, "--json")

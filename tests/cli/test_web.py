@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from culpa.cli.main import cli
 from culpa.store.case import Case
-from culpa.store.sqlite import annotations
+from culpa.store.sqlite.annotations import SqliteAnnotations
 from culpa.store.sqlite.connection import connect
 from culpa.store.sqlite.fts import index_page
 
@@ -47,10 +47,10 @@ def test_notes_and_tags_list_what_was_added(case: Case) -> None:
     first = _doc(case, "trove/a.txt", "关于新疆工作的通知")
     second = _doc(case, "trove/b.txt", "second")
     conn = connect(case.db_path)
-    annotations.add_tag(conn, first, "xinjiang")
-    annotations.add_tag(conn, second, "xinjiang")
-    annotations.add_tag(conn, second, "later")
-    annotations.add_note(conn, first, "look here\nand here", page=1, start=2, end=4)
+    SqliteAnnotations(conn).add_tag(first, "xinjiang")
+    SqliteAnnotations(conn).add_tag(second, "xinjiang")
+    SqliteAnnotations(conn).add_tag(second, "later")
+    SqliteAnnotations(conn).add_note(first, "look here\nand here", page=1, start=2, end=4)
     conn.close()
     runner = CliRunner()
     listed = json.loads(runner.invoke(cli, ["notes", "--case", str(case.root), "--json"]).stdout)

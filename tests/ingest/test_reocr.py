@@ -19,7 +19,7 @@ from culpa.ingest.runner import IngestOptions, ingest
 from culpa.search.engine import search
 from culpa.store.case import Case, init_case
 from culpa.store.sqlite import SqliteCaseStore
-from culpa.store.sqlite.annotations import add_note, add_tag, all_notes, document_tags, set_star
+from culpa.store.sqlite.annotations import SqliteAnnotations
 from culpa.store.sqlite.connection import connect
 from culpa.store.sqlite.fts import index_page, unindex_page
 from tests.ingest.test_ocr_stage import scanned_pdf
@@ -67,10 +67,14 @@ def test_reocr_replaces_text_and_index_and_keeps_tags_and_notes(case: Case, tmp_
     conn = connect(case.db_path)
     doc = _doc_id(conn, "scan.pdf")
     _set_page_text(conn, doc, 1, "qqold Confidential zzgarbage")
-    add_tag(conn, doc, "police")
-    set_star(conn, doc, True)
-    moved = add_note(conn, doc, "the title", page=1, start=6, end=18)  # "Confidential"
-    lost = add_note(conn, doc, "odd word", page=1, start=19, end=28)  # "zzgarbage"
+    SqliteAnnotations(conn).add_tag(doc, "police")
+    SqliteAnnotations(conn).set_star(doc, True)
+    moved = SqliteAnnotations(conn).add_note(
+        doc, "the title", page=1, start=6, end=18
+    )  # "Confidential"
+    lost = SqliteAnnotations(conn).add_note(
+        doc, "odd word", page=1, start=19, end=28
+    )  # "zzgarbage"
     assert (moved.quote, lost.quote) == ("Confidential", "zzgarbage")
     assert _pages_found(conn, "zzgarbage") == {(doc, 1)}
 
@@ -90,9 +94,9 @@ def test_reocr_replaces_text_and_index_and_keeps_tags_and_notes(case: Case, tmp_
     assert _pages_found(conn, "zzgarbage") == set()  # the old index row is gone
     assert _pages_found(conn, "Confidential") == {(doc, 1)}
     assert _pages_found(conn, "qqold") == set()
-    assert document_tags(conn, doc) == ["police"]
+    assert SqliteAnnotations(conn).document_tags(doc) == ["police"]
     assert conn.execute("SELECT count(*) FROM stars WHERE document_id = ?", (doc,)).fetchone()[0]
-    notes = {note.id: note for note in all_notes(conn)}
+    notes = {note.id: note for note in SqliteAnnotations(conn).all_notes()}
     kept = notes[moved.id]
     assert text[kept.start : kept.end] == "Confidential" and not kept.passage_changed
     assert notes[lost.id].quote == "zzgarbage" and notes[lost.id].passage_changed

@@ -10,6 +10,7 @@ from culpa.errors import QueryError
 from culpa.search.engine import count, matching_pages, search
 from culpa.search.query import parse
 from culpa.store.sqlite import SqliteCaseStore, annotations
+from culpa.store.sqlite.annotations import SqliteAnnotations
 from tests.search.conftest import AddDoc
 
 
@@ -27,9 +28,9 @@ def test_tag_star_and_year_filters(conn: sqlite3.Connection, add_doc: AddDoc) ->
     old = add_doc(["新疆 2017"], metadata={"created": "2017-05-01T00:00:00"})
     mail = add_doc(["新疆 mail"], type="email", metadata={"date_iso": "2019-01-02T03:04:05+08:00"})
     new = add_doc(["新疆 2026"], metadata={"modified": "2026-02-01"})
-    annotations.add_tag(conn, old, "Xinjiang")
-    annotations.add_tag(conn, new, "camps")
-    annotations.set_star(conn, mail, True)
+    SqliteAnnotations(conn).add_tag(old, "Xinjiang")
+    SqliteAnnotations(conn).add_tag(new, "camps")
+    SqliteAnnotations(conn).set_star(mail, True)
 
     def docs(query: str) -> set[int]:
         return {hit.document_id for hit in search(SqliteCaseStore(conn), query, limit=50)}

@@ -11,7 +11,8 @@ import pytest
 from culpa.search import facets
 from culpa.search.engine import count
 from culpa.search.query import parse
-from culpa.store.sqlite import SqliteCaseStore, annotations
+from culpa.store.sqlite import SqliteCaseStore
+from culpa.store.sqlite.annotations import SqliteAnnotations
 from culpa.store.sqlite.fts import index_page
 from culpa.store.sqlite.migrations import schema_sql
 
@@ -45,8 +46,8 @@ def conn() -> Iterator[sqlite3.Connection]:
         )
         assert cur.lastrowid is not None
         index_page(db, cur.lastrowid, text)
-    annotations.add_tag(db, 3, "xinjiang")
-    annotations.set_star(db, 6, True)
+    SqliteAnnotations(db).add_tag(3, "xinjiang")
+    SqliteAnnotations(db).set_star(6, True)
     yield db
     db.close()
 
@@ -94,6 +95,6 @@ def test_cached_facets_follow_annotations(conn: sqlite3.Connection) -> None:
     cache = facets.FacetCache(size=2)
     first = cache.get(SqliteCaseStore(conn), "新疆", parse("新疆"), generation=0)
     assert cache.get(SqliteCaseStore(conn), "新疆", parse("新疆"), generation=0) is first
-    annotations.add_tag(conn, 9, "camps")
+    SqliteAnnotations(conn).add_tag(9, "camps")
     fresh = cache.get(SqliteCaseStore(conn), "新疆", parse("新疆"), generation=1)
     assert fresh is not first and values(fresh, "tag") == {"xinjiang": 1, "camps": 1}

@@ -9,6 +9,7 @@ import pytest
 from culpa.errors import UsageError
 from culpa.store.case import Case
 from culpa.store.sqlite import annotations as notes
+from culpa.store.sqlite.annotations import SqliteAnnotations
 from culpa.store.sqlite.connection import connect
 from culpa.store.sqlite.fts import index_page
 from culpa.store.sqlite.migrations import schema_sql, upgrade
@@ -33,24 +34,27 @@ def _add_doc(conn: sqlite3.Connection, text: str, path: str) -> int:
 def test_annotations_survive_reopening_the_case(case: Case) -> None:
     conn = connect(case.db_path)
     doc = _add_doc(conn, "关于新疆工作的通知", "trove/通知.txt")
-    notes.set_star(conn, doc, True)
-    assert notes.add_tag(conn, doc, "  Xinjiang   camps ") == "Xinjiang camps"
-    notes.add_tag(conn, doc, "xinjiang CAMPS")  # the same tag, Latin case aside
-    note = notes.add_note(conn, doc, "the key sentence", page=1, start=2, end=4)
+    SqliteAnnotations(conn).set_star(doc, True)
+    assert SqliteAnnotations(conn).add_tag(doc, "  Xinjiang   camps ") == "Xinjiang camps"
+    SqliteAnnotations(conn).add_tag(doc, "xinjiang CAMPS")  # the same tag, Latin case aside
+    note = SqliteAnnotations(conn).add_note(doc, "the key sentence", page=1, start=2, end=4)
     assert note.quote == "新疆" and note.path == "trove/通知.txt"
     conn.close()
     again = connect(case.db_path)
-    assert notes.is_starred(again, doc)
-    assert notes.document_tags(again, doc) == ["Xinjiang camps"]
-    assert notes.tag_counts(again) == [("Xinjiang camps", 1)]
-    (kept,) = notes.document_notes(again, doc)
+    assert SqliteAnnotations(again).is_starred(doc)
+    assert SqliteAnnotations(again).document_tags(doc) == ["Xinjiang camps"]
+    assert SqliteAnnotations(again).tag_counts() == [("Xinjiang camps", 1)]
+    (kept,) = SqliteAnnotations(again).document_notes(doc)
     assert (kept.page, kept.start, kept.end, kept.body) == (1, 2, 4, "the key sentence")
-    assert [n.id for n in notes.all_notes(again)] == [kept.id]
-    notes.remove_tag(again, doc, "XINJIANG camps")
-    notes.set_star(again, doc, False)
-    assert notes.delete_note(again, kept.id) == doc
-    assert notes.delete_note(again, kept.id) is None
-    assert not notes.is_starred(again, doc) and notes.document_tags(again, doc) == []
+    assert [n.id for n in SqliteAnnotations(again).all_notes()] == [kept.id]
+    SqliteAnnotations(again).remove_tag(doc, "XINJIANG camps")
+    SqliteAnnotations(again).set_star(doc, False)
+    assert SqliteAnnotations(again).delete_note(kept.id) == doc
+    assert SqliteAnnotations(again).delete_note(kept.id) is None
+    assert (
+        not SqliteAnnotations(again).is_starred(doc)
+        and SqliteAnnotations(again).document_tags(doc) == []
+    )
     again.close()
 
 
@@ -70,7 +74,7 @@ def test_bad_notes_are_refused(
     conn = connect(case.db_path)
     doc = _add_doc(conn, "短文", "a.txt")
     with pytest.raises(UsageError):
-        notes.add_note(conn, doc, body, page=page, start=start, end=end)
+        SqliteAnnotations(conn).add_note(doc, body, page=page, start=start, end=end)
     conn.close()
 
 
@@ -79,9 +83,9 @@ def test_bad_tags_and_unknown_documents_are_refused(case: Case) -> None:
     doc = _add_doc(conn, "短文", "a.txt")
     for tag in ("", "   ", "x" * 101, "a\x00b", "a\u200eb"):
         with pytest.raises(UsageError):
-            notes.add_tag(conn, doc, tag)
+            SqliteAnnotations(conn).add_tag(doc, tag)
     with pytest.raises(UsageError):
-        notes.set_star(conn, 999, True)
+        SqliteAnnotations(conn).set_star(999, True)
     conn.close()
 
 
@@ -90,8 +94,11 @@ def test_an_older_case_gets_the_tables_and_reads_as_empty_before(tmp_path: objec
     before = schema_sql()[: schema_sql().index(notes.SCHEMA_MARKER)]
     conn.executescript(before)
     assert not notes.has_tables(conn)
-    assert notes.all_notes(conn) == [] and notes.tag_counts(conn) == []
-    assert not notes.is_starred(conn, 1) and notes.tagged_documents(conn) == []
+    assert SqliteAnnotations(conn).all_notes() == [] and SqliteAnnotations(conn).tag_counts() == []
+    assert (
+        not SqliteAnnotations(conn).is_starred(1)
+        and SqliteAnnotations(conn).tagged_documents() == []
+    )
     upgrade(conn)  # as opening the case does
     assert notes.has_tables(conn)
     upgrade(conn)  # idempotent

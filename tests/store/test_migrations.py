@@ -24,7 +24,8 @@ from culpa.errors import CaseError
 from culpa.index import tokens
 from culpa.search.engine import count
 from culpa.store.case import Case, init_case, open_case
-from culpa.store.sqlite import SqliteCaseStore, annotations, migrations
+from culpa.store.sqlite import SqliteCaseStore, migrations
+from culpa.store.sqlite.annotations import SqliteAnnotations
 from culpa.store.sqlite.connection import connect
 from culpa.store.sqlite.fts import index_page
 
@@ -102,8 +103,8 @@ def test_a_case_from_the_last_release_is_upgraded_in_place(tmp_path: Path) -> No
     assert migrations.tokens_version(conn) == tokens.TOKENS_VERSION
     assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("1",)
     assert count(SqliteCaseStore(conn), "新疆") == 1 and count(SqliteCaseStore(conn), "cotton") == 1
-    assert [n.body for n in annotations.all_notes(conn)] == ["check this"]
-    assert annotations.tag_counts(conn) == [("cotton", 1)]
+    assert [n.body for n in SqliteAnnotations(conn).all_notes()] == ["check this"]
+    assert SqliteAnnotations(conn).tag_counts() == [("cotton", 1)]
     conn.close()
     # Every row kept (meta gains tokens_version), and the schema is a new case's.
     assert rows(case.db_path) == {**before, "meta": before["meta"] + 1}
@@ -279,7 +280,7 @@ def test_a_read_only_old_case_is_read_as_it_is_or_says_why_not(
     conn = connect(case.db_path)
     assert migrations.schema_version(conn) == 0  # not upgraded
     assert count(SqliteCaseStore(conn), "cotton") == 1
-    assert annotations.tag_counts(conn) == [("cotton", 1)]
+    assert SqliteAnnotations(conn).tag_counts() == [("cotton", 1)]
     conn.close()
     assert not [p for p in (view / "old").iterdir() if ".before-v" in p.name]
     result = CliRunner().invoke(cli, ["search", "--case", str(view / "old"), "cotton"])
