@@ -22,27 +22,21 @@ from collections.abc import Iterable, Iterator, Mapping
 from itertools import chain
 from typing import TYPE_CHECKING, Any, Final, TextIO
 
+from culpa.store.records import PLACE_KEYS
+
 if TYPE_CHECKING:
     from culpa.store.api import CaseStore
 
 ENTITY_COLUMNS: Final = ("label", "name", "aliases", "mentions", "documents")
 MENTION_COLUMNS: Final = (
-    "document_id",
-    "sha256",
-    "page",
-    "start",
-    "end",
+    *PLACE_KEYS,
     "text",
     "label",
     "entity",
     "role",
 )
 QUOTATION_COLUMNS: Final = (
-    "document_id",
-    "sha256",
-    "page",
-    "start",
-    "end",
+    *PLACE_KEYS,
     "text",
     "speaker",
     "speaker_start",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from culpa.models import Finding, Span
 
@@ -435,6 +435,21 @@ class StoredEntity:
         }
 
 
+#: The keys that say where a mention or quotation is, first in its JSON and CSV.
+PLACE_KEYS: Final = ("document_id", "sha256", "page", "start", "end")
+
+
+def place_dict(document_id: int, span: Span) -> dict[str, Any]:
+    """The :data:`PLACE_KEYS` of a finding on a page, as its JSON gives them."""
+    return {
+        "document_id": document_id,
+        "sha256": span.sha256,
+        "page": span.page,
+        "start": span.start,
+        "end": span.end,
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class StoredMention:
     """A mention of an entity on a page, with the entity it belongs to after the edits."""
@@ -448,11 +463,7 @@ class StoredMention:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "document_id": self.document_id,
-            "sha256": self.span.sha256,
-            "page": self.span.page,
-            "start": self.span.start,
-            "end": self.span.end,
+            **place_dict(self.document_id, self.span),
             "text": self.text,
             "label": self.label,
             "entity": self.entity,
@@ -474,11 +485,7 @@ class StoredQuotation:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "document_id": self.document_id,
-            "sha256": self.span.sha256,
-            "page": self.span.page,
-            "start": self.span.start,
-            "end": self.span.end,
+            **place_dict(self.document_id, self.span),
             "text": self.text,
             "speaker": self.speaker,
             "speaker_start": self.speaker_start,

@@ -15,6 +15,7 @@ read-only rather than write to it.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
@@ -23,6 +24,7 @@ from typing import Any
 
 from culpa.models import PAGE_LANGUAGE, Page, StoredDocument
 from culpa.store.records import FindingRow, RunFailure
+from culpa.store.sqlite.connection import tables_exist
 
 ANALYSIS_TABLES = ("analysis_runs", "findings")
 
@@ -53,11 +55,7 @@ class SqliteAnalysis:
 
     def _exist(self) -> bool:
         """Whether the case has the analysis tables (one made before them has not)."""
-        row = self.conn.execute(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
-            "AND name IN ('analysis_runs', 'findings')"
-        ).fetchone()
-        return int(row[0]) == len(ANALYSIS_TABLES)
+        return tables_exist(self.conn, *ANALYSIS_TABLES)
 
     def documents(self) -> Iterator[StoredDocument]:
         """Every document that has something to analyse (not a failed file), without pages."""
@@ -88,14 +86,7 @@ class SqliteAnalysis:
                 (document.id,),
             )
         )
-        return StoredDocument(
-            id=document.id,
-            sha256=document.sha256,
-            type=document.type,
-            mime=document.mime,
-            metadata=document.metadata,
-            pages=pages,
-        )
+        return dataclasses.replace(document, pages=pages)
 
     def done_documents(self, analyzer: str, version: int, ingested: int | None = None) -> set[int]:
         """Ids of the documents ``analyzer`` has run on at ``version`` (failed or not).

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from culpa.errors import UsageError
 from culpa.models import Span
 from culpa.store.records import DocumentMarks, Note, TaggedDocument
+from culpa.store.sqlite.connection import tables_exist
 
 #: The line of migration step 1 that opens the annotation tables (the rest of it is theirs).
 SCHEMA_MARKER = "-- Annotations:"
@@ -35,12 +36,7 @@ def _now() -> str:
 
 def has_tables(conn: sqlite3.Connection) -> bool:
     """Whether this case already has the annotation tables."""
-    rows = conn.execute(
-        f"SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
-        f"({', '.join('?' * len(ANNOTATION_TABLES))})",
-        ANNOTATION_TABLES,
-    ).fetchone()
-    return int(rows[0]) == len(ANNOTATION_TABLES)
+    return tables_exist(conn, *ANNOTATION_TABLES)
 
 
 def clean_tag(tag: str) -> str:

@@ -19,6 +19,20 @@ from culpa.errors import CaseDamagedError
 _SQLITE_DAMAGE_CODES = frozenset({11, 26})
 
 
+def tables_exist(conn: sqlite3.Connection, *names: str) -> bool:
+    """Whether the case has every table in ``names``.
+
+    A read-only case made by an older culpa cannot be migrated, so each store area
+    asks before it reads tables a later migration step added, and reads as empty.
+    """
+    row = conn.execute(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
+        f"({', '.join('?' * len(names))})",
+        names,
+    ).fetchone()
+    return int(row[0]) == len(set(names))
+
+
 def connect(db_path: Path) -> sqlite3.Connection:
     """Open a case database with the settings every culpa process uses."""
     conn = sqlite3.connect(db_path, timeout=30.0, isolation_level=None)

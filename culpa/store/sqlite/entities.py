@@ -32,6 +32,7 @@ from culpa.store.records import (
     StoredMention,
     StoredQuotation,
 )
+from culpa.store.sqlite.connection import tables_exist
 
 # SQL fragments over a finding f (and its document d), shared with entity_pages.py.
 #: The latest split that moved the mention at f's span (s: entity_split_mentions).
@@ -53,22 +54,14 @@ class SqliteEntities:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
 
-    def _has(self, *tables: str) -> bool:
-        row = self.conn.execute(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
-            f"({', '.join('?' for _ in tables)})",
-            tables,
-        ).fetchone()
-        return int(row[0]) == len(tables)
-
     def _split(self, start: str, end: str) -> str:
-        if self._has("entity_split_mentions"):
+        if tables_exist(self.conn, "entity_split_mentions"):
             return SPLIT_SQL.format(start=start, end=end)
         return "NULL"
 
     def edits(self) -> list[EntityEdit]:
         """Every edit, in the order made."""
-        if not self._has("entity_edits", "entity_split_mentions"):
+        if not tables_exist(self.conn, "entity_edits", "entity_split_mentions"):
             return []
         places: dict[int, list[MentionPlace]] = {}
         for edit_id, sha256, page, start, end in self.conn.execute(
@@ -138,7 +131,7 @@ class SqliteEntities:
 
     def remove_edit(self, edit_id: int) -> bool:
         """Undo an edit; whether there was one with that id."""
-        if not self._has("entity_edits", "entity_split_mentions"):
+        if not tables_exist(self.conn, "entity_edits", "entity_split_mentions"):
             return False
         self.conn.execute("BEGIN IMMEDIATE")
         try:
@@ -162,7 +155,7 @@ class SqliteEntities:
         one into the one Chinese name it is the pinyin of), so it is applied here,
         where the case is read, not by the analyzer, which sees one document.
         """
-        if not self._has("findings"):
+        if not tables_exist(self.conn, "findings"):
             return {}
         # Imported here: pypinyin and the title lists load only when entities are read.
         from culpa.analysis.entities.canonical import fold_names
@@ -182,7 +175,7 @@ class SqliteEntities:
         }
 
     def _groups(self) -> Iterator[MentionGroup]:
-        if not self._has("findings"):
+        if not tables_exist(self.conn, "findings"):
             return
         for row in self.conn.execute(
             f"SELECT f.label, {NAME_SQL}, {TEXT_SQL}, {self._split('f.span_start', 'f.span_end')}, "
@@ -201,7 +194,7 @@ class SqliteEntities:
         self, label: str | None = None, document_id: int | None = None
     ) -> Iterator[StoredMention]:
         """Every mention (of ``label`` after the edits; in one document), in page order."""
-        if not self._has("findings"):
+        if not tables_exist(self.conn, "findings"):
             return
         canon = self.canon()
         sql = (
@@ -237,7 +230,7 @@ class SqliteEntities:
         ``speaker`` matches, folded (陳全國 = 陈全国, case and accents aside), the
         speaker's entity, any alias of that entity, or the speaker as written.
         """
-        if not self._has("findings"):
+        if not tables_exist(self.conn, "findings"):
             return
         canon = self.canon()
         names: set[str] = set()

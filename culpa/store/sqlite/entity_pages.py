@@ -41,6 +41,7 @@ from culpa.store.entity_filter import (
     matching_quotes,
 )
 from culpa.store.records import StoredEntity
+from culpa.store.sqlite.connection import tables_exist
 from culpa.store.sqlite.entities import (
     SPEAKER_END_SQL,
     SPEAKER_START_SQL,
@@ -89,16 +90,9 @@ class EntityPages:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
-        tables = {
-            row[0]
-            for row in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN "
-                "('findings', 'entity_edits', 'entity_split_mentions')"
-            )
-        }
         #: False on a case from before analysis (nothing is mentioned on any page).
-        self.found = "findings" in tables
-        splits = "entity_split_mentions" in tables and (
+        self.found = tables_exist(conn, "findings")
+        splits = tables_exist(conn, "entity_split_mentions") and (
             conn.execute("SELECT 1 FROM entity_split_mentions LIMIT 1").fetchone() is not None
         )
         # Without splits (as in most cases) no finding needs its document's SHA-256.

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 
 from culpa.errors import UsageError
 from culpa.store.records import PageTable, RowPlace
+from culpa.store.sqlite.connection import tables_exist
 
 
 def line_starts(text: str) -> list[int]:
@@ -31,11 +32,7 @@ class SqliteTables:
 
     def exist(self) -> bool:
         """Whether the case has the table tables (a read-only case made before them has not)."""
-        row = self.conn.execute(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
-            "AND name IN ('tables', 'table_pages')"
-        ).fetchone()
-        return int(row[0]) == 2
+        return tables_exist(self.conn, "tables", "table_pages")
 
     def add(self, document_id: int, number: int, name: str, columns: Sequence[str]) -> int:
         """Store table ``number`` (from 1) of a document; returns its id."""

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 from culpa.models import PartialFailure
 from culpa.store.records import StoredWarning
+from culpa.store.sqlite.connection import tables_exist
 
 
 def _now() -> str:
@@ -27,12 +28,6 @@ class SqliteWarnings:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
-
-    def _has_table(self) -> bool:
-        row = self.conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'warnings'"
-        ).fetchone()
-        return row is not None
 
     def _insert(self, document_id: int, warnings: Iterable[PartialFailure]) -> None:
         at = _now()
@@ -57,7 +52,7 @@ class SqliteWarnings:
             self._insert(document_id, [warning])
 
     def listed(self, kind: str | None = None) -> list[StoredWarning]:
-        if not self._has_table():
+        if not tables_exist(self.conn, "warnings"):
             return []
         sql = (
             "SELECT w.document_id, d.sha256, (SELECT path FROM provenance p WHERE "
@@ -84,7 +79,7 @@ class SqliteWarnings:
         ]
 
     def counts(self) -> dict[str, int]:
-        if not self._has_table():
+        if not tables_exist(self.conn, "warnings"):
             return {}
         return {
             str(kind): int(count)
