@@ -36,7 +36,9 @@ _BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _LETTERS = re.compile(
     rb"[^\x00-\x40\x5b-\x60\x7b-\x7f]"
 )  # bytes of letters: not ASCII digits or punctuation
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+#: The Han characters (CJK unified ideographs, extensions, compatibility), as a regex class body.
+HAN_RANGES = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+HAN_CHAR = re.compile(f"[{HAN_RANGES}]")
 
 
 class _CharTable(dict[int, str]):
@@ -73,7 +75,7 @@ def simplified_chars(text: str) -> str:
 
 def chinese_script(text: str) -> str | None:
     """'zh-Hans' or 'zh-Hant' by counting script-specific characters; None if undecided."""
-    han = "".join(_HAN.findall(text[:SCRIPT_SAMPLE_CHARS]))
+    han = "".join(HAN_CHAR.findall(text[:SCRIPT_SAMPLE_CHARS]))
     if not han:
         return None
     t2s, s2t = _converters()
@@ -124,7 +126,7 @@ def _detect(text: str) -> str:
         return UNDETERMINED
     code: str = details[0][1]
     if code in ("zh", "zh-Hant") or (
-        code in ("ja", "un") and 6 * len(_HAN.findall(sample)) >= letter_bytes
+        code in ("ja", "un") and 6 * len(HAN_CHAR.findall(sample)) >= letter_bytes
     ):
         # Han-dominated text without kana is Chinese, whatever cld2 guessed.
         if code == "ja" and _has_kana(sample):

@@ -46,13 +46,13 @@ from functools import lru_cache
 
 import opencc
 
+from culpa.analysis.language import HAN_CHAR as _HAN_CHAR
+from culpa.analysis.language import HAN_RANGES as _HAN
 from culpa.analysis.language import simplified_chars
 
 #: Names longer than this (a recogniser's runaway span) are only normalised: no titles split.
 MAX_NAME_CHARS = 200
 
-_HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-_HAN_CHAR = re.compile(f"[{_HAN}]")
 # Dots written between the parts of a transliterated name: middle dot, katakana middle
 # dot, hyphenation point, bullet, bullet operator, dot operator, one-dot leader.
 _NAME_DOTS = "·・‧•∙⋅․"

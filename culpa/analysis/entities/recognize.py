@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Final
 
 from culpa.analysis.entities.mentions import Mention
+from culpa.analysis.language import HAN_CHAR
 
 #: Characters the engines see at once: a long page is cut into chunks this long at most.
 MAX_CHUNK_CHARS: Final = 5_000
@@ -49,7 +50,6 @@ _CJK: Final = (
 )
 _NON_CJK_RUN = re.compile(f"[^{_CJK}]+")
 _LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]{2,}")
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 _UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 Engine = Callable[[Sequence[str]], list[list[Mention]]]
@@ -126,7 +126,7 @@ def _run(kind: str, text: str, start: int, end: int) -> Iterator[tuple[str, int,
         end -= 1
     if end <= start:
         return
-    if kind == "zh" and _HAN.search(text, start, end) is None:
+    if kind == "zh" and HAN_CHAR.search(text, start, end) is None:
         return
     yield kind, start, end
 
