@@ -227,7 +227,9 @@ def _mentions(text: str) -> Iterator[Mention]:
         if end - start < (1 if tag == "TIME" else MIN_NAME_CHARS):
             continue
         if tag == "TIME":
-            words = tagged[start:end]
+            # Folded here too: a page of mixed glyphs (old printed transcripts) is tagged
+            # as written, and its 現在 or 70週年 must meet the Simplified word lists.
+            words = simplified_chars(tagged[start:end])
             if words in VAGUE_TIMES or _ANNIVERSARY.search(words):
                 continue
             start, end = _period(tagged, *_spaced_date(tagged, start, end))
