@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from culpa.index.tokens import normalize
+from culpa.index.tokens import join_cjk_lines, normalize
 from culpa.store.records import EntityEdit, StoredEntity
 
 #: An entity: (label, canonical name).
@@ -44,6 +44,17 @@ SPEAKER_LABELS = ("PER", "ORG", "LOC")
 def folded(name: str) -> str:
     """``name`` as edits and ``--speaker`` compare it: folded, spaces collapsed."""
     return " ".join(normalize(name).split())
+
+
+def as_read(text: str) -> str:
+    """A mention's text as a reader sees it, for its entity's aliases.
+
+    A PDF's text often breaks a line inside a name (共产\\n党, 刘\\n少奇): that
+    is not another spelling, so white space between Han characters goes and
+    other runs of it become one space. The mention itself keeps its text as
+    written, which its span cites.
+    """
+    return " ".join(join_cjk_lines(text).split())
 
 
 def _key(label: str, name: str) -> _Folded:
@@ -171,9 +182,9 @@ class Canon:
     def entities(self, groups: Iterable[MentionGroup]) -> list[StoredEntity]:
         """Every entity the mention groups make, with aliases and counts, most mentioned first.
 
-        Aliases: the texts its mentions are written as (most frequent first), the
-        canonical names of entities merged into it, then the names added to it;
-        never its own canonical name.
+        Aliases: the texts its mentions are written as, as read (:func:`as_read`;
+        most frequent first), the canonical names of entities merged into it, then
+        the names added to it; never its own canonical name.
         """
         tallies: dict[EntityKey, _Tally] = {}
         seen: dict[tuple[str, str, str, int | None], EntityKey] = {}
@@ -183,7 +194,8 @@ class Canon:
             tally = tallies.setdefault(entity, _Tally())
             tally.mentions += group.count
             tally.documents.add(group.document_id)
-            tally.texts[group.text] = tally.texts.get(group.text, 0) + group.count
+            text = as_read(group.text)
+            tally.texts[text] = tally.texts.get(text, 0) + group.count
             tally.names.add(group.name)
         added = self.added_aliases()
         out: list[StoredEntity] = []

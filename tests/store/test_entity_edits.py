@@ -79,3 +79,14 @@ def test_the_case_s_folding_comes_after_edits_of_the_name_itself() -> None:
     out = Canon([merge(1, "Chen Quanguo", "Chen Quanguo (2)")], folds)
     assert out.entity("PER", "Chen Quanguo", "Chen Quanguo") == ("PER", "Chen Quanguo (2)")
     assert out.speaker("Chen Quanguo", "he") == "Chen Quanguo (2)"
+
+
+def test_a_line_break_inside_a_name_makes_no_alias() -> None:
+    groups = [
+        MentionGroup("PER", "刘少奇", "刘\n少奇", None, 1, 2),
+        MentionGroup("PER", "刘少奇", "劉\n少奇", None, 1, 1),
+        MentionGroup("PER", "Liu Shaoqi", "Liu\n  Shaoqi", None, 2, 1),
+    ]
+    (liu, pinyin) = Canon([]).entities(groups)
+    assert (liu.name, liu.aliases, liu.mentions) == ("刘少奇", ("劉少奇",), 3)
+    assert (pinyin.name, pinyin.aliases) == ("Liu Shaoqi", ())
